@@ -1,0 +1,15 @@
+"""The HTTP API: one blueprint per resource or operation. Views only translate."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+__all__ = ["register_blueprints"]
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every blueprint of the API on *app*."""
+    from . import docs, health, localize, metadata, results, terminology
+
+    for module in (health, docs, metadata, terminology, localize, results):
+        app.register_blueprint(module.bp)

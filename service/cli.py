@@ -1,0 +1,98 @@
+"""The ``neuroroot`` command: ``serve``, ``localize FILE`` and ``db upgrade``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import typing as t
+
+import orjson
+
+__all__ = ["main"]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from .serving import gunicorn_options
+
+    overrides = {k: v for k, v in {"HOST": args.host, "PORT": args.port, "WORKERS": args.workers}.items()
+                 if v is not None}
+    options = gunicorn_options(overrides)
+
+    class _App(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if key != "wsgi_app":
+                    self.cfg.set(key, value)
+
+        def load(self) -> t.Any:
+            from . import create_app
+
+            return create_app()
+
+    _App().run()
+    return 0
+
+
+def _localize(args: argparse.Namespace) -> int:
+    from terminology import load_table
+
+    from .config import DEFAULTS, from_environment
+    from .errors import ServiceError
+    from .fhir.operation import run_operation
+    from .fhir.outcome import operation_outcome, status_for
+    from .fhir.parse import read_json
+
+    config = {**DEFAULTS, **from_environment()}
+    data = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()  # noqa: SIM115
+    try:
+        if len(data) > config["MAX_BODY_BYTES"]:
+            from .errors import PayloadTooLarge
+
+            raise PayloadTooLarge("input is larger than NEUROROOT_MAX_BODY_BYTES")
+        document = read_json(data, max_depth=config["MAX_JSON_DEPTH"])
+        outcome = run_operation(document, load_table(), max_entries=config["MAX_ENTRIES"])
+    except ServiceError as exc:
+        status, code = status_for(exc)
+        sys.stdout.buffer.write(orjson.dumps(operation_outcome(exc.issues, code), option=orjson.OPT_INDENT_2))
+        sys.stdout.write("\n")
+        print(f"neuroroot: {status}: {exc.message}", file=sys.stderr)
+        return 2
+    sys.stdout.buffer.write(orjson.dumps(outcome.impression, option=orjson.OPT_INDENT_2))
+    sys.stdout.write("\n")
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from . import create_app
+    from .store import database_url, upgrade
+
+    app = create_app({"AUTO_MIGRATE": False, "STORE_ENABLED": False})
+    upgrade(database_url(app.config, app.instance_path))
+    print("neuroroot: the database is at the latest revision")
+    return 0
+
+
+def main(argv: t.Sequence[str] | None = None) -> int:
+    """Entry point of the ``neuroroot`` console script."""
+    parser = argparse.ArgumentParser(prog="neuroroot", description="Nerve-root localization FHIR service.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the HTTP service under gunicorn")
+    serve.add_argument("--host", help="address to bind (default NEUROROOT_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (default NEUROROOT_PORT or 8080)")
+    serve.add_argument("--workers", type=int, help="worker processes (default from the CPU count)")
+    serve.set_defaults(run=_serve)
+    loc = commands.add_parser("localize", help="read a Bundle (file or - for stdin), print the ClinicalImpression")
+    loc.add_argument("file", nargs="?", default="-")
+    loc.set_defaults(run=_localize)
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    up = db_commands.add_parser("upgrade", help="run the migrations up to the latest revision")
+    up.set_defaults(run=_db_upgrade)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

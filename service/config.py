@@ -1,0 +1,108 @@
+"""Configuration: the defaults, and the environment read in this one place.
+
+``DATABASE_URL`` is read as is; every other setting is ``NEUROROOT_<KEY>``. Values from the
+environment are validated by a marshmallow schema, so a typo such as
+``NEUROROOT_MAX_ENTRIES=lots`` stops the service at start with a message naming the variable,
+instead of surfacing later as a confusing error. The README's configuration table is generated
+from :data:`SETTINGS` by hand and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+from dataclasses import dataclass
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+__all__ = ["DEFAULTS", "SETTINGS", "ConfigError", "Setting", "from_environment", "validate_config"]
+
+
+class ConfigError(ValueError):
+    """Raised when a configuration value is malformed; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One documented setting: its config key, environment variable, default and meaning."""
+
+    key: str
+    env: str
+    default: t.Any
+    field: fields.Field
+    doc: str
+
+
+def _bool() -> fields.Field:
+    return fields.Boolean(truthy={"1", "true", "yes", "on", True}, falsy={"0", "false", "no", "off", False})
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", "DATABASE_URL", None, fields.String(allow_none=True),
+            "SQLAlchemy URL of the store, e.g. postgresql+psycopg://user@host/db. "
+            "Unset: a SQLite file at SQLITE_PATH."),
+    Setting("SQLITE_PATH", "NEUROROOT_SQLITE_PATH", None, fields.String(allow_none=True),
+            "Path of the default SQLite file. Unset: neuroroot.sqlite3 in the Flask instance folder."),
+    Setting("STORE_ENABLED", "NEUROROOT_STORE_ENABLED", True, _bool(),
+            "Store results (true) or run stateless (false): the operation answers without id, "
+            "and read and search answer 404."),
+    Setting("AUTO_MIGRATE", "NEUROROOT_AUTO_MIGRATE", True, _bool(),
+            "Run the database migrations when the app starts."),
+    Setting("MAX_BODY_BYTES", "NEUROROOT_MAX_BODY_BYTES", 10 * 1024 * 1024,
+            fields.Integer(validate=validate.Range(min=1)),
+            "Largest request body accepted; larger bodies answer 413 before they are parsed."),
+    Setting("MAX_ENTRIES", "NEUROROOT_MAX_ENTRIES", 5000, fields.Integer(validate=validate.Range(min=1)),
+            "Most Bundle entries (or Parameters parts) accepted; more answer 413."),
+    Setting("MAX_JSON_DEPTH", "NEUROROOT_MAX_JSON_DEPTH", 64, fields.Integer(validate=validate.Range(min=8)),
+            "Deepest JSON nesting accepted; deeper bodies answer 400."),
+    Setting("REQUEST_TIMEOUT", "NEUROROOT_REQUEST_TIMEOUT", 30, fields.Integer(validate=validate.Range(min=1)),
+            "Seconds a worker may spend on one request before gunicorn restarts it."),
+    Setting("LOG_LEVEL", "NEUROROOT_LOG_LEVEL", "INFO",
+            fields.String(validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
+            "Log level of the JSON logs on standard error."),
+    Setting("AUTH_ENABLED", "NEUROROOT_AUTH_ENABLED", False, _bool(),
+            "Require a bearer JWT with SMART system scopes on /fhir (off for local use)."),
+    Setting("AUTH_JWKS", "NEUROROOT_AUTH_JWKS", None, fields.String(allow_none=True),
+            "Path or URL of the JWK Set that signs accepted tokens (RS256 or ES256)."),
+    Setting("AUTH_ISSUER", "NEUROROOT_AUTH_ISSUER", None, fields.String(allow_none=True),
+            "Required `iss` of accepted tokens."),
+    Setting("AUTH_AUDIENCE", "NEUROROOT_AUTH_AUDIENCE", None, fields.String(allow_none=True),
+            "Required `aud` of accepted tokens."),
+    Setting("CORS_ORIGINS", "NEUROROOT_CORS_ORIGINS", "", fields.String(),
+            "Comma-separated origins allowed by CORS; empty disables CORS headers; * allows any."),
+    Setting("HOST", "NEUROROOT_HOST", "127.0.0.1", fields.String(),
+            "Address `neuroroot serve` binds to (0.0.0.0 in the container)."),
+    Setting("PORT", "NEUROROOT_PORT", 8080, fields.Integer(validate=validate.Range(min=0, max=65535)),
+            "Port `neuroroot serve` binds to."),
+    Setting("WORKERS", "NEUROROOT_WORKERS", None, fields.Integer(allow_none=True, validate=validate.Range(min=1)),
+            "gunicorn worker processes. Unset: 2 x CPU cores + 1, at most 8."),
+)
+
+DEFAULTS: dict[str, t.Any] = {s.key: s.default for s in SETTINGS}
+
+_SCHEMA = Schema.from_dict({s.key: s.field for s in SETTINGS})()
+_ENV_OF = {s.key: s.env for s in SETTINGS}
+
+
+def validate_config(values: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """Validate and convert the known settings in *values*; other keys pass through untouched.
+
+    :raise ConfigError: naming the environment variable of the first bad value.
+    """
+    known = {k: v for k, v in values.items() if k in _ENV_OF}
+    try:
+        loaded = _SCHEMA.load(known)
+    except ValidationError as exc:
+        key, problems = next(iter(sorted(exc.messages.items())))
+        raise ConfigError(f"{_ENV_OF.get(key, key)}: {'; '.join(map(str, problems))}") from exc
+    return {**values, **loaded}
+
+
+def from_environment(environ: t.Mapping[str, str] | None = None) -> dict[str, t.Any]:
+    """Read every documented setting present in the environment, validated.
+
+    :return: the config keys found, already converted (``"5000"`` becomes ``5000``).
+    """
+    env = os.environ if environ is None else environ
+    raw = {s.key: env[s.env] for s in SETTINGS if s.env in env and env[s.env] != ""}
+    return validate_config(raw)

@@ -1,0 +1,119 @@
+"""The CapabilityStatement and the OperationDefinition of $localize-root.
+
+One description of what the server does; a test checks it against the Flask routes and
+openapi.yaml, so the three cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from terminology import CANONICAL_BASE
+
+from .. import __version__
+from .http import FHIR_VERSION
+
+__all__ = ["OPERATION_URL", "capability_statement", "operation_definition"]
+
+OPERATION_URL = f"{CANONICAL_BASE}/OperationDefinition/localize-root"
+TRANSLATE_URL = "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"
+RELEASE_DATE = "2026-11-21"
+
+_TEXT = '<div xmlns="http://www.w3.org/1999/xhtml"><p>{}</p></div>'
+
+
+def operation_definition() -> dict[str, t.Any]:
+    """The OperationDefinition of ``POST /fhir/ClinicalImpression/$localize-root``."""
+    description = (
+        "Localizes the most likely spinal nerve root(s) and side from neurological exam Observations "
+        "(sensation at body sites, deep tendon reflexes, muscle strength) and answers with a "
+        "ClinicalImpression: ranked root hypotheses, non-root patterns (polyneuropathy, cauda equina, "
+        "myelopathy, peripheral-nerve mimics) and the evidence for and against each. The body is either "
+        "a Bundle of any type (only entry.resource is read; this is the single-resource-input form) or a "
+        "Parameters resource with one `bundle` or repeated `observation` parameters. The result and its "
+        "Provenance are stored unless the server runs stateless; posting the same input again returns "
+        "the stored result.")
+    return {
+        "resourceType": "OperationDefinition",
+        "id": "localize-root",
+        "text": {"status": "generated", "div": _TEXT.format("$localize-root: exam Observations in, "
+                                                             "ClinicalImpression out.")},
+        "url": OPERATION_URL,
+        "version": __version__,
+        "name": "LocalizeRoot",
+        "title": "Localize nerve root from neurological exam findings",
+        "status": "active",
+        "kind": "operation",
+        "date": RELEASE_DATE,
+        "publisher": "neuroroot",
+        "description": description,
+        "affectsState": True,
+        "code": "localize-root",
+        "resource": ["ClinicalImpression"],
+        "system": False,
+        "type": True,
+        "instance": False,
+        "parameter": [
+            {"name": "bundle", "use": "in", "min": 0, "max": "1", "type": "Bundle",
+             "documentation": "The exam Observations as a Bundle of any type (use this or `observation`)."},
+            {"name": "observation", "use": "in", "min": 0, "max": "*", "type": "Observation",
+             "documentation": "One exam Observation per parameter (use this or `bundle`)."},
+            {"name": "return", "use": "out", "min": 1, "max": "1", "type": "ClinicalImpression",
+             "documentation": "The assessment: ranked findings with their basis, summary, notes."},
+        ],
+    }
+
+
+def _search(name: str, kind: str, doc: str) -> dict[str, str]:
+    return {"name": name, "type": kind, "documentation": doc}
+
+
+def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[str, t.Any]:
+    """The server's CapabilityStatement (kind instance), with the limits in force."""
+    limits = (f"Limits: request bodies up to {config['MAX_BODY_BYTES']} bytes and {config['MAX_ENTRIES']} "
+              f"entries (413 beyond), JSON nesting up to {config['MAX_JSON_DEPTH']} levels (400 beyond). "
+              "JSON only: application/fhir+json or application/json; fhirVersion 4.0.")
+    stored = bool(config.get("STORE_ENABLED"))
+    read_search = [{"code": "read"}, {"code": "search-type"}]
+    resources: list[dict[str, t.Any]] = [
+        {"type": "ClinicalImpression", "versioning": "versioned", "readHistory": False,
+         "conditionalRead": "not-match", "interaction": read_search,
+         "searchParam": [
+             _search("subject", "reference", "The patient or group assessed (Patient/123)."),
+             _search("patient", "reference", "The patient assessed (123 or Patient/123)."),
+             _search("date", "date", "When the assessment was made; prefixes eq, ge, le, gt, lt."),
+         ],
+         "operation": [{"name": "localize-root", "definition": OPERATION_URL}]},
+        {"type": "Provenance", "interaction": read_search,
+         "searchParam": [_search("target", "reference", "The ClinicalImpression (ClinicalImpression/{id}).")]},
+        {"type": "CodeSystem", "interaction": read_search},
+        {"type": "ConceptMap", "interaction": read_search,
+         "operation": [{"name": "translate", "definition": TRANSLATE_URL}]},
+        {"type": "OperationDefinition", "interaction": [{"code": "read"}]},
+    ]
+    security = {"cors": bool(config.get("CORS_ORIGINS")),
+                "description": ("Bearer JWT (RS256/ES256) with SMART system scopes: "
+                                "system/ClinicalImpression.c for the operation, .r/.s for reads and searches."
+                                if config.get("AUTH_ENABLED") else "No access control (local use).")}
+    return {
+        "resourceType": "CapabilityStatement",
+        "id": "neuroroot",
+        "text": {"status": "generated", "div": _TEXT.format(f"neuroroot {__version__}: FHIR R4 nerve-root "
+                                                             "localization server.")},
+        "url": f"{CANONICAL_BASE}/CapabilityStatement/neuroroot",
+        "version": __version__,
+        "name": "Neuroroot",
+        "title": "neuroroot nerve-root localization server",
+        "status": "active",
+        "date": RELEASE_DATE,
+        "publisher": "neuroroot",
+        "description": "Structured neurological findings in, nerve-root localization out. " + limits
+                       + ("" if stored else " Storage is off: results are not kept."),
+        "kind": "instance",
+        "software": {"name": "neuroroot", "version": __version__},
+        "implementation": {"description": "neuroroot FHIR endpoint", "url": base_url},
+        "fhirVersion": FHIR_VERSION,
+        "format": ["json", "application/fhir+json"],
+        "rest": [{"mode": "server", "documentation": limits, "security": security,
+                  "resource": resources}],
+    }

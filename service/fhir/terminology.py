@@ -1,0 +1,387 @@
+"""The terminology table published as FHIR R4 resources, and ``$translate`` over them.
+
+Pure functions, no Flask: each takes the :class:`terminology.Table` and returns plain dicts that
+pass fhir.resources R4B and the official R4 JSON schema. A table's resources are built once and
+memoised per table object; callers must treat them as read-only.
+
+Fixed ids (DESIGN.md section 4): CodeSystem ``spinal-segment``, ``neuro-exam``, ``neuro-pattern``;
+ConceptMap ``site-to-segment``, ``reflex-to-segment``, ``movement-to-segment``.
+
+Equivalence. R4 reads it from target to source (``wider``: the target means more than the
+source), and a segment concept stands for its territory (dermatome, myotome, reflex arc). When a
+source has one core segment, the maps agree it lies inside that territory, so that target is
+``wider`` (the L4 dermatome covers more than the medial malleolus). Every other target is
+``inexact``: variable-zone segments (where the published maps disagree), and every segment of a
+source that spans several core segments (hip adduction L2-L4) or has no core (the great toe).
+Each target's ``comment`` gives the zone, the weight and the source keys.
+
+Upper-motor-neuron signs (Hoffmann, plantar response, clonus) localize above the roots. They stay
+in the reflex map with one ``unmatched`` target and a comment, so ``$translate`` answers "no
+segment, by design" rather than "unknown code".
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+import typing as t
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from terminology import CANONICAL_BASE, NEURO_EXAM, SEGMENTS, SNOMED, SPINAL_SEGMENT, Table
+
+from ..errors import InvalidRequest, Issue, NotFound
+
+__all__ = ["CODE_SYSTEM_IDS", "CONCEPT_MAP_IDS", "TRANSLATE_PARAMETERS", "code_system",
+           "code_systems", "concept_map", "concept_maps", "read_translate_parameters",
+           "segment_display", "translate"]
+
+Resource = dict[str, t.Any]
+CODE_SYSTEM_IDS = ("spinal-segment", "neuro-exam", "neuro-pattern")
+CONCEPT_MAP_IDS = ("site-to-segment", "reflex-to-segment", "movement-to-segment")
+#: The ``$translate`` inputs this server reads -> the Parameters value[x] each must use.
+TRANSLATE_PARAMETERS = {"system": "valueUri", "code": "valueCode", "coding": "valueCoding",
+                        "url": "valueUri", "targetsystem": "valueUri"}
+
+_ISNCSCI_SCORE = "(ISNCSCI: 0 absent, 1 altered, 2 normal)"
+_SENSORY = {"light-touch": f"Light-touch sensation at a body site {_ISNCSCI_SCORE}.",
+            "pin-prick": f"Sharp/dull discrimination at a body site {_ISNCSCI_SCORE}.",
+            "vibration": "Vibration sense (128 Hz tuning fork) at a body site."}
+_KIND = {"dtr": "reflex"}  # reflexes.csv kinds -> the neuro-exam `kind` property; others as is
+_ORDINAL = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth",
+            "Tenth", "Eleventh", "Twelfth")
+_REGION = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}
+_NAMES = {SNOMED: "SNOMED CT", NEURO_EXAM: "neuro-exam"}
+_PROVENANCE = ("Every row has its source in terminology/data/sources.csv; each mapping's comment "
+               "names the source keys.")
+_XHTML = '<div xmlns="http://www.w3.org/1999/xhtml">{}</div>'
+
+
+def _segment_name(segment: str) -> str:
+    if segment == "S4-5":
+        return "Fourth and fifth sacral segments"
+    return f"{_ORDINAL[int(segment[1:]) - 1]} {_REGION[segment[0]]} segment"
+
+
+def segment_display(segment: str) -> str:
+    """The display of a segment code: ``L5`` -> "Fifth lumbar segment (L5)"."""
+    return f"{_segment_name(segment)} ({segment})"
+
+
+def _url(kind: str, rid: str) -> str:
+    return f"{CANONICAL_BASE}/{kind}/{rid}"
+
+
+def _date(version: str) -> str | None:
+    """The year-month of a calendar version (``2026.11.0`` -> ``2026-11``), else None."""
+    match = re.match(r"(\d{4})\.(\d{1,2})(\.|$)", version)
+    return f"{match[1]}-{int(match[2]):02d}" if match and 1 <= int(match[2]) <= 12 else None
+
+
+def _header(table: Table, kind: str, rid: str, title: str, description: str,
+            rows: t.Iterable[tuple[str, str]] = ()) -> Resource:
+    def esc(text: str) -> str:
+        return html.escape(text, quote=False)
+
+    body = f"<p>{esc(f'{title}, version {table.version}. {description}')}</p>"
+    cells = "".join(f"<tr><td>{esc(a)}</td><td>{esc(b)}</td></tr>" for a, b in rows)
+    if cells:
+        body += f"<table><tr><th>Code</th><th>Display</th></tr>{cells}</table>"
+    resource = {"resourceType": kind, "id": rid,
+                "text": {"status": "generated", "div": _XHTML.format(body)},
+                "url": _url(kind, rid), "version": table.version,
+                "name": "".join(part.title() for part in rid.split("-")), "title": title,
+                "status": "active", "experimental": False, "date": _date(table.version),
+                "publisher": "neuroroot", "description": f"{description} {_PROVENANCE}"}
+    return {key: value for key, value in resource.items() if value is not None}
+
+
+def _code_system(table: Table, rid: str, title: str, description: str,
+                 concepts: list[Resource], prop: tuple[str, str, str]) -> Resource:
+    resource = _header(table, "CodeSystem", rid, title, description,
+                       [(c["code"], c["display"]) for c in concepts])
+    resource.update({"caseSensitive": True, "valueSet": _url("ValueSet", rid),
+                     "content": "complete", "count": len(concepts),
+                     "property": [dict(zip(("code", "type", "description"), prop, strict=True))],
+                     "concept": concepts})
+    return resource
+
+
+def _span(weighted: t.Iterable[t.Any]) -> str:
+    return ", ".join(sorted((w.segment for w in weighted), key=SEGMENTS.index))
+
+
+def _zones(row: t.Any) -> str:
+    zones = [f"{zone} {_span(ws)}" for zone, ws in (("core", row.core), ("variable", row.variable))
+             if ws]
+    return "; ".join(zones) or "none"
+
+
+def _exam_concept(table: Table, code: str, display: str, kind: str) -> Resource:
+    definition = _SENSORY.get(code, display)
+    if (reflex := table.reflexes.get(code)) is not None:
+        kind = reflex.kind
+        definition = ("Upper-motor-neuron sign: it has no segmental level." if kind == "umn"
+                      else f"Reflex; segments: {_zones(reflex)}.")
+    elif (move := table.movements.get(code)) is not None:
+        definition = f"Muscle strength (MRC grade 0-5); myotome: {_zones(move)}."
+    return {"code": code, "display": display, "definition": definition,
+            "property": [{"code": "kind", "valueCode": _KIND.get(kind, kind)}]}
+
+
+def _build_code_systems(table: Table) -> dict[str, Resource]:
+    segments = [{"code": s, "display": segment_display(s),
+                 "definition": f"Spinal cord level {s} ({_segment_name(s).lower()}) and its nerve "
+                               "roots: the dermatome, myotome and reflex arcs of that level."
+                               + (" ISNCSCI tests S4 and S5 as one level." if s == "S4-5" else ""),
+                 "property": [{"code": "region", "valueCode": _REGION[s[0]]}]} for s in SEGMENTS]
+    exam = {code: (row.display, row.kind)
+            for (system, code), row in table.findings.items() if system == NEURO_EXAM}
+    for reflex in table.reflexes.values():
+        exam.setdefault(reflex.id, (reflex.display, reflex.kind))
+    for move in table.movements.values():
+        exam.setdefault(move.id, (move.display, "motor"))
+    patterns = []
+    for pattern in table.patterns.values():
+        concept: Resource = {"code": pattern.code, "display": pattern.display,
+                             "definition": pattern.definition}
+        if pattern.snomed:
+            concept["property"] = [{"code": "snomed", "valueCoding": {
+                "system": SNOMED, "code": pattern.snomed, "display": pattern.snomed_display}}]
+        patterns.append(concept)
+    return {
+        "spinal-segment": _code_system(
+            table, "spinal-segment", "Spinal cord segments",
+            "The spinal cord segments C2 to S4-5 as ISNCSCI tests them, in cranio-caudal order.",
+            segments, ("region", "code", "cervical, thoracic, lumbar or sacral")),
+        "neuro-exam": _code_system(
+            table, "neuro-exam", "neuroroot neurological exam codes",
+            "The service's own exam codes: sensory modalities, reflexes and movements.",
+            [_exam_concept(table, code, *exam[code]) for code in exam],
+            ("kind", "code", "sensory, reflex, umn (upper-motor-neuron sign) or motor")),
+        "neuro-pattern": _code_system(
+            table, "neuro-pattern", "neuroroot localization patterns",
+            "The patterns a result names: root lesions and the non-root patterns that mimic them.",
+            patterns, ("snomed", "Coding", "the SNOMED CT concept of the pattern, if any")),
+    }
+
+
+def _targets(row: t.Any) -> list[Resource]:
+    """One target per weighted segment of *row*, core first (equivalences: module docstring)."""
+    core, cite = row.core, "; source: " + ", ".join(row.sources)
+    targets = []
+    for zone, weighted in (("core", core), ("variable", row.variable)):
+        for w in weighted:
+            comment = f"{zone} zone, weight {round(float(w.weight), 3)}"
+            if w.segment == getattr(row, "key_point", None):
+                comment += " (ISNCSCI key point)"
+            if zone == "variable":
+                comment += ": the published maps disagree about this segment"
+            elif len(core) > 1:
+                comment += f": the source spans {_span(core)}"
+            targets.append({"code": w.segment, "display": segment_display(w.segment),
+                            "equivalence": "wider" if zone == "core" and len(core) == 1
+                            else "inexact", "comment": comment + cite})
+    return targets
+
+
+def _no_segment(row: t.Any) -> list[Resource]:
+    return [{"equivalence": "unmatched", "comment": "upper-motor-neuron sign: it localizes above "
+             "the nerve roots (brain or spinal cord), not to a segment; source: "
+             + ", ".join(row.sources)}]
+
+
+def _build_concept_maps(table: Table) -> dict[str, Resource]:
+    sites: dict[str, list[Resource]] = {}
+    for site in table.sites.values():
+        sites.setdefault(site.system, []).append(
+            {"code": site.code, "display": site.display, "target": _targets(site)})
+    reflexes = [{"code": r.id, "display": r.display, "target": _targets(r) or _no_segment(r)}
+                for r in table.reflexes.values()]
+    movements = [{"code": m.id, "display": m.display, "target": _targets(m)}
+                 for m in table.movements.values()]
+    rule = ("A target is 'wider' when it is the source's only core segment, else 'inexact'; "
+            "each target's comment gives the zone and weight.")
+    exam_vs = _url("ValueSet", "neuro-exam")
+    specs = (("site-to-segment", "Body sites to spinal segments (dermatomes)",
+              f"{SNOMED}?fhir_vs", sites, f"Maps {len(table.sites)} SNOMED CT body sites to the "
+              f"dermatomes that supply them. {rule}"),
+             ("reflex-to-segment", "Reflexes to spinal segments", exam_vs, {NEURO_EXAM: reflexes},
+              f"Maps {len(reflexes)} reflexes to the segments of their arcs. {rule} Upper-motor-"
+              "neuron signs have one 'unmatched' target: they have no segment."),
+             ("movement-to-segment", "Movements to spinal segments (myotomes)", exam_vs,
+              {NEURO_EXAM: movements}, f"Maps {len(movements)} movements to their myotomes. "
+              + rule))
+    maps = {}
+    for rid, title, source_uri, groups, description in specs:
+        maps[rid] = _header(table, "ConceptMap", rid, title, description)
+        maps[rid].update({"sourceUri": source_uri, "targetUri": _url("ValueSet", "spinal-segment"),
+                          "group": [{"source": system, "target": SPINAL_SEGMENT, "element": rows}
+                                    for system, rows in groups.items()]})
+    return maps
+
+
+@dataclass(frozen=True, slots=True)
+class _Published:
+    table: Table
+    code_systems: dict[str, Resource]
+    concept_maps: dict[str, Resource]
+    #: (system, code) -> [(ConceptMap id, element)]
+    index: dict[tuple[str, str], list[tuple[str, Resource]]]
+
+
+_CACHE: dict[int, _Published] = {}
+_LOCK = threading.Lock()
+
+
+def _published(table: Table) -> _Published:
+    """The resources of *table*, built on first use and kept per table object."""
+    entry = _CACHE.get(id(table))
+    if entry is not None and entry.table is table:
+        return entry
+    with _LOCK:
+        maps = _build_concept_maps(table)
+        index: dict[tuple[str, str], list[tuple[str, Resource]]] = {}
+        for rid, resource in maps.items():
+            for group in resource["group"]:
+                for element in group["element"]:
+                    index.setdefault((group["source"], element["code"]), []).append((rid, element))
+        if len(_CACHE) >= 8:  # tests build many apps, all on one table; stay bounded anyway
+            _CACHE.pop(next(iter(_CACHE)))
+        entry = _CACHE[id(table)] = _Published(table, _build_code_systems(table), maps, index)
+        return entry
+
+
+def code_systems(table: Table) -> list[Resource]:
+    """The three CodeSystems, in the order of :data:`CODE_SYSTEM_IDS`."""
+    return list(_published(table).code_systems.values())
+
+
+def concept_maps(table: Table) -> list[Resource]:
+    """The three ConceptMaps, in the order of :data:`CONCEPT_MAP_IDS`."""
+    return list(_published(table).concept_maps.values())
+
+
+def code_system(table: Table, rid: str) -> Resource:
+    """The CodeSystem with id *rid*. :raise NotFound: for any other id."""
+    return _one(_published(table).code_systems, "CodeSystem", rid)
+
+
+def concept_map(table: Table, rid: str) -> Resource:
+    """The ConceptMap with id *rid*. :raise NotFound: for any other id."""
+    return _one(_published(table).concept_maps, "ConceptMap", rid)
+
+
+def _one(resources: dict[str, Resource], kind: str, rid: str) -> Resource:
+    if rid not in resources:
+        raise NotFound(f"no {kind} with id {rid[:64]!r}; the ids are {', '.join(resources)}")
+    return resources[rid]
+
+
+def _parameters(result: bool, message: str, matches: t.Sequence[Resource] = ()) -> Resource:
+    return {"resourceType": "Parameters", "parameter": [
+        {"name": "result", "valueBoolean": result}, {"name": "message", "valueString": message},
+        *matches]}
+
+
+def _why_not(table: Table, system: str, code: str, chosen: str | None, others: list[str]) -> str:
+    label = f"{_NAMES.get(system, system[:200])} {code[:64]}"
+    if others:
+        return f"{label} is not in ConceptMap {chosen}; it is in {', '.join(others)}"
+    if (finding := table.findings.get((system, code))) is not None:
+        return (f"{label} ({finding.display}) is a finding code, not a body site, reflex or "
+                "movement: translate the Observation's bodySite, or its reflex or movement code")
+    if system not in _NAMES:
+        return (f"no ConceptMap here maps from {system[:200]!r}; the source systems are "
+                f"{', '.join(_NAMES)}")
+    return f"{label} is not in the terminology table (version {table.version})"
+
+
+def translate(table: Table, system: str, code: str, url: str | None = None, *,
+              target_system: str | None = None,
+              where: t.Mapping[str, str] | None = None) -> Resource:
+    """``$translate``: the segments *system*/*code* maps to, as an R4 Parameters resource.
+
+    An unknown code is not an error: ``result`` is false and ``message`` says why.
+
+    :param url: restrict to one ConceptMap (its canonical url, optionally ``|version``).
+    :param target_system: the requested target system; only spinal-segment has maps.
+    :param where: parameter name -> expression of the request element, to name ``url`` in errors.
+    :raise NotFound: when *url* is not one of this server's ConceptMaps.
+    """
+    published = _published(table)
+    chosen = None
+    if url is not None:
+        canonical, _, version = url.partition("|")
+        chosen = next((rid for rid, r in published.concept_maps.items() if r["url"] == canonical),
+                      None)
+        if chosen is None or version not in ("", table.version):
+            urls = ", ".join(r["url"] for r in published.concept_maps.values())
+            raise NotFound(f"no ConceptMap {url[:200]!r} here; the maps are {urls} "
+                           f"(version {table.version})", (where or {}).get("url", "url"))
+    if target_system not in (None, SPINAL_SEGMENT, _url("ValueSet", "spinal-segment")):
+        return _parameters(False, f"this server maps to {SPINAL_SEGMENT} only")
+    hits = published.index.get((system, code), [])
+    chosen_hits = [(rid, element) for rid, element in hits if chosen in (None, rid)]
+    if not chosen_hits:
+        return _parameters(False, _why_not(table, system, code, chosen, [r for r, _ in hits]))
+    matches, mapped, notes = [], [], []
+    for rid, element in chosen_hits:
+        for target in element["target"]:
+            part: list[Resource] = [{"name": "equivalence", "valueCode": target["equivalence"]}]
+            if "code" in target:
+                mapped.append(target["code"])
+                coding = {"system": SPINAL_SEGMENT, "code": target["code"],
+                          "display": target["display"]}
+                part.append({"name": "concept", "valueCoding": coding})
+            notes.append(f"{target.get('code', 'no segment')} ({target['equivalence']}): "
+                         f"{target['comment']}")
+            part.append({"name": "source", "valueUri": published.concept_maps[rid]["url"]})
+            matches.append({"name": "match", "part": part})
+    head = (f"{_NAMES.get(system, system)} {code} ({chosen_hits[0][1]['display']}) "
+            f"{'maps to ' + ', '.join(mapped) if mapped else 'has no segment'} "
+            f"(ConceptMap {', '.join(dict.fromkeys(rid for rid, _ in chosen_hits))})")
+    return _parameters(bool(mapped), f"{head}. {'. '.join(notes)}", matches)
+
+
+def _expression(loc: t.Sequence[t.Any]) -> str:
+    return "Parameters" + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in loc)
+
+
+def read_translate_parameters(body: object) -> dict[str, tuple[t.Any, str]]:
+    """Check a ``$translate`` Parameters body; return parameter name -> (value, expression).
+
+    The structure is validated with fhir.resources R4B; then every parameter must be one this
+    server reads (:data:`TRANSLATE_PARAMETERS`), given once, with its value[x] type. ``coding``
+    stays a Coding dict. Which combination is required is the caller's rule, shared with GET.
+
+    :raise InvalidRequest: naming the offending element.
+    """
+    from fhir.resources.R4B.parameters import Parameters  # slow first import: only when used
+
+    if not isinstance(body, dict):
+        raise InvalidRequest("the body must be a JSON object: a Parameters resource", "Parameters")
+    if (kind := body.get("resourceType")) != "Parameters":
+        where = kind if isinstance(kind, str) and kind.isalpha() else "resourceType"
+        raise InvalidRequest(f"the body must be a Parameters resource, not {str(kind)[:64]!r}",
+                             where)
+    try:
+        Parameters.model_validate(body)
+    except ValidationError as exc:
+        raise InvalidRequest.many([Issue(err["msg"][:300], (_expression(err["loc"]),))
+                                   for err in exc.errors()[:20]]) from exc
+    found: dict[str, tuple[t.Any, str]] = {}
+    for index, param in enumerate(body.get("parameter") or []):
+        where, name = f"Parameters.parameter[{index}]", param["name"]
+        if (expected := TRANSLATE_PARAMETERS.get(name)) is None:
+            raise InvalidRequest(f"unknown parameter {name[:64]!r}: $translate here reads "
+                                 f"{', '.join(TRANSLATE_PARAMETERS)}", f"{where}.name")
+        if name in found:
+            raise InvalidRequest(f"parameter {name!r} is given more than once", where)
+        if (values := [key for key in param if key.startswith("value")]) != [expected]:
+            raise InvalidRequest(f"parameter {name!r} needs a {expected}",
+                                 f"{where}.{(values or [expected])[0]}")
+        found[name] = (param[expected], where)
+    return found
