@@ -1,0 +1,36 @@
+"""POST /fhir/ClinicalImpression/$localize-root: parse, localize, store, answer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from ..fhir.http import check_content_type, fhir_response
+from ..fhir.operation import run_operation
+from ..fhir.parse import read_json
+
+bp = Blueprint("localize", __name__, url_prefix="/fhir")
+
+
+@bp.post("/ClinicalImpression/$localize-root")
+def localize_root():  # noqa: ANN201
+    """Answer a Bundle (or Parameters) of exam Observations with a ClinicalImpression."""
+    check_content_type()
+    config = current_app.config
+    document = read_json(request.get_data(cache=False), max_depth=config["MAX_JSON_DEPTH"])
+    table = current_app.extensions["terminology"]
+    outcome = run_operation(document, table, max_entries=config["MAX_ENTRIES"])
+    store = current_app.extensions.get("store")
+    if store is None:
+        return fhir_response(outcome.impression)
+    from ..store import NewResult
+
+    stored = store.save(NewResult(
+        impression=outcome.impression, provenance=outcome.provenance, subject=outcome.subject,
+        date=outcome.date, identifier_key=outcome.identifier_key, content_key=outcome.content_key))
+    headers = {
+        "ETag": f'W/"{stored.version_id}"',
+        "Last-Modified": stored.last_updated.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Content-Location": f"{request.host_url.rstrip('/')}/fhir/ClinicalImpression/{stored.id}"
+                            f"/_history/{stored.version_id}",
+    }
+    return fhir_response(stored.impression, headers=headers)

@@ -1,0 +1,239 @@
+"""The engine: findings in, a ranked, explained assessment out.
+
+1. Every finding becomes weighted evidence for or against spinal segments, per side
+   (:mod:`.evidence`); each kind's contribution to a segment is capped (:mod:`.weights`).
+2. Root hypotheses: one per (segment, side) with net support; "probable" needs two agreeing
+   kinds of evidence; adjacent two-root hypotheses where the evidence spans neighbours.
+3. Pattern detectors (:mod:`.patterns`, :mod:`.mimics`) run on the same findings.
+4. Everything is ranked by score; ties break on names, so the output does not depend on the
+   order of the input.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from collections import defaultdict
+
+from terminology import SEGMENTS
+
+from . import weights as w
+from .evidence import Contribution, contributions, describe, ranked
+from .mimics import detect_mimics
+from .model import Assessment, Evidence, Finding, Hypothesis, Kind, Side
+from .patterns import LOWER, Exam, cauda_equina, myelopathy, polyneuropathy
+
+if t.TYPE_CHECKING:
+    from terminology import Table
+
+__all__ = ["localize"]
+
+_SEGMENT_ORDER = {segment: i for i, segment in enumerate(SEGMENTS)}
+
+
+def _diagnosis_text(segments: t.Sequence[str], side: Side | None) -> str:
+    roots = "/".join(segments)
+    kind = "radiculopathy" if len(segments) == 1 else "two-level radiculopathy"
+    if side is None:
+        return f"{roots} {kind} (side not stated)"
+    if side is Side.BILATERAL:
+        return f"Bilateral {roots} {kind}"
+    return f"{side.value.capitalize()} {roots} {kind}"
+
+
+class _Ledger:
+    """Support and counter-evidence per (segment, side), capped per kind."""
+
+    def __init__(self, items: list[Contribution], table: Table):
+        self.table = table
+        self.items: dict[tuple[str, Side | None], list[Contribution]] = defaultdict(list)
+        for c in items:
+            self.items[(c.segment, c.side)].append(c)
+
+    def _applies(self, segment: str, side: Side | None) -> list[Contribution]:
+        """Contributions bearing on a root at *side*: its own, bilateral ones and unsided ones."""
+        own = list(self.items.get((segment, side), ()))
+        if side is not None:
+            own += self.items.get((segment, None), ())
+            if side is not Side.BILATERAL:
+                own += self.items.get((segment, Side.BILATERAL), ())
+        return own
+
+    def totals(self, segments: t.Sequence[str], side: Side | None
+               ) -> tuple[float, float, set[Kind], list[Contribution]]:
+        """Support, counter-evidence, agreeing kinds and contributions for a root (or adjacent roots).
+
+        For two roots, a finding that maps to both counts once: its contributions are summed
+        but capped at the finding's whole weight, so a two-root hypothesis only outscores a
+        single root when *different* findings support each root.
+        """
+        found = [c for seg in segments for c in self._applies(seg, side)]
+        merged: dict[tuple[int, bool], float] = defaultdict(float)
+        kind_of: dict[tuple[int, bool], Kind] = {}
+        full: dict[tuple[int, bool], float] = {}
+        for c in found:
+            key = (id(c.finding), c.supports)
+            merged[key] += c.weight
+            kind_of[key], full[key] = c.finding.kind, c.full
+        support: dict[Kind, float] = defaultdict(float)
+        against: dict[Kind, float] = defaultdict(float)
+        for key, weight in merged.items():
+            (support if key[1] else against)[kind_of[key]] += min(weight, full[key])
+        pro = sum(min(v, w.KIND_CAP[k]) for k, v in support.items())
+        con = sum(min(v, w.KIND_CAP[k]) for k, v in against.items())
+        kinds = {k for k, v in support.items() if v >= w.AGREEING_KIND_MINIMUM}
+        return pro, con, kinds, found
+
+    def candidates(self) -> list[tuple[str, Side | None]]:
+        sided = {(seg, side) for (seg, side), cs in self.items.items()
+                 if side is not None and any(c.supports for c in cs)}
+        unsided = {seg for (seg, side), cs in self.items.items()
+                   if side is None and any(c.supports for c in cs)}
+        result = set(sided)
+        for seg in unsided:
+            if not any(s == seg for s, _ in sided):
+                result.add((seg, None))
+        return sorted(result, key=lambda k: (_SEGMENT_ORDER.get(k[0], 99), k[1].value if k[1] else ""))
+
+
+def _score(net: float, kinds: set[Kind]) -> float:
+    score = net / (net + w.HALF_SATURATION) if net > 0 else 0.0
+    if len(kinds) < 2:
+        score = min(score, w.SINGLE_KIND_CAP)
+    return round(score, 2)
+
+
+def _evidence(items: t.Iterable[Contribution], table: Table, supports: bool) -> tuple[Evidence, ...]:
+    best: dict[tuple[str, str], Evidence] = {}
+    for c in items:
+        if c.supports is not supports:
+            continue
+        zone = "" if c.zone == "core" else ", variable zone"
+        text = f"{describe(c.finding, table)} ({c.segment}{zone})"
+        key = (c.finding.ref, text)
+        if key not in best or best[key].weight < c.weight:
+            best[key] = Evidence(c.finding.ref, text, round(c.weight, 2), supports)
+    return ranked(best.values())
+
+
+def _root(ledger: _Ledger, segments: tuple[str, ...], side: Side | None, parsimony: float = 1.0) -> Hypothesis:
+    pro, con, kinds, found = ledger.totals(segments, side)
+    net = (pro - con) * parsimony
+    score = _score(net, kinds)
+    confidence = "probable" if score > w.PROBABLE and len(kinds) >= 2 else "possible"
+    reasons = [f"Evidence for {'/'.join(segments)}: {pro:.2f} units; against: {con:.2f} units."]
+    if len(kinds) >= 2:
+        reasons.append(f"{len(kinds)} kinds of evidence agree ({', '.join(sorted(k.value for k in kinds))}).")
+    else:
+        reasons.append("Only one kind of evidence supports it, so it stays 'possible': "
+                       "a confident single-root call needs two (sensory, reflex, motor).")
+    if any(c.zone == "variable" and c.supports for c in found):
+        reasons.append("Part of the support comes from a zone where dermatome maps disagree, at split weight.")
+    if len(segments) == 2:
+        reasons.append("The evidence spans two adjacent roots about equally; a two-level lesion is possible.")
+    return Hypothesis(pattern="radiculopathy" if len(segments) == 1 else "polyradiculopathy",
+                      segments=segments, side=side, score=score, confidence=confidence,
+                      text=_diagnosis_text(segments, side), support=_evidence(found, ledger.table, True),
+                      against=_evidence(found, ledger.table, False), reasons=tuple(reasons))
+
+
+def _roots(ledger: _Ledger) -> list[Hypothesis]:
+    singles = [_root(ledger, (seg,), side) for seg, side in ledger.candidates()]
+    singles = [h for h in singles if h.score >= w.REPORT_MINIMUM]
+    pairs = []
+    by_side: dict[Side | None, dict[str, float]] = defaultdict(dict)
+    for seg, side in ledger.candidates():
+        pro, con, _, _ = ledger.totals((seg,), side)
+        by_side[side][seg] = pro - con
+    for side, nets in by_side.items():
+        ordered = sorted(nets, key=lambda s: _SEGMENT_ORDER[s])
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            if _SEGMENT_ORDER[b] - _SEGMENT_ORDER[a] != 1:
+                continue
+            lo, hi = sorted((nets[a], nets[b]))
+            if lo >= w.TWO_ROOT_MINIMUM and lo >= w.TWO_ROOT_BALANCE * hi:
+                pairs.append(_root(ledger, (a, b), side, w.TWO_ROOT_PARSIMONY))
+    return singles + pairs
+
+
+def _bilateral_roots(roots: list[Hypothesis]) -> list[Evidence]:
+    """Support of probable lower-limb roots when they exist on both sides."""
+    lower = [h for h in roots if h.confidence == "probable" and set(h.segments) <= set(LOWER)]
+    sides = {h.side for h in lower}
+    if not ({Side.LEFT, Side.RIGHT} <= sides or Side.BILATERAL in sides):
+        return []
+    return [e for h in lower for e in h.support]
+
+
+def _rank(hypotheses: list[Hypothesis]) -> tuple[Hypothesis, ...]:
+    def key(h: Hypothesis) -> tuple[t.Any, ...]:
+        return (-h.score, len(h.segments) > 1, h.pattern, [_SEGMENT_ORDER.get(s, 99) for s in h.segments],
+                h.side.value if h.side else "")
+    return tuple(sorted(hypotheses, key=key))
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _summary(ranked: tuple[Hypothesis, ...], abnormal: int) -> str:
+    if not ranked:
+        if abnormal:
+            return (f"The exam did not localize: the {abnormal} abnormal finding(s) point to no nerve root "
+                    "or recognised pattern.")
+        return "The exam did not localize: no abnormal neurological finding was reported."
+    urgent = next((h for h in ranked if h.urgent), None)
+    rest = [h for h in ranked if h is not urgent]
+    if urgent is not None:
+        text = (f"URGENT: {_lower_first(urgent.text)} (score {urgent.score:.2f}): emergency assessment and "
+                "imaging are needed.")
+        if rest:
+            text += f" Also found: {_lower_first(rest[0].text)} ({rest[0].confidence}, score {rest[0].score:.2f})."
+        return text
+    top = ranked[0]
+    text = f"Most likely: {_lower_first(top.text)} ({top.confidence}, score {top.score:.2f})"
+    others = [_lower_first(h.text) for h in ranked[1:3]]
+    if others:
+        text += "; also consider " + " and ".join(others)
+    return text + "."
+
+
+_CAVEAT_OVERLAP = ("Adjacent dermatomes overlap and their borders vary between people (Lee 2008); a "
+                   "sensory finding alone rarely settles the level, and the level should be confirmed "
+                   "clinically and by imaging.")
+_CAVEAT_VARIABLE = ("Some findings lie in variable zones, where published dermatome maps disagree or "
+                    "neighbouring dermatomes overlap (the great toe, index and ring fingers, the posterior "
+                    "thigh and calf...); they were counted at split, lower weight for each candidate root.")
+
+
+def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
+    """Weigh *findings* against *table* and rank the explanations.
+
+    :param findings: the exam's findings, any order.
+    :param table: the terminology table (segments, weights, nerves).
+    :return: the assessment; ``localized`` is False when nothing explains the abnormal findings.
+    """
+    items = contributions(findings, table)
+    roots = _roots(_Ledger(items, table))
+    exam = Exam(findings, table)
+    pnp = polyneuropathy(exam)
+    patterns = [p for p in (pnp, myelopathy(exam)) if p is not None]
+    ces = cauda_equina(exam, _bilateral_roots(roots), pnp is not None)
+    if ces is not None:
+        patterns.append(ces)
+    patterns += detect_mimics(exam)
+    ranked = _rank(roots + patterns)
+    abnormal = sum(1 for f in findings if f.polarity.is_abnormal)
+    caveats = []
+    if roots:
+        caveats.append(_CAVEAT_OVERLAP)
+    if any(c.zone == "variable" and c.supports for c in items):
+        caveats.append(_CAVEAT_VARIABLE)
+    unsided = sorted({f.ref for f in findings if f.side is None})
+    if unsided:
+        caveats.append(f"{len(unsided)} observation(s) did not state a side; they count toward the "
+                       "segment but not toward either side.")
+    if any(f.side_from_text for f in findings):
+        caveats.append("The side of some findings was read from free text in bodySite.text; check it.")
+    used = tuple(sorted({f.ref for f in findings}))
+    return Assessment(hypotheses=ranked, localized=bool(ranked), summary=_summary(ranked, abnormal),
+                      caveats=tuple(caveats), used=used, urgent=ces is not None)

@@ -1,0 +1,55 @@
+"""The $localize-root operation from request document to rendered resources.
+
+Shared by the HTTP view and ``neuroroot localize``, so both give the same ClinicalImpression.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import typing as t
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ..core import localize
+from ..errors import Unprocessable
+from .parse import ParsedRequest, parse_request
+from .render import protocol_url, render_impression, render_provenance
+
+if t.TYPE_CHECKING:
+    from terminology import Table
+
+__all__ = ["Outcome", "run_operation"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the operation produced, before storage."""
+
+    impression: dict[str, t.Any]
+    provenance: dict[str, t.Any]
+    parsed: ParsedRequest
+    subject: str
+    date: datetime
+    identifier_key: str | None
+    content_key: str
+
+
+def run_operation(document: t.Any, table: Table, *, max_entries: int, now: datetime | None = None) -> Outcome:
+    """Parse *document*, localize, and render the ClinicalImpression and its Provenance.
+
+    :raise InvalidRequest: malformed input (400).
+    :raise Unprocessable: well-formed but unusable input (422).
+    """
+    parsed = parse_request(document, table, max_entries=max_entries)
+    subject = (parsed.subject or {}).get("reference")
+    if not subject:
+        raise Unprocessable("no Observation names its subject by reference: a ClinicalImpression "
+                            "needs one subject (Patient or Group)", "Observation.subject")
+    moment = now or datetime.now(UTC)
+    assessment = localize(parsed.findings, table)
+    impression = render_impression(assessment, parsed, table, moment)
+    provenance = render_provenance(parsed, assessment.used, table, moment)
+    protocol = protocol_url(table)
+    content_key = hashlib.sha256(f"{protocol}\n{parsed.content_key}".encode()).hexdigest()
+    identifier_key = "|".join(parsed.identifier) if parsed.identifier else None
+    return Outcome(impression, provenance, parsed, subject, moment, identifier_key, content_key)

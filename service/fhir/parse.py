@@ -1,0 +1,275 @@
+"""Parse a ``$localize-root`` request into domain findings (DESIGN §3, the input profile).
+
+No Flask here: the HTTP layer hands over the body bytes (:func:`read_json`) and the decoded
+document (:func:`parse_request`); this module answers with a :class:`ParsedRequest` or raises one
+of :mod:`service.errors` (400 structure, 413 too many entries, 422 unusable).
+
+The steps, in order:
+
+1. the top level: a JSON object whose resourceType is Bundle or Parameters; the entry count
+   (checked before anything expensive, 413);
+2. structure (400, all issues at once): fhir.resources R4B validation, the required bindings of
+   Bundle.type and Observation.status, time zones, JSON primitive types, the Parameters form;
+3. each entry: Observations give findings (:mod:`.parse_observation`), everything else is
+   skipped with a reason, except a BodyStructure an Observation points to;
+4. the request as a whole: one subject (422), at least one finding (422).
+
+Helper modules: :mod:`.parse_json` (the body), :mod:`.parse_forms` (top level, Parameters,
+entry count, references), :mod:`.parse_structure` (R4 structure), :mod:`.parse_observation`
+(one Observation), :mod:`.parse_values` (results), :mod:`.parse_site` (site and side),
+:mod:`.parse_times` (effective times).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import typing as t
+from collections import Counter
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import orjson
+
+from terminology import Table
+
+from ..core.model import Finding, Skipped
+from ..errors import Issue, MixedSubjects, NothingToLocalize
+from .parse_forms import (
+    Slot,
+    bundle_identifier,
+    check_size,
+    parameters_form,
+    request_slots,
+    root_type,
+    slot_reference,
+)
+from .parse_json import read_json
+from .parse_observation import ObservationReading, read_observation
+from .parse_structure import check_structure
+from .parse_times import effective_range
+
+__all__ = ["ParsedRequest", "parse_request", "read_json"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRequest:
+    """Everything the engine and the renderer need from a request.
+
+    :param findings: in input order (an Observation with components gives several, same ref).
+    :param skipped: every resource or Observation not used, with a reason a clinician understands.
+    :param warnings: things the answer should mention (e.g. a side read from free text).
+    :param references: ``Finding.ref`` / ``Skipped.ref`` -> the FHIR Reference dict to emit.
+    :param used: refs of the Observations that gave at least one finding, in order, no repeats.
+    :param subject: the common subject Reference, or None when no used Observation had one.
+    :param effective_start: the earliest effective[x] of the used Observations, as given.
+    :param effective_end: the latest one, as given.
+    :param identifier: Bundle.identifier as (system, value) when present ("" for no system).
+    :param content_key: sha256 (hex) of the canonical JSON of the used Observations, sorted, so
+        it does not depend on entry order.
+    """
+
+    findings: tuple[Finding, ...]
+    skipped: tuple[Skipped, ...]
+    warnings: tuple[str, ...]
+    references: t.Mapping[str, dict[str, t.Any]]
+    used: tuple[str, ...]
+    subject: dict[str, t.Any] | None
+    effective_start: str | None
+    effective_end: str | None
+    identifier: tuple[str, str] | None
+    content_key: str
+
+
+def parse_request(document: t.Any, table: Table, *, max_entries: int = 5000) -> ParsedRequest:
+    """Turn a decoded ``$localize-root`` body into findings.
+
+    :param document: the JSON document (see :func:`read_json`).
+    :param table: the terminology table.
+    :param max_entries: the most Bundle entries (or parameters) accepted.
+    :raise InvalidRequest: not FHIR, broken structure, a bad Parameters form (400; all issues).
+    :raise PayloadTooLarge: more than *max_entries* entries (413).
+    :raise ContradictoryFinding, MixedSubjects, NothingToLocalize, Unprocessable: 422.
+    """
+    root = root_type(document)
+    check_size(document, root, max_entries)
+    form_issues, bundle = parameters_form(document) if root == "Parameters" else ([], None)
+    check_structure(document, root, form_issues)
+    if root == "Bundle":
+        bundle = (document, "Bundle")
+    slots = request_slots(document, bundle)
+    return _read(slots, table, bundle_identifier(bundle[0]) if bundle else None)
+
+
+class _BodyStructures:
+    """Finds the BodyStructure a reference points to, and remembers which ones were used."""
+
+    def __init__(self, slots: list[Slot]):
+        self._by_key: dict[str, int] = {}
+        for index, slot in enumerate(slots):
+            if slot.resource.get("resourceType") != "BodyStructure":
+                continue
+            if slot.full_url:
+                self._by_key.setdefault(slot.full_url, index)
+            if isinstance(slot.resource.get("id"), str):
+                self._by_key.setdefault(f"BodyStructure/{slot.resource['id']}", index)
+        self.slots = slots
+        self.used: set[int] = set()
+
+    def __call__(self, reference: str, observation: dict[str, t.Any]) -> dict[str, t.Any] | None:
+        if reference.startswith("#"):
+            for item in observation.get("contained") or ():
+                if (
+                    isinstance(item, dict)
+                    and item.get("resourceType") == "BodyStructure"
+                    and item.get("id") == reference[1:]
+                ):
+                    return item
+            return None
+        key = reference
+        if key not in self._by_key:  # an absolute or versioned URL: match on BodyStructure/id
+            key = "/".join(reference.split("/_history/", 1)[0].rstrip("/").split("/")[-2:])
+        index = self._by_key.get(key)
+        if index is None:
+            return None
+        self.used.add(index)
+        return self.slots[index].resource
+
+
+def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -> ParsedRequest:
+    references: dict[str, dict[str, t.Any]] = {}
+    resolve = _BodyStructures(slots)
+    readings: list[tuple[Slot, str, ObservationReading | None]] = []
+    for slot in slots:
+        ref, reference = slot_reference(slot)
+        references.setdefault(ref, reference)
+        reading = None
+        if slot.resource.get("resourceType") == "Observation":
+            reading = read_observation(slot.resource, slot.path, ref, table, resolve)
+        readings.append((slot, ref, reading))
+
+    findings: list[Finding] = []
+    skipped: list[Skipped] = []
+    categories: list[str] = []
+    warnings: list[str] = []
+    used: dict[str, Slot] = {}
+    for index, (slot, ref, reading) in enumerate(readings):
+        kind = slot.resource.get("resourceType")
+        if reading is None:
+            if kind == "BodyStructure" and index in resolve.used:
+                continue
+            skipped.append(Skipped(ref, f"{kind} resource is not an exam finding"))
+            categories.append("other")
+            continue
+        findings.extend(reading.findings)
+        warnings.extend(reading.warnings)
+        if reading.findings:
+            used.setdefault(ref, slot)
+        elif reading.skip is not None:
+            skipped.append(Skipped(ref, reading.skip[1]))
+            categories.append(reading.skip[0])
+    if not findings:
+        raise NothingToLocalize(_nothing_message(readings, categories), _where(slots))
+
+    used_slots = list(used.values())
+    start, end = effective_range([slot.resource for slot in used_slots])
+    return ParsedRequest(
+        findings=tuple(findings),
+        skipped=tuple(skipped),
+        warnings=tuple(dict.fromkeys(warnings)),
+        references=MappingProxyType(references),
+        used=tuple(used),
+        subject=_subject(used_slots),
+        effective_start=start,
+        effective_end=end,
+        identifier=identifier,
+        content_key=_content_key(slot.resource for slot in used_slots),
+    )
+
+
+def _subject(slots: list[Slot]) -> dict[str, t.Any] | None:
+    """The one subject of the used Observations; 422 naming each Observation that differs."""
+    subjects = [
+        (slot, slot.resource["subject"])
+        for slot in slots
+        if isinstance(slot.resource.get("subject"), dict)
+    ]
+    if not subjects:
+        return None
+    keys = [_subject_key(subject) for _, subject in subjects]
+    counts = Counter(keys)
+    if len(counts) == 1:
+        return t.cast(dict[str, t.Any], subjects[0][1])
+    common = max(counts, key=lambda key: (counts[key], -keys.index(key)))
+    offending = [
+        f"{slot.path}.subject"
+        for (slot, _), key in zip(subjects, keys, strict=True)
+        if key != common
+    ]
+    verb = "differs" if len(offending) == 1 else "differ"
+    raise MixedSubjects.many(
+        [
+            Issue(
+                f"the Observations are about {len(counts)} different subjects; all must be about "
+                f"one patient ({len(offending)} {verb} from the other {counts[common]})",
+                tuple(offending),
+                "business-rule",
+            )
+        ]
+    )
+
+
+def _subject_key(subject: dict[str, t.Any]) -> str:
+    reference = subject.get("reference")
+    return (
+        reference
+        if isinstance(reference, str)
+        else orjson.dumps(subject, option=orjson.OPT_SORT_KEYS).decode()
+    )
+
+
+def _content_key(observations: t.Iterable[dict[str, t.Any]]) -> str:
+    canonical = sorted(orjson.dumps(item, option=orjson.OPT_SORT_KEYS) for item in observations)
+    return hashlib.sha256(b"[" + b",".join(canonical) + b"]").hexdigest()
+
+
+def _where(slots: list[Slot]) -> str | None:
+    if not slots:
+        return None
+    return slots[0].label.rsplit("[", 1)[0]
+
+
+def _nothing_message(
+    readings: list[tuple[Slot, str, ObservationReading | None]], categories: list[str]
+) -> str:
+    observations = sum(1 for _, _, reading in readings if reading is not None)
+    others = len(readings) - observations
+    if observations == 0:
+        what = f" ({others} other resource{'s' if others != 1 else ''})" if others else ""
+        return f"no usable neurological exam finding: the request holds no Observation{what}"
+    noun = "Observation" if observations == 1 else "Observations"
+    reasons = Counter(category for category in categories if category != "other")
+    if set(reasons) == {"not-neuro"}:
+        if observations == 1:
+            return "the Observation is not a neurological exam finding this service reads"
+        return (
+            f"none of the {observations} {noun} is a neurological exam finding this service reads"
+        )
+    summary = "; ".join(
+        f"{count} {_CATEGORY_WORDS.get(category, category)}"
+        for category, count in reasons.most_common()
+    )
+    return f"no usable neurological exam finding in the {observations} {noun}: {summary}"
+
+
+_CATEGORY_WORDS = {
+    "status": "not usable because of their status "
+    "(entered in error, cancelled, registered or unknown)",
+    "not-neuro": "not a neurological exam finding this service reads",
+    "not-examined": "not examined",
+    "no-site": "sensory findings without a body site",
+    "site-unknown": "with a body site that is not in the terminology table",
+    "no-reflex": "reflex findings that do not say which reflex",
+    "no-movement": "muscle strength findings that do not say which movement",
+    "no-result": "without a result",
+    "unreadable": "with a result this service does not read",
+}

@@ -1,0 +1,380 @@
+"""Structure checks of a request, before any of it is read (all of them answer 400).
+
+:func:`check_structure` validates the resource with fhir.resources R4B and adds the R4 rules
+R4B does not enforce (required bindings, time zones, strict JSON primitive types on the elements
+the service reads). Every problem becomes one :class:`~service.errors.Issue` with a
+FHIRPath-like ``expression``; all of them are raised together in one
+:class:`~service.errors.InvalidRequest`.
+
+R4B validation is done resource by resource: each resource slot (``Bundle.entry.resource``,
+``Parameters.parameter.resource``, ``contained``) is taken out of its parent and validated on
+its own. That keeps the error paths clean and lets an unknown ``resourceType`` be reported
+instead of crashing the validator.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+import pydantic
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.resource import Resource
+
+from ..errors import InvalidRequest, Issue
+
+__all__ = [
+    "BUNDLE_TYPES",
+    "OBSERVATION_STATUSES",
+    "check_structure",
+    "entry_resources",
+    "parameter_resources",
+    "resource_slots",
+]
+
+#: Required binding of Bundle.type (R4 4.0.1).
+BUNDLE_TYPES = frozenset(
+    {
+        "document",
+        "message",
+        "transaction",
+        "transaction-response",
+        "batch",
+        "batch-response",
+        "history",
+        "searchset",
+        "collection",
+    }
+)
+#: Required binding of Observation.status (R4 4.0.1).
+OBSERVATION_STATUSES = frozenset(
+    {
+        "registered",
+        "preliminary",
+        "final",
+        "amended",
+        "corrected",
+        "cancelled",
+        "entered-in-error",
+        "unknown",
+    }
+)
+
+_DATETIME_WITH_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(?P<tz>Z|[+-]\d{2}:\d{2})?$"
+)
+_CHOICE = re.compile(r"'([a-z]+)[A-Z]")
+_TIMED_ELEMENTS = ("effectiveDateTime", "effectiveInstant", "issued")
+
+
+# -- resource slots ---------------------------------------------------------------------------
+
+
+def resource_slots(
+    resource: dict[str, t.Any], path: str
+) -> tuple[dict[str, t.Any], list[tuple[t.Any, str]]]:
+    """Split *resource* into a shell without its nested resources, and those resources.
+
+    :return: (a shallow copy whose ``entry.resource``, ``parameter.resource`` / ``part`` and
+        ``contained`` resources are taken out, [(nested resource, its path), ...]).
+    """
+    shell = dict(resource)
+    nested: list[tuple[t.Any, str]] = []
+    contained = shell.get("contained")
+    if isinstance(contained, list):
+        nested.extend((item, f"{path}.contained[{i}]") for i, item in enumerate(contained))
+        del shell["contained"]
+    kind = shell.get("resourceType")
+    if kind == "Bundle" and isinstance(shell.get("entry"), list):
+        entries = []
+        for i, entry in enumerate(shell["entry"]):
+            if isinstance(entry, dict) and entry.get("resource") is not None:
+                nested.append((entry["resource"], f"{path}.entry[{i}].resource"))
+                entry = {k: v for k, v in entry.items() if k != "resource"}
+            entries.append(entry)
+        shell["entry"] = entries
+    elif kind == "Parameters" and isinstance(shell.get("parameter"), list):
+        shell["parameter"] = _strip_parameters(shell["parameter"], f"{path}.parameter", nested)
+    return shell, nested
+
+
+def _strip_parameters(
+    parameters: list[t.Any], path: str, nested: list[tuple[t.Any, str]]
+) -> list[t.Any]:
+    out = []
+    for i, parameter in enumerate(parameters):
+        if isinstance(parameter, dict):
+            parameter = dict(parameter)
+            if parameter.get("resource") is not None:
+                nested.append((parameter.pop("resource"), f"{path}[{i}].resource"))
+            if isinstance(parameter.get("part"), list):
+                parameter["part"] = _strip_parameters(
+                    parameter["part"], f"{path}[{i}].part", nested
+                )
+        out.append(parameter)
+    return out
+
+
+# -- R4B validation ---------------------------------------------------------------------------
+
+
+def _model_issues(resource: t.Any, path: str) -> list[Issue]:
+    """R4B issues of *resource* (at *path*) and of every resource nested in it."""
+    if not isinstance(resource, dict):
+        return [Issue(f"{path} must be a resource (a JSON object)", (path,), "structure")]
+    kind = resource.get("resourceType")
+    if kind is None:
+        return [Issue(f"{path} has no resourceType", (f"{path}.resourceType",), "required")]
+    model = _resource_model(kind)
+    if model is None:
+        return [
+            Issue(
+                f"{path}.resourceType is not a FHIR R4 resource type",
+                (f"{path}.resourceType",),
+                "value",
+            )
+        ]
+    shell, nested = resource_slots(resource, path)
+    issues: list[Issue] = []
+    try:
+        model.model_validate(shell)
+    except pydantic.ValidationError as error:
+        issues.extend(
+            _pydantic_issue(err, path)
+            for err in error.errors(include_url=False, include_input=False)
+        )
+    except (KeyError, ValueError, TypeError) as error:  # fhir_core raises these for odd shapes
+        issues.append(
+            Issue(
+                f"{path} is not a valid {kind} resource ({type(error).__name__})",
+                (path,),
+                "structure",
+            )
+        )
+    for item, item_path in nested:
+        issues.extend(_model_issues(item, item_path))
+    return issues
+
+
+def _resource_model(kind: t.Any) -> type[Resource] | None:
+    if not isinstance(kind, str) or not kind[:1].isupper():
+        return None
+    try:
+        model = get_fhir_model_class(kind)
+    except (KeyError, ValueError, ImportError):
+        return None
+    return model if issubclass(model, Resource) else None
+
+
+#: pydantic error type -> FHIR IssueType, for the types not covered by the suffix rules.
+_ERROR_CODES = {
+    "missing": "required",
+    "model_field_validation.missing": "required",
+    "extra_forbidden": "structure",
+    "json_invalid": "structure",
+    "model_validation_format": "structure",
+}
+
+
+def _pydantic_issue(error: t.Mapping[str, t.Any], path: str) -> Issue:
+    kind = str(error.get("type", ""))
+    expression = path + _loc_path(error.get("loc", ()))
+    if kind in _ERROR_CODES:
+        code = _ERROR_CODES[kind]
+    elif kind.endswith(("_type", "_parsing")) or kind in {
+        "int_from_float",
+        "less_than_equal",
+        "greater_than_equal",
+    }:
+        code = "value"
+    elif kind == "value_error" and "regex" in str(error.get("msg", "")):
+        code = "value"  # a primitive whose lexical form is wrong (a date, a code with spaces...)
+    else:
+        code = "invalid"
+    choice = (
+        _CHOICE.search(str(error.get("msg", "")))
+        if "but got multiple" in str(error.get("msg", ""))
+        else None
+    )
+    if choice:
+        code, message = (
+            "structure",
+            f"{expression} has more than one {choice.group(1)}[x] element; FHIR allows one",
+        )
+    elif code == "required":
+        message = f"{expression} is required but missing"
+    elif code == "structure" and kind == "extra_forbidden":
+        message = f"{expression} is not an element of FHIR R4 (unknown element)"
+    elif kind in {"json_invalid", "model_validation_format"}:
+        message = f"{expression} must be a JSON object of the right FHIR type"
+    else:
+        message = f"{expression}: {error.get('msg', 'invalid value')}"
+    return Issue(message, (expression,), code)
+
+
+def _loc_path(loc: t.Iterable[t.Any]) -> str:
+    """``('entry', 3, 'resource', 'status')`` -> ``.entry[3].resource.status``.
+
+    Segments that are not FHIR element names are dropped: resource-type names (FHIR element
+    names never start with a capital letter), fhir_core's ``root`` and pydantic's validator tags.
+    """
+    out = []
+    for part in loc:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif (
+            isinstance(part, str)
+            and part
+            and part != "root"
+            and not part[0].isupper()
+            and not any(ch in part for ch in "[(<,")
+        ):
+            out.append(f".{part}")
+    return "".join(out)
+
+
+# -- rules R4B does not enforce ---------------------------------------------------------------
+
+
+def _rule_issues(document: dict[str, t.Any], root: str) -> list[Issue]:
+    """Required bindings, time zones and strict primitive types, on the elements the service
+    reads: the Bundle(s) and the Observations it takes findings from."""
+    issues: list[Issue] = []
+    bundles = [(document, root)] if root == "Bundle" else []
+    observations = []
+    if root == "Parameters":
+        for resource, path in parameter_resources(document, root):
+            if resource.get("resourceType") == "Bundle":
+                bundles.append((resource, path))
+            elif resource.get("resourceType") == "Observation":
+                observations.append((resource, path))
+    for bundle, path in bundles:
+        value = bundle.get("type")
+        if isinstance(value, str) and value not in BUNDLE_TYPES:
+            issues.append(
+                Issue(
+                    f"{path}.type is not a Bundle type of FHIR R4 (required binding: "
+                    f"{', '.join(sorted(BUNDLE_TYPES))})",
+                    (f"{path}.type",),
+                    "code-invalid",
+                )
+            )
+        issues.extend(_timezone_issue(bundle.get("timestamp"), f"{path}.timestamp"))
+        observations.extend(
+            (resource, item_path)
+            for resource, item_path in entry_resources(bundle, path)
+            if resource.get("resourceType") == "Observation"
+        )
+    for observation, path in observations:
+        issues.extend(_observation_rule_issues(observation, path))
+    return issues
+
+
+def entry_resources(bundle: dict[str, t.Any], path: str) -> list[tuple[dict[str, t.Any], str]]:
+    """(resource, path) of each ``entry.resource`` that is a JSON object, in order."""
+    entries = bundle.get("entry")
+    if not isinstance(entries, list):
+        return []
+    return [
+        (entry["resource"], f"{path}.entry[{i}].resource")
+        for i, entry in enumerate(entries)
+        if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
+    ]
+
+
+def parameter_resources(
+    parameters: dict[str, t.Any], path: str
+) -> list[tuple[dict[str, t.Any], str]]:
+    """(resource, path) of each top-level ``parameter.resource`` that is a JSON object, in order."""
+    items = parameters.get("parameter")
+    if not isinstance(items, list):
+        return []
+    return [
+        (item["resource"], f"{path}.parameter[{i}].resource")
+        for i, item in enumerate(items)
+        if isinstance(item, dict) and isinstance(item.get("resource"), dict)
+    ]
+
+
+def _observation_rule_issues(observation: dict[str, t.Any], path: str) -> list[Issue]:
+    issues: list[Issue] = []
+    status = observation.get("status")
+    if isinstance(status, str) and status not in OBSERVATION_STATUSES:
+        issues.append(
+            Issue(
+                f"{path}.status is not an Observation status of FHIR R4 (required binding: "
+                f"{', '.join(sorted(OBSERVATION_STATUSES))})",
+                (f"{path}.status",),
+                "code-invalid",
+            )
+        )
+    for name in _TIMED_ELEMENTS:
+        issues.extend(_timezone_issue(observation.get(name), f"{path}.{name}"))
+    period = observation.get("effectivePeriod")
+    if isinstance(period, dict):
+        for name in ("start", "end"):
+            issues.extend(_timezone_issue(period.get(name), f"{path}.effectivePeriod.{name}"))
+    issues.extend(_primitive_issues(observation, path))
+    components = observation.get("component")
+    if isinstance(components, list):
+        for i, component in enumerate(components):
+            if isinstance(component, dict):
+                issues.extend(_primitive_issues(component, f"{path}.component[{i}]"))
+    return issues
+
+
+def _timezone_issue(value: t.Any, expression: str) -> list[Issue]:
+    if not isinstance(value, str):
+        return []
+    match = _DATETIME_WITH_TIME.match(value)
+    if match and match.group("tz") is None:
+        return [
+            Issue(
+                f"{expression} has a time but no time zone (FHIR R4: if hours and minutes are "
+                "specified, a time zone SHALL be populated)",
+                (expression,),
+                "value",
+            )
+        ]
+    return []
+
+
+def _primitive_issues(element: dict[str, t.Any], path: str) -> list[Issue]:
+    """JSON types of the value[x] the service reads: R4B's lax mode would take ``"3"`` or ``1``."""
+    issues = []
+    checks = (
+        ("valueBoolean", bool, "a JSON boolean (true or false)"),
+        ("valueInteger", int, "a JSON integer"),
+        ("valueString", str, "a JSON string"),
+    )
+    for name, expected, wording in checks:
+        if name not in element:
+            continue
+        value = element[name]
+        wrong = not isinstance(value, expected) or (expected is int and isinstance(value, bool))
+        if wrong:
+            issues.append(Issue(f"{path}.{name} must be {wording}", (f"{path}.{name}",), "value"))
+    return issues
+
+
+def check_structure(document: dict[str, t.Any], root: str, extra: t.Sequence[Issue] = ()) -> None:
+    """Validate *document* (a Bundle or Parameters named *root*) against R4 structure rules.
+
+    :param extra: issues the caller found already (e.g. unknown parameter names), raised together.
+    :raise InvalidRequest: with every issue found, R4B's and this module's together; where both
+        report the same element, this module's (clearer) issue is kept.
+    """
+    ours = list(extra) + _rule_issues(document, root)
+    theirs = _model_issues(document, root)
+    taken = {issue.expression for issue in ours}
+    issues = [issue for issue in theirs if issue.expression not in taken] + ours
+    if issues:
+        issues.sort(key=lambda issue: _path_key(issue.expression[0] if issue.expression else ""))
+        raise InvalidRequest.many(issues)
+
+
+def _path_key(expression: str) -> tuple[t.Any, ...]:
+    """Sort key for document order of entries (``entry[10]`` after ``entry[9]``)."""
+    return tuple(
+        int(part) if part.isdigit() else part for part in re.split(r"\[(\d+)\]", expression)
+    )
