@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 import typing as t
 
 import orjson
@@ -45,7 +46,11 @@ def _localize(args: argparse.Namespace) -> int:
     from .fhir.parse import read_json
 
     config = {**DEFAULTS, **from_environment()}
-    data = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()  # noqa: SIM115
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"neuroroot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
     try:
         if len(data) > config["MAX_BODY_BYTES"]:
             from .errors import PayloadTooLarge
