@@ -24,7 +24,7 @@ def _serve(args: argparse.Namespace) -> int:
     class _App(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             for key, value in options.items():
-                if key != "wsgi_app":
+                if key in self.cfg.settings:  # settings this gunicorn version knows
                     self.cfg.set(key, value)
 
         def load(self) -> t.Any:

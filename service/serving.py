@@ -9,10 +9,6 @@ from .config import DEFAULTS, from_environment
 
 __all__ = ["gunicorn_options"]
 
-#: Access log: method, path (no query string: it can carry patient ids), status, time, request id.
-ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s'
-
-
 def default_workers() -> int:
     """2 x cores + 1 (gunicorn's advice for sync workers), at most 8."""
     return min(2 * (os.cpu_count() or 1) + 1, 8)
@@ -22,15 +18,22 @@ def gunicorn_options(overrides: t.Mapping[str, t.Any] | None = None) -> dict[str
     """The gunicorn settings from the environment (and *overrides*, e.g. command-line options)."""
     config = {**DEFAULTS, **from_environment(), **(overrides or {})}
     timeout = int(config["REQUEST_TIMEOUT"])
+    host = str(config["HOST"])
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
     return {
-        "bind": f"{config['HOST']}:{config['PORT']}",
+        "bind": f"{host}:{config['PORT']}",
         "workers": config["WORKERS"] or default_workers(),
         "timeout": timeout,
         "graceful_timeout": timeout,
         "keepalive": 5,
-        "accesslog": "-",
-        "access_log_format": ACCESS_LOG_FORMAT,
+        # The app writes the access log itself (JSON, with the request id; service.logs), so
+        # gunicorn's own access log stays off: one line per request, never a body or a query.
+        "accesslog": None,
         "errorlog": "-",
+        # No gunicornc control socket: its default path (~/.gunicorn/gunicorn.ctl) is shared by
+        # every gunicorn of the user and not writable by the container's user.
+        "control_socket_disable": True,
         "limit_request_line": 8190,
         "wsgi_app": "service:create_app()",
     }

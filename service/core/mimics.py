@@ -143,7 +143,7 @@ def _region(row: t.Any) -> str:
 def _judge(exam: Exam, mimic: Mimic, side: Side, triggered: list[Finding],
            other_side_triggered: bool) -> Hypothesis | None:
     score = mimic.base
-    support = exam.evidence(triggered, mimic.base, True, "in the nerve's territory")
+    support = exam.evidence(triggered, round(mimic.base / len(triggered), 2), True, "in the nerve's territory")
     against: list[Evidence] = []
     reasons = [f"{mimic.text} can imitate a {mimic.root} root lesion."]
     for label, find, weight in mimic.involved:

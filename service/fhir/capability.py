@@ -77,12 +77,14 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
     read_search = [{"code": "read"}, {"code": "search-type"}]
     resources: list[dict[str, t.Any]] = [
         {"type": "ClinicalImpression", "versioning": "versioned", "readHistory": False,
-         "conditionalRead": "not-match", "interaction": read_search,
+         "conditionalRead": "not-match",
+         "interaction": [{"code": "read"}, {"code": "vread"}, {"code": "search-type"}],
          "searchParam": [
              _search("subject", "reference", "The patient or group assessed (Patient/123)."),
              _search("patient", "reference", "The patient assessed (123 or Patient/123)."),
              _search("date", "date", "When the assessment was made; prefixes eq, ge, le, gt, lt."),
          ],
+         "searchRevInclude": ["Provenance:target"],
          "operation": [{"name": "localize-root", "definition": OPERATION_URL}]},
         {"type": "Provenance", "interaction": read_search,
          "searchParam": [_search("target", "reference", "The ClinicalImpression (ClinicalImpression/{id}).")]},

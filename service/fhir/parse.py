@@ -33,7 +33,7 @@ import orjson
 from terminology import Table
 
 from ..core.model import Finding, Skipped
-from ..errors import Issue, MixedSubjects, NothingToLocalize
+from ..errors import Issue, MixedSubjects, NothingToLocalize, ServiceError
 from .parse_forms import (
     Slot,
     bundle_identifier,
@@ -90,6 +90,8 @@ def parse_request(document: t.Any, table: Table, *, max_entries: int = 5000) -> 
     :raise PayloadTooLarge: more than *max_entries* entries (413).
     :raise ContradictoryFinding, MixedSubjects, NothingToLocalize, Unprocessable: 422.
     """
+    if isinstance(document, dict) and document.get("resourceType") == "Observation":
+        return _single_observation(document, table)
     root = root_type(document)
     check_size(document, root, max_entries)
     form_issues, bundle = parameters_form(document) if root == "Parameters" else ([], None)
@@ -98,6 +100,27 @@ def parse_request(document: t.Any, table: Table, *, max_entries: int = 5000) -> 
         bundle = (document, "Bundle")
     slots = request_slots(document, bundle)
     return _read(slots, table, bundle_identifier(bundle[0]) if bundle else None)
+
+
+_WRAPPED = "Parameters.parameter[0].resource"
+
+
+def _single_observation(observation: dict[str, t.Any], table: Table) -> ParsedRequest:
+    """A bare Observation as the body: read as one ``observation`` parameter.
+
+    FHIR lets an operation whose input is one resource take that resource as the body; EHRs
+    posting a single exam Observation expect that. Error locations name ``Observation.…``.
+    """
+    wrapped = {"resourceType": "Parameters", "parameter": [{"name": "observation", "resource": observation}]}
+    try:
+        return parse_request(wrapped, table)
+    except ServiceError as exc:
+        exc.issues = tuple(
+            Issue(i.message.replace(_WRAPPED, "Observation"),
+                  tuple(e.replace(_WRAPPED, "Observation") for e in i.expression), i.code)
+            for i in exc.issues)
+        exc.expression = exc.issues[0].expression
+        raise
 
 
 class _BodyStructures:

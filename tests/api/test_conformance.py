@@ -26,7 +26,7 @@ def routes(app: t.Any) -> set[tuple[str, str]]:
     found = set()
     for rule in app.url_map.iter_rules():
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
-        path = re.sub(r"\{[a-z_]+\}", "{id}", path)
+        path = re.sub(r"\{(?!vid\})[a-z_]+\}", "{id}", path)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             found.add((path, method.lower()))
     return found
@@ -55,7 +55,8 @@ def test_capability_statement_lists_every_fhir_route_and_nothing_else(app: t.Any
     for resource in statement["rest"][0]["resource"]:
         kind = resource["type"]
         for interaction in resource.get("interaction", []):
-            path = {"read": f"/fhir/{kind}/{{id}}", "search-type": f"/fhir/{kind}"}[interaction["code"]]
+            path = {"read": f"/fhir/{kind}/{{id}}", "vread": f"/fhir/{kind}/{{id}}/_history/{{vid}}",
+                    "search-type": f"/fhir/{kind}"}[interaction["code"]]
             claimed.add((path, "get"))
         for operation in resource.get("operation", []):
             methods = {"localize-root": ["post"], "translate": ["get", "post"]}[operation["name"]]

@@ -1,0 +1,256 @@
+"""Stored results: read and search ClinicalImpressions and their Provenance (FHIR REST).
+
+``GET /fhir/ClinicalImpression/{id}`` and ``GET /fhir/Provenance/{id}`` answer the resource
+with a weak ETag ``W/"<versionId>"`` and Last-Modified, or 304 for a matching If-None-Match.
+``GET /fhir/ClinicalImpression?subject|patient|date|_count|_offset|_sort|_revinclude`` and
+``GET /fhir/Provenance?target=…`` answer ``searchset`` Bundles, newest first by default, paged
+with absolute ``self``/``next``/``previous`` links. Query parameters are checked by marshmallow
+schemas; an unknown one is a 400 naming it, unless ``Prefer: handling=lenient`` asks to ignore it.
+
+Stateless mode (``STORE_ENABLED`` false): every route here answers 404 with an OperationOutcome
+saying that storage is off, rather than an empty searchset, which would claim "no results"
+when the server simply keeps none. A database that does not answer is a 503 (raised by the store).
+"""
+
+from __future__ import annotations
+
+import typing as t
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, request, url_for
+from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.http import http_date
+from werkzeug.routing import BaseConverter
+
+from ..errors import InvalidRequest, Issue, NotFound
+from ..fhir.http import fhir_response
+from ..store import Store, Stored
+from ..store.search import DateBounds, date_bounds, parse_reference
+
+bp = Blueprint("results", __name__, url_prefix="/fhir")
+
+#: parameters every FHIR route accepts (read by service.fhir.http).
+_GENERAL = frozenset({"_format", "_pretty"})
+
+
+class FhirIdConverter(BaseConverter):
+    """A FHIR ``id`` path segment; anything else (``$localize-root``) is left to other routes."""
+
+    regex = r"[A-Za-z0-9\-.]{1,64}"
+
+
+@bp.record_once
+def _add_converter(state: t.Any) -> None:
+    state.app.url_map.converters.setdefault("fhirid", FhirIdConverter)
+
+
+class ImpressionSearch(Schema):
+    """Query parameters of ``GET /fhir/ClinicalImpression``."""
+
+    subject = fields.String(validate=validate.Length(min=1))
+    patient = fields.String(validate=validate.Length(min=1))
+    date = fields.List(fields.String(), validate=validate.Length(min=1))
+    count = fields.Integer(data_key="_count", load_default=20,
+                           validate=validate.Range(0, 100))
+    offset = fields.Integer(data_key="_offset", load_default=0,
+                            validate=validate.Range(0, 1_000_000))
+    sort = fields.String(data_key="_sort", load_default="-date",
+                         validate=validate.OneOf(["-date", "date"]))
+    revinclude = fields.String(data_key="_revinclude",
+                               validate=validate.OneOf(["Provenance:target"]))
+
+
+class ProvenanceSearch(Schema):
+    """Query parameters of ``GET /fhir/Provenance``."""
+
+    target = fields.String(required=True, validate=validate.Length(min=1))
+
+
+_REPEATABLE = {"date"}
+
+
+def _store() -> Store:
+    store: Store | None = current_app.extensions.get("store")
+    if store is None:
+        raise NotFound("storage is off on this server (NEUROROOT_STORE_ENABLED=false): results "
+                       "are not kept, so they cannot be read or searched")
+    return store
+
+
+def _lenient() -> bool:
+    prefer = request.headers.get("Prefer", "")
+    return any(part.strip().lower().replace(" ", "") == "handling=lenient"
+               for part in prefer.replace(";", ",").split(","))
+
+
+def _query(schema: Schema) -> dict[str, t.Any]:
+    """The request's query parameters loaded by *schema*, or a 400 naming every bad one."""
+    known = {field.data_key or name for name, field in schema.fields.items()}
+    unknown = sorted(set(request.args) - known - _GENERAL)
+    issues = []
+    if unknown and not _lenient():
+        issues += [Issue(f"unknown search parameter {name!r} (send Prefer: handling=lenient to "
+                         f"ignore it)", (f"http.{name}",), "not-supported") for name in unknown]
+    raw: dict[str, t.Any] = {}
+    for name in known & set(request.args):
+        values = request.args.getlist(name)
+        if name in _REPEATABLE:
+            raw[name] = values
+        elif len(values) > 1:
+            issues.append(Issue(f"search parameter {name!r} may be given only once",
+                                (f"http.{name}",)))
+        else:
+            raw[name] = values[0]
+    try:
+        loaded: dict[str, t.Any] = schema.load(raw)
+    except ValidationError as exc:
+        for name, problems in sorted(t.cast(dict[str, t.Any], exc.messages).items()):
+            issues.append(Issue(f"{name}: {_flatten(problems)}", (f"http.{name}",), "invalid"))
+        loaded = {}
+    if issues:
+        raise InvalidRequest.many(issues)
+    return loaded
+
+
+def _flatten(problems: t.Any) -> str:
+    if isinstance(problems, dict):
+        return "; ".join(_flatten(value) for value in problems.values())
+    if isinstance(problems, list):
+        return "; ".join(map(_flatten, problems))
+    return str(problems)
+
+
+def _invalid(name: str, message: str) -> InvalidRequest:
+    return InvalidRequest(f"{name}: {message}", f"http.{name}")
+
+
+def _resource(resource: dict[str, t.Any]) -> Response:
+    """200 with the resource, ETag and Last-Modified; 304 when If-None-Match has its version."""
+    meta = resource["meta"]
+    headers = {"ETag": f'W/"{meta["versionId"]}"',
+               "Last-Modified": http_date(datetime.fromisoformat(meta["lastUpdated"]))}
+    if request.if_none_match.contains_weak(meta["versionId"]):
+        return Response(status=304, headers=headers)  # no body, so not fhir_response
+    return fhir_response(resource, 200, headers)
+
+
+@bp.get("/ClinicalImpression/<fhirid:id>")
+def read_impression(id: str) -> Response:  # noqa: A002
+    """One stored ClinicalImpression."""
+    stored = _store().get(id)
+    if stored is None:
+        raise NotFound(f"no ClinicalImpression with id {id!r}")
+    return _resource(stored.impression)
+
+
+@bp.get("/ClinicalImpression/<fhirid:id>/_history/<fhirid:vid>")
+def vread_impression(id: str, vid: str) -> Response:  # noqa: A002
+    """One version of a stored ClinicalImpression (results have one version: they never change)."""
+    stored = _store().get(id)
+    if stored is None or stored.version_id != vid:
+        raise NotFound(f"no ClinicalImpression with id {id!r} and version {vid!r}")
+    return _resource(stored.impression)
+
+
+@bp.get("/Provenance/<fhirid:id>")
+def read_provenance(id: str) -> Response:  # noqa: A002
+    """One stored Provenance."""
+    stored = _store().get_provenance(id)
+    if stored is None:
+        raise NotFound(f"no Provenance with id {id!r}")
+    return _resource(stored.provenance)
+
+
+def _subject(params: dict[str, t.Any]) -> tuple[str | None, bool]:
+    """The subject reference both ``subject`` and ``patient`` ask for; False if they disagree."""
+    wanted = set()
+    for name in ("subject", "patient"):
+        if name in params:
+            try:
+                kind, id_, version = parse_reference(params[name], "Patient")
+            except ValueError as exc:
+                raise _invalid(name, str(exc)) from exc
+            if version is not None or (name == "patient" and kind != "Patient"):
+                raise _invalid(name, "not a Patient reference (Patient/id or id)")
+            wanted.add(f"{kind}/{id_}")
+    if len(wanted) > 1:
+        return None, False
+    return next(iter(wanted), None), True
+
+
+def _bounds(values: list[str]) -> DateBounds:
+    bounds = DateBounds()
+    for value in values:
+        try:
+            bounds = bounds.narrow(date_bounds(value))
+        except ValueError as exc:
+            raise _invalid("date", str(exc)) from exc
+    return bounds
+
+
+def _page_link(relation: str, params: list[tuple[str, t.Any]], offset: int) -> dict[str, str]:
+    query = urlencode([*params, ("_offset", offset)])
+    return {"relation": relation, "url": f"{request.base_url}?{query}"}
+
+
+def _searchset(entries: list[dict[str, t.Any]], total: int,
+               links: list[dict[str, str]]) -> Response:
+    bundle: dict[str, t.Any] = {"resourceType": "Bundle", "type": "searchset", "total": total,
+                                "link": links}
+    if entries:
+        bundle["entry"] = entries
+    return fhir_response(bundle)
+
+
+def _entry(endpoint: str, resource: dict[str, t.Any], mode: str) -> dict[str, t.Any]:
+    return {"fullUrl": url_for(endpoint, id=resource["id"], _external=True),
+            "resource": resource, "search": {"mode": mode}}
+
+
+@bp.get("/ClinicalImpression")
+def search_impressions() -> Response:
+    """Stored ClinicalImpressions by subject or patient and date, newest first, paged."""
+    params = _query(ImpressionSearch())
+    subject, satisfiable = _subject(params)
+    bounds = _bounds(params.get("date", []))
+    count, offset = params["count"], params["offset"]
+    store = _store()
+    page: list[Stored] = []
+    total = 0
+    if satisfiable:
+        page, total = store.search(subject=subject, date_ge=bounds.ge, date_le=bounds.le,
+                                   count=count, offset=offset,
+                                   newest_first=params["sort"] == "-date")
+    kept: list[tuple[str, t.Any]] = [(name, params[name]) for name in ("subject", "patient")
+                                     if name in params]
+    kept += [("date", value) for value in params.get("date", [])]
+    kept += [("_count", count), ("_sort", params["sort"])]
+    if "revinclude" in params:
+        kept.append(("_revinclude", params["revinclude"]))
+    links = [_page_link("self", kept, offset)]
+    if count and offset + count < total:
+        links.append(_page_link("next", kept, offset + count))
+    if count and offset > 0:
+        links.append(_page_link("previous", kept, max(offset - count, 0)))
+    entries = [_entry("results.read_impression", s.impression, "match") for s in page]
+    if "revinclude" in params:
+        entries += [_entry("results.read_provenance", s.provenance, "include") for s in page]
+    return _searchset(entries, total, links)
+
+
+@bp.get("/Provenance")
+def search_provenance() -> Response:
+    """The Provenance of one stored result: ``target=ClinicalImpression/{id}[/_history/{v}]``."""
+    params = _query(ProvenanceSearch())
+    try:
+        kind, id_, version = parse_reference(params["target"], "ClinicalImpression")
+    except ValueError as exc:
+        raise _invalid("target", str(exc)) from exc
+    stored = _store().provenance_for(id_) if kind == "ClinicalImpression" else None
+    if stored is not None and version not in (None, stored.version_id):
+        stored = None
+    entries = [] if stored is None else [
+        _entry("results.read_provenance", stored.provenance, "match")]
+    self_link = {"relation": "self", "url": f"{request.base_url}?{urlencode(params)}"}
+    return _searchset(entries, len(entries), [self_link])

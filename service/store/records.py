@@ -1,0 +1,62 @@
+"""The records the store takes and gives back, and the FHIR instant format of their times.
+
+No SQLAlchemy and no Flask here: these are the values the operation code (service/api) and the
+store (:mod:`service.store.store`) exchange.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+__all__ = ["NewResult", "Stored", "fhir_instant", "utc"]
+
+
+@dataclass(frozen=True, slots=True)
+class NewResult:
+    """A result to store: the ClinicalImpression and its Provenance, plus the keys it is found by.
+
+    :param impression: the ClinicalImpression without ``id`` and ``meta`` (the store sets them).
+    :param provenance: the Provenance without ``id``, ``meta`` and ``target`` (the store sets them).
+    :param subject: the reference string of ``ClinicalImpression.subject``, e.g. ``Patient/p1``.
+    :param date: ``ClinicalImpression.date``, timezone-aware.
+    :param identifier_key: ``system|value`` of the input ``Bundle.identifier``, or None.
+    :param content_key: sha256 hex digest of the input Observations and the rules version.
+    """
+
+    impression: dict[str, t.Any]
+    provenance: dict[str, t.Any]
+    subject: str
+    date: datetime
+    identifier_key: str | None
+    content_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A stored result as read back.
+
+    ``id``, ``version_id`` and ``last_updated`` are the ClinicalImpression's; ``impression`` and
+    ``provenance`` carry their ``id`` and ``meta`` (and the Provenance its versioned ``target``).
+    ``created`` is False when :meth:`Store.save` found the result already stored (a replay).
+    """
+
+    id: str
+    version_id: str
+    last_updated: datetime
+    impression: dict[str, t.Any]
+    provenance: dict[str, t.Any]
+    created: bool
+
+
+def utc(value: datetime) -> datetime:
+    """*value* converted to UTC; a naive value is read as UTC (SQLite returns naive times)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def fhir_instant(value: datetime) -> str:
+    """*value* as a FHIR ``instant`` in UTC with milliseconds: ``2026-01-02T03:04:05.678Z``."""
+    return utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")

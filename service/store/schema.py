@@ -1,0 +1,89 @@
+"""The store's two tables, as SQLAlchemy Core metadata (the migrations create the same shape).
+
+One row per ClinicalImpression, one per Provenance. Each resource is kept as its JSON text,
+exactly as the service serialised it, so a read returns byte-identical JSON; the columns beside
+it exist only to find rows (subject, date) and to make saves idempotent (two UNIQUE keys).
+
+``identifier_key`` holds the sha256 of ``Bundle.identifier`` (``system|value``) rather than the
+identifier itself: the hash has a fixed length that fits any index, and it keeps a possibly
+patient-identifying value out of the database. Several NULLs never collide under UNIQUE, in
+SQLite and PostgreSQL alike, so "unique where not null" needs no partial index.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+
+from .records import utc
+
+__all__ = ["UTCDateTime", "impressions", "metadata", "provenances"]
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored in UTC and always read back aware, in UTC.
+
+    PostgreSQL keeps ``timestamptz``; SQLite has no time zones, so the value is stored as naive
+    UTC text, whose fixed ``YYYY-MM-DD HH:MM:SS.ffffff`` format also sorts and compares correctly.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; give a timezone-aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: t.Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else utc(value)
+
+
+impressions = Table(
+    "clinical_impression",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("version_id", String(16), nullable=False),
+    Column("last_updated", UTCDateTime(), nullable=False),
+    Column("subject", String(256), nullable=False),
+    Column("date", UTCDateTime(), nullable=False),
+    Column("identifier_key", String(64), nullable=True, unique=True),
+    Column("content_key", String(64), nullable=False, unique=True),
+    Column("resource", Text(), nullable=False),
+    Index(None, "subject", "date"),
+    Index(None, "date"),
+)
+
+provenances = Table(
+    "provenance",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("impression_id", String(64), ForeignKey("clinical_impression.id", ondelete="CASCADE"),
+           nullable=False, unique=True),
+    Column("version_id", String(16), nullable=False),
+    Column("last_updated", UTCDateTime(), nullable=False),
+    Column("resource", Text(), nullable=False),
+)

@@ -1,0 +1,245 @@
+"""The store on each backend: round trips, idempotency, concurrency, search, transactions."""
+
+from __future__ import annotations
+
+import re
+import threading
+import typing as t
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+import orjson
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from service.errors import StoreUnavailable
+from service.store import Store, Stored, upgrade
+from service.store.schema import impressions, provenances
+from tests.store.factories import make_result
+from tests.validation import assert_valid_r4
+
+INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|\+00:00)$")
+
+
+def rows(store: Store) -> tuple[int, int]:
+    """How many ClinicalImpression and Provenance rows the database holds."""
+    with store.engine.connect() as connection:
+        return (connection.execute(select(func.count()).select_from(impressions)).scalar_one(),
+                connection.execute(select(func.count()).select_from(provenances)).scalar_one())
+
+
+def test_saved_result_reads_back_identically(store: Store) -> None:
+    saved = store.save(make_result())
+    read = store.get(saved.id)
+    assert read is not None
+    assert saved.created and not read.created
+    assert (read.id, read.version_id, read.last_updated) == (
+        saved.id, saved.version_id, saved.last_updated)
+    assert orjson.dumps(read.impression) == orjson.dumps(saved.impression)
+    assert orjson.dumps(read.provenance) == orjson.dumps(saved.provenance)
+    with store.engine.connect() as connection:
+        text = connection.execute(select(impressions.c.resource)).scalar_one()
+    assert text.encode("utf-8") == orjson.dumps(read.impression)  # the JSON kept byte for byte
+
+
+def test_save_sets_id_meta_and_versioned_provenance_target(store: Store) -> None:
+    result = make_result()
+    saved = store.save(result)
+    assert uuid.UUID(saved.id).version == 4
+    assert saved.version_id == "1"
+    assert saved.last_updated.tzinfo is not None and saved.last_updated.utcoffset() == timedelta(0)
+    impression, provenance = saved.impression, saved.provenance
+    assert impression["id"] == saved.id
+    assert impression["meta"]["versionId"] == "1"
+    assert INSTANT.match(impression["meta"]["lastUpdated"])
+    assert datetime.fromisoformat(impression["meta"]["lastUpdated"]) == saved.last_updated
+    assert {k: v for k, v in impression.items() if k not in {"id", "meta"}} == result.impression
+    assert provenance["id"] != saved.id and uuid.UUID(provenance["id"]).version == 4
+    assert provenance["target"] == [{"reference": f"ClinicalImpression/{saved.id}/_history/1"}]
+    assert INSTANT.match(provenance["meta"]["lastUpdated"])
+    assert_valid_r4(impression)
+    assert_valid_r4(provenance)
+
+
+def test_given_meta_elements_are_kept_beside_the_version(store: Store) -> None:
+    result = make_result()
+    profile = "https://neuroroot.example/fhir/StructureDefinition/root-impression"
+    result.impression["meta"] = {"profile": [profile], "versionId": "99"}
+    saved = store.save(result)
+    assert saved.impression["meta"]["profile"] == [profile]
+    assert saved.impression["meta"]["versionId"] == "1"
+    assert "profile" not in saved.provenance["meta"]
+
+
+def test_same_identifier_returns_the_stored_result(store: Store) -> None:
+    first = store.save(make_result(identifier_key="urn:ietf:rfc:3986|urn:uuid:b1"))
+    again = store.save(make_result(identifier_key="urn:ietf:rfc:3986|urn:uuid:b1"))  # other content
+    assert first.created and not again.created
+    assert again.id == first.id and again.impression == first.impression
+    assert rows(store) == (1, 1)
+
+
+def test_same_content_returns_the_stored_result(store: Store) -> None:
+    first = store.save(make_result(content_key="a" * 64))
+    again = store.save(make_result(content_key="a" * 64, identifier_key="sys|other"))
+    assert not again.created and again.id == first.id
+    assert rows(store) == (1, 1)
+
+
+def test_identifier_match_wins_over_content_match(store: Store) -> None:
+    by_content = store.save(make_result(content_key="c" * 64))
+    by_identifier = store.save(make_result(identifier_key="sys|b2"))
+    replay = store.save(make_result(content_key="c" * 64, identifier_key="sys|b2"))
+    assert by_content.id != by_identifier.id
+    assert replay.id == by_identifier.id and not replay.created
+
+
+def test_results_without_identifier_do_not_collide(store: Store) -> None:
+    store.save(make_result())
+    store.save(make_result())
+    assert rows(store) == (2, 2)
+
+
+@pytest.mark.parametrize("key", ["identifier", "content"])
+def test_concurrent_duplicate_saves_store_one_row(store: Store, key: str) -> None:
+    threads_n = 8
+    barrier = threading.Barrier(threads_n)
+    results: list[Stored] = []
+    errors: list[BaseException] = []
+
+    def post(n: int) -> None:
+        kwargs: dict[str, t.Any] = ({"identifier_key": "sys|same"} if key == "identifier"
+                                    else {"content_key": "d" * 64})
+        result = make_result(**kwargs)
+        barrier.wait()
+        try:
+            results.append(store.save(result))
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(threads_n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    assert len(results) == threads_n
+    assert len({r.id for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    assert rows(store) == (1, 1)
+
+
+@pytest.fixture
+def history(store: Store) -> dict[str, Stored]:
+    """Five results: p1 on Jan 10, Feb 1 (two), Mar 5; p2 on Feb 1."""
+    day = lambda m, d, h=12: datetime(2026, m, d, h, tzinfo=UTC)  # noqa: E731
+    plan = {"p1-jan": ("Patient/p1", day(1, 10)), "p1-feb-a": ("Patient/p1", day(2, 1, 9)),
+            "p1-feb-b": ("Patient/p1", day(2, 1, 15)), "p1-mar": ("Patient/p1", day(3, 5)),
+            "p2-feb": ("Patient/p2", day(2, 1))}
+    return {name: store.save(make_result(subject=s, date=d)) for name, (s, d) in plan.items()}
+
+
+def names(history: dict[str, Stored], page: list[Stored]) -> list[str]:
+    """The fixture names of *page*, in order."""
+    by_id = {stored.id: name for name, stored in history.items()}
+    return [by_id[stored.id] for stored in page]
+
+
+def test_search_by_subject_newest_first(store: Store, history: dict[str, Stored]) -> None:
+    page, total = store.search(subject="Patient/p1", date_ge=None, date_le=None, count=20,
+                               offset=0, newest_first=True)
+    assert total == 4
+    assert names(history, page) == ["p1-mar", "p1-feb-b", "p1-feb-a", "p1-jan"]
+    page, total = store.search(subject="Patient/p3", date_ge=None, date_le=None, count=20,
+                               offset=0, newest_first=True)
+    assert (page, total) == ([], 0)
+
+
+def test_search_by_date_range_is_inclusive(store: Store, history: dict[str, Stored]) -> None:
+    page, total = store.search(subject=None, date_ge=datetime(2026, 2, 1, 9, tzinfo=UTC),
+                               date_le=datetime(2026, 2, 1, 15, tzinfo=UTC), count=20, offset=0,
+                               newest_first=False)
+    assert total == 3
+    assert names(history, page)[0] == "p1-feb-a" and names(history, page)[-1] == "p1-feb-b"
+
+
+def test_search_compares_instants_across_time_zones(
+        store: Store, history: dict[str, Stored]) -> None:
+    plus_two = datetime(2026, 3, 5, 15, 30, tzinfo=timezone(timedelta(hours=2)))  # 13:30Z
+    page, _ = store.search(subject=None, date_ge=None, date_le=plus_two, count=20, offset=0,
+                           newest_first=True)
+    assert names(history, page)[0] == "p1-mar"
+
+
+def test_search_pages_in_a_stable_order(store: Store, history: dict[str, Stored]) -> None:
+    seen: list[str] = []
+    for offset in (0, 2, 4):
+        page, total = store.search(subject=None, date_ge=None, date_le=None, count=2,
+                                   offset=offset, newest_first=True)
+        assert total == 5
+        seen += names(history, page)
+    assert sorted(seen) == sorted(history) and len(seen) == 5
+    assert seen[0] == "p1-mar" and seen[-1] == "p1-jan"
+    page, total = store.search(subject=None, date_ge=None, date_le=None, count=0, offset=0,
+                               newest_first=True)
+    assert (page, total) == ([], 5)
+
+
+def test_provenance_is_found_by_its_target_and_its_id(store: Store) -> None:
+    saved = store.save(make_result())
+    by_target = store.provenance_for(saved.id)
+    by_id = store.get_provenance(saved.provenance["id"])
+    assert by_target is not None and by_id is not None
+    assert by_target.provenance == by_id.provenance == saved.provenance
+    assert store.provenance_for(str(uuid.uuid4())) is None
+    assert store.get_provenance(saved.id) is None
+    assert store.get("no-such-id") is None
+
+
+def test_results_survive_a_restart(db_url: str) -> None:
+    upgrade(db_url)
+    first = Store.from_url(db_url)
+    saved = first.save(make_result(identifier_key="sys|restart"))
+    first.close()
+    upgrade(db_url)  # a second start migrates nothing and keeps the rows
+    second = Store.from_url(db_url)
+    try:
+        assert second.get(saved.id) == Stored(**{**_fields(saved), "created": False})
+        assert second.save(make_result(identifier_key="sys|restart")).id == saved.id
+    finally:
+        second.close()
+
+
+def _fields(stored: Stored) -> dict[str, t.Any]:
+    return {name: getattr(stored, name) for name in Stored.__slots__}
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("boom"),
+                                     OperationalError("INSERT", {}, Exception("connection lost"))],
+                         ids=["bug", "database-lost"])
+def test_failure_between_the_two_inserts_stores_nothing(
+        store: Store, monkeypatch: pytest.MonkeyPatch, failure: Exception) -> None:
+    def fail(*args: t.Any) -> None:
+        raise failure
+
+    monkeypatch.setattr(store, "_insert_provenance", fail)
+    expected = StoreUnavailable if isinstance(failure, OperationalError) else RuntimeError
+    with pytest.raises(expected):
+        store.save(make_result(content_key="e" * 64))
+    assert rows(store) == (0, 0)
+    monkeypatch.undo()
+    assert store.save(make_result(content_key="e" * 64)).created  # the keys were not taken
+
+
+def test_unserialisable_provenance_stores_nothing(store: Store) -> None:
+    result = make_result()
+    result.provenance["entity"] = {object()}
+    with pytest.raises(TypeError):
+        store.save(result)
+    assert rows(store) == (0, 0)
+
+
+def test_naive_date_is_refused(store: Store) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        store.save(make_result(date=datetime(2026, 1, 1, 12)))
