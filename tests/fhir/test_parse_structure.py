@@ -9,7 +9,7 @@ import pytest
 
 from service.errors import InvalidRequest, PayloadTooLarge
 from service.fhir.parse import parse_request, read_json
-from terminology import Table
+from terminology import SNOMED, Table
 
 from .test_parse import bundle, exam, observation, parse
 
@@ -90,11 +90,10 @@ def test_a_document_that_is_not_an_object_is_a_400(table: Table, document: t.Any
     ("document", "code"),
     [
         ({"type": "collection"}, "required"),
-        ({"resourceType": "Observation", "status": "final"}, "not-supported"),
         ({"resourceType": "Patient"}, "not-supported"),
         ({"resourceType": "bundle"}, "not-supported"),
     ],
-    ids=["missing", "observation", "patient", "lower-case-bundle"],
+    ids=["missing", "patient", "lower-case-bundle"],
 )
 def test_a_resource_type_other_than_bundle_or_parameters_is_a_400_naming_resource_type(
     table: Table, document: dict[str, t.Any], code: str
@@ -102,6 +101,23 @@ def test_a_resource_type_other_than_bundle_or_parameters_is_a_400_naming_resourc
     with pytest.raises(InvalidRequest) as caught:
         parse_request(document, table)
     assert (caught.value.expression, caught.value.issues[0].code) == (("resourceType",), code)
+
+
+def test_a_bare_observation_body_is_read_as_one_observation(table: Table) -> None:
+    observation = {"resourceType": "Observation", "id": "o1", "status": "final",
+                   "code": {"coding": [{"system": SNOMED, "code": "299913001"}]},
+                   "subject": {"reference": "Patient/p1"},
+                   "bodySite": {"coding": [{"system": SNOMED, "code": "6417001"}]}}
+    parsed = parse_request(observation, table)
+    assert [f.target for f in parsed.findings] == ["6417001"]
+    assert parsed.used == ("Observation/o1",)
+
+
+def test_errors_in_a_bare_observation_body_name_observation_elements(table: Table) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        parse_request({"resourceType": "Observation", "status": "final"}, table)
+    assert all(e.startswith("Observation.") for i in caught.value.issues for e in i.expression)
+    assert "Observation.code" in caught.value.expression
 
 
 # -- structure ---------------------------------------------------------------------------------
