@@ -29,8 +29,9 @@ def operation_definition() -> dict[str, t.Any]:
         "(sensation at body sites, deep tendon reflexes, muscle strength) and answers with a "
         "ClinicalImpression: ranked root hypotheses, non-root patterns (polyneuropathy, cauda equina, "
         "myelopathy, peripheral-nerve mimics) and the evidence for and against each. The body is either "
-        "a Bundle of any type (only entry.resource is read; this is the single-resource-input form) or a "
-        "Parameters resource with one `bundle` or repeated `observation` parameters. The result and its "
+        "a Bundle of any type (only entry.resource is read; this is the single-resource-input form), a "
+        "Parameters resource with one `bundle` or repeated `observation` parameters, or one bare "
+        "Observation. The result and its "
         "Provenance are stored unless the server runs stateless; posting the same input again returns "
         "the stored result.")
     return {
