@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 import typing as t
+from pathlib import Path
 
 import orjson
 
@@ -17,8 +17,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .serving import gunicorn_options
 
-    overrides = {k: v for k, v in {"HOST": args.host, "PORT": args.port, "WORKERS": args.workers}.items()
-                 if v is not None}
+    overrides = {
+        k: v
+        for k, v in {"HOST": args.host, "PORT": args.port, "WORKERS": args.workers}.items()
+        if v is not None
+    }
     options = gunicorn_options(overrides)
 
     class _App(BaseApplication):  # type: ignore[misc]
@@ -60,7 +63,9 @@ def _localize(args: argparse.Namespace) -> int:
         outcome = run_operation(document, load_table(), max_entries=config["MAX_ENTRIES"])
     except ServiceError as exc:
         status, code = status_for(exc)
-        sys.stdout.buffer.write(orjson.dumps(operation_outcome(exc.issues, code), option=orjson.OPT_INDENT_2))
+        sys.stdout.buffer.write(
+            orjson.dumps(operation_outcome(exc.issues, code), option=orjson.OPT_INDENT_2)
+        )
         sys.stdout.write("\n")
         print(f"neuroroot: {status}: {exc.message}", file=sys.stderr)
         return 2
@@ -81,14 +86,18 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def main(argv: t.Sequence[str] | None = None) -> int:
     """Entry point of the ``neuroroot`` console script."""
-    parser = argparse.ArgumentParser(prog="neuroroot", description="Nerve-root localization FHIR service.")
+    parser = argparse.ArgumentParser(
+        prog="neuroroot", description="Nerve-root localization FHIR service."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the HTTP service under gunicorn")
     serve.add_argument("--host", help="address to bind (default NEUROROOT_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default NEUROROOT_PORT or 8080)")
     serve.add_argument("--workers", type=int, help="worker processes (default from the CPU count)")
     serve.set_defaults(run=_serve)
-    loc = commands.add_parser("localize", help="read a Bundle (file or - for stdin), print the ClinicalImpression")
+    loc = commands.add_parser(
+        "localize", help="read a Bundle (file or - for stdin), print the ClinicalImpression"
+    )
     loc.add_argument("file", nargs="?", default="-")
     loc.set_defaults(run=_localize)
     db = commands.add_parser("db", help="database maintenance")

@@ -34,48 +34,133 @@ class Setting:
 
 
 def _bool() -> fields.Field:
-    return fields.Boolean(truthy={"1", "true", "yes", "on", True}, falsy={"0", "false", "no", "off", False})
+    return fields.Boolean(
+        truthy={"1", "true", "yes", "on", True}, falsy={"0", "false", "no", "off", False}
+    )
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("DATABASE_URL", "DATABASE_URL", None, fields.String(allow_none=True),
-            "SQLAlchemy URL of the store, e.g. postgresql+psycopg://user@host/db. "
-            "Unset: a SQLite file at SQLITE_PATH."),
-    Setting("SQLITE_PATH", "NEUROROOT_SQLITE_PATH", None, fields.String(allow_none=True),
-            "Path of the default SQLite file. Unset: neuroroot.sqlite3 in the Flask instance folder."),
-    Setting("STORE_ENABLED", "NEUROROOT_STORE_ENABLED", True, _bool(),
-            "Store results (true) or run stateless (false): the operation answers without id, "
-            "and read and search answer 404."),
-    Setting("AUTO_MIGRATE", "NEUROROOT_AUTO_MIGRATE", True, _bool(),
-            "Run the database migrations when the app starts."),
-    Setting("MAX_BODY_BYTES", "NEUROROOT_MAX_BODY_BYTES", 10 * 1024 * 1024,
-            fields.Integer(validate=validate.Range(min=1)),
-            "Largest request body accepted; larger bodies answer 413 before they are parsed."),
-    Setting("MAX_ENTRIES", "NEUROROOT_MAX_ENTRIES", 5000, fields.Integer(validate=validate.Range(min=1)),
-            "Most Bundle entries (or Parameters parts) accepted; more answer 413."),
-    Setting("MAX_JSON_DEPTH", "NEUROROOT_MAX_JSON_DEPTH", 64, fields.Integer(validate=validate.Range(min=8)),
-            "Deepest JSON nesting accepted; deeper bodies answer 400."),
-    Setting("REQUEST_TIMEOUT", "NEUROROOT_REQUEST_TIMEOUT", 30, fields.Integer(validate=validate.Range(min=1)),
-            "Seconds a worker may spend on one request before gunicorn restarts it."),
-    Setting("LOG_LEVEL", "NEUROROOT_LOG_LEVEL", "INFO",
-            fields.String(validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
-            "Log level of the JSON logs on standard error."),
-    Setting("AUTH_ENABLED", "NEUROROOT_AUTH_ENABLED", False, _bool(),
-            "Require a bearer JWT with SMART system scopes on /fhir (off for local use)."),
-    Setting("AUTH_JWKS", "NEUROROOT_AUTH_JWKS", None, fields.String(allow_none=True),
-            "Path or URL of the JWK Set that signs accepted tokens (RS256 or ES256)."),
-    Setting("AUTH_ISSUER", "NEUROROOT_AUTH_ISSUER", None, fields.String(allow_none=True),
-            "Required `iss` of accepted tokens."),
-    Setting("AUTH_AUDIENCE", "NEUROROOT_AUTH_AUDIENCE", None, fields.String(allow_none=True),
-            "Required `aud` of accepted tokens."),
-    Setting("CORS_ORIGINS", "NEUROROOT_CORS_ORIGINS", "", fields.String(),
-            "Comma-separated origins allowed by CORS; empty disables CORS headers; * allows any."),
-    Setting("HOST", "NEUROROOT_HOST", "127.0.0.1", fields.String(),
-            "Address `neuroroot serve` binds to (0.0.0.0 in the container)."),
-    Setting("PORT", "NEUROROOT_PORT", 8080, fields.Integer(validate=validate.Range(min=0, max=65535)),
-            "Port `neuroroot serve` binds to."),
-    Setting("WORKERS", "NEUROROOT_WORKERS", None, fields.Integer(allow_none=True, validate=validate.Range(min=1)),
-            "gunicorn worker processes. Unset: 2 x CPU cores + 1, at most 8."),
+    Setting(
+        "DATABASE_URL",
+        "DATABASE_URL",
+        None,
+        fields.String(allow_none=True),
+        "SQLAlchemy URL of the store, e.g. postgresql+psycopg://user@host/db. "
+        "Unset: a SQLite file at SQLITE_PATH.",
+    ),
+    Setting(
+        "SQLITE_PATH",
+        "NEUROROOT_SQLITE_PATH",
+        None,
+        fields.String(allow_none=True),
+        "Path of the default SQLite file. Unset: neuroroot.sqlite3 in the Flask instance folder.",
+    ),
+    Setting(
+        "STORE_ENABLED",
+        "NEUROROOT_STORE_ENABLED",
+        True,
+        _bool(),
+        "Store results (true) or run stateless (false): the operation answers without id, "
+        "and read and search answer 404.",
+    ),
+    Setting(
+        "AUTO_MIGRATE",
+        "NEUROROOT_AUTO_MIGRATE",
+        True,
+        _bool(),
+        "Run the database migrations when the app starts.",
+    ),
+    Setting(
+        "MAX_BODY_BYTES",
+        "NEUROROOT_MAX_BODY_BYTES",
+        10 * 1024 * 1024,
+        fields.Integer(validate=validate.Range(min=1)),
+        "Largest request body accepted; larger bodies answer 413 before they are parsed.",
+    ),
+    Setting(
+        "MAX_ENTRIES",
+        "NEUROROOT_MAX_ENTRIES",
+        5000,
+        fields.Integer(validate=validate.Range(min=1)),
+        "Most Bundle entries (or Parameters parts) accepted; more answer 413.",
+    ),
+    Setting(
+        "MAX_JSON_DEPTH",
+        "NEUROROOT_MAX_JSON_DEPTH",
+        64,
+        fields.Integer(validate=validate.Range(min=8)),
+        "Deepest JSON nesting accepted; deeper bodies answer 400.",
+    ),
+    Setting(
+        "REQUEST_TIMEOUT",
+        "NEUROROOT_REQUEST_TIMEOUT",
+        30,
+        fields.Integer(validate=validate.Range(min=1)),
+        "Seconds a worker may spend on one request before gunicorn restarts it.",
+    ),
+    Setting(
+        "LOG_LEVEL",
+        "NEUROROOT_LOG_LEVEL",
+        "INFO",
+        fields.String(validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
+        "Log level of the JSON logs on standard error.",
+    ),
+    Setting(
+        "AUTH_ENABLED",
+        "NEUROROOT_AUTH_ENABLED",
+        False,
+        _bool(),
+        "Require a bearer JWT with SMART system scopes on /fhir (off for local use).",
+    ),
+    Setting(
+        "AUTH_JWKS",
+        "NEUROROOT_AUTH_JWKS",
+        None,
+        fields.String(allow_none=True),
+        "Path or URL of the JWK Set that signs accepted tokens (RS256 or ES256).",
+    ),
+    Setting(
+        "AUTH_ISSUER",
+        "NEUROROOT_AUTH_ISSUER",
+        None,
+        fields.String(allow_none=True),
+        "Required `iss` of accepted tokens.",
+    ),
+    Setting(
+        "AUTH_AUDIENCE",
+        "NEUROROOT_AUTH_AUDIENCE",
+        None,
+        fields.String(allow_none=True),
+        "Required `aud` of accepted tokens.",
+    ),
+    Setting(
+        "CORS_ORIGINS",
+        "NEUROROOT_CORS_ORIGINS",
+        "",
+        fields.String(),
+        "Comma-separated origins allowed by CORS; empty disables CORS headers; * allows any.",
+    ),
+    Setting(
+        "HOST",
+        "NEUROROOT_HOST",
+        "127.0.0.1",
+        fields.String(),
+        "Address `neuroroot serve` binds to (0.0.0.0 in the container).",
+    ),
+    Setting(
+        "PORT",
+        "NEUROROOT_PORT",
+        8080,
+        fields.Integer(validate=validate.Range(min=0, max=65535)),
+        "Port `neuroroot serve` binds to.",
+    ),
+    Setting(
+        "WORKERS",
+        "NEUROROOT_WORKERS",
+        None,
+        fields.Integer(allow_none=True, validate=validate.Range(min=1)),
+        "gunicorn worker processes. Unset: 2 x CPU cores + 1, at most 8.",
+    ),
 )
 
 DEFAULTS: dict[str, t.Any] = {s.key: s.default for s in SETTINGS}

@@ -69,6 +69,13 @@ def init_app(app: Flask) -> None:
     def _finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        access.info("request", extra={"method": request.method, "path": request.path,
-                                      "status": response.status_code, "duration_ms": round(elapsed, 2)})
+        access.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(elapsed, 2),
+            },
+        )
         return response

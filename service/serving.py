@@ -9,6 +9,7 @@ from .config import DEFAULTS, from_environment
 
 __all__ = ["gunicorn_options"]
 
+
 def default_workers() -> int:
     """2 x cores + 1 (gunicorn's advice for sync workers), at most 8."""
     return min(2 * (os.cpu_count() or 1) + 1, 8)

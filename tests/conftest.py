@@ -31,4 +31,7 @@ def client(app):  # noqa: ANN001, ANN201
     return app.test_client()
 
 
-FHIR_HEADERS: dict[str, t.Any] = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
+FHIR_HEADERS: dict[str, t.Any] = {
+    "Content-Type": "application/fhir+json",
+    "Accept": "application/fhir+json",
+}

@@ -21,13 +21,16 @@ def run(capsys: t.Any, *args: str) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def test_localize_prints_the_same_clinical_impression_as_the_api(capsys: t.Any, client: t.Any) -> None:
+def test_localize_prints_the_same_clinical_impression_as_the_api(
+    capsys: t.Any, client: t.Any
+) -> None:
     code, out = run(capsys, "localize", str(SAMPLE))
     assert code == 0
     printed = json.loads(out)
     assert_valid_r4(printed)
-    answered = client.post("/fhir/ClinicalImpression/$localize-root", data=SAMPLE.read_bytes(),
-                           headers=FHIR_HEADERS).get_json()
+    answered = client.post(
+        "/fhir/ClinicalImpression/$localize-root", data=SAMPLE.read_bytes(), headers=FHIR_HEADERS
+    ).get_json()
     for volatile in ("id", "meta", "date"):
         printed.pop(volatile, None), answered.pop(volatile, None)
     assert printed == answered

@@ -50,8 +50,9 @@ def _validator(resource_type: str | None) -> t.Any:
     schema = _schema()
     if resource_type is None:
         return jsonschema_rs.Draft6Validator(schema)
-    return jsonschema_rs.Draft6Validator({"$ref": f"#/definitions/{resource_type}",
-                                          "definitions": schema["definitions"]})
+    return jsonschema_rs.Draft6Validator(
+        {"$ref": f"#/definitions/{resource_type}", "definitions": schema["definitions"]}
+    )
 
 
 def schema_errors(resource: dict[str, t.Any]) -> list[str]:
@@ -59,7 +60,9 @@ def schema_errors(resource: dict[str, t.Any]) -> list[str]:
     if _validator(None).is_valid(resource):
         return []
     errors = _validator(resource.get("resourceType")).iter_errors(resource)
-    return [f"{list(err.instance_path)}: {err.message}"[:300] for err in errors] or ["invalid (no detail)"]
+    return [f"{list(err.instance_path)}: {err.message}"[:300] for err in errors] or [
+        "invalid (no detail)"
+    ]
 
 
 def assert_valid_r4(resource: dict[str, t.Any]) -> None:

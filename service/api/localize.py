@@ -24,13 +24,20 @@ def localize_root():  # noqa: ANN201
         return fhir_response(outcome.impression)
     from ..store import NewResult
 
-    stored = store.save(NewResult(
-        impression=outcome.impression, provenance=outcome.provenance, subject=outcome.subject,
-        date=outcome.date, identifier_key=outcome.identifier_key, content_key=outcome.content_key))
+    stored = store.save(
+        NewResult(
+            impression=outcome.impression,
+            provenance=outcome.provenance,
+            subject=outcome.subject,
+            date=outcome.date,
+            identifier_key=outcome.identifier_key,
+            content_key=outcome.content_key,
+        )
+    )
     headers = {
         "ETag": f'W/"{stored.version_id}"',
         "Last-Modified": stored.last_updated.strftime("%a, %d %b %Y %H:%M:%S GMT"),
         "Content-Location": f"{request.host_url.rstrip('/')}/fhir/ClinicalImpression/{stored.id}"
-                            f"/_history/{stored.version_id}",
+        f"/_history/{stored.version_id}",
     }
     return fhir_response(stored.impression, headers=headers)

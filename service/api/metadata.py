@@ -26,5 +26,7 @@ def metadata():  # noqa: ANN201
 def operation(op_id: str):  # noqa: ANN201
     """The definition of $localize-root (the only operation defined here)."""
     if op_id != "localize-root":
-        raise NotFound(f"OperationDefinition/{op_id} is not known; this server defines localize-root")
+        raise NotFound(
+            f"OperationDefinition/{op_id} is not known; this server defines localize-root"
+        )
     return fhir_response(operation_definition())

@@ -58,9 +58,10 @@ class _Ledger:
                 own += self.items.get((segment, Side.BILATERAL), ())
         return own
 
-    def totals(self, segments: t.Sequence[str], side: Side | None
-               ) -> tuple[float, float, set[Kind], list[Contribution]]:
-        """Support, counter-evidence, agreeing kinds and contributions for a root (or adjacent roots).
+    def totals(
+        self, segments: t.Sequence[str], side: Side | None
+    ) -> tuple[float, float, set[Kind], list[Contribution]]:
+        """Support, counter-evidence, agreeing kinds and contributions for one or two roots.
 
         For two roots, a finding that maps to both counts once: its contributions are summed
         but capped at the finding's whole weight, so a two-root hypothesis only outscores a
@@ -84,15 +85,23 @@ class _Ledger:
         return pro, con, kinds, found
 
     def candidates(self) -> list[tuple[str, Side | None]]:
-        sided = {(seg, side) for (seg, side), cs in self.items.items()
-                 if side is not None and any(c.supports for c in cs)}
-        unsided = {seg for (seg, side), cs in self.items.items()
-                   if side is None and any(c.supports for c in cs)}
+        sided = {
+            (seg, side)
+            for (seg, side), cs in self.items.items()
+            if side is not None and any(c.supports for c in cs)
+        }
+        unsided = {
+            seg
+            for (seg, side), cs in self.items.items()
+            if side is None and any(c.supports for c in cs)
+        }
         result = set(sided)
         for seg in unsided:
             if not any(s == seg for s, _ in sided):
                 result.add((seg, None))
-        return sorted(result, key=lambda k: (_SEGMENT_ORDER.get(k[0], 99), k[1].value if k[1] else ""))
+        return sorted(
+            result, key=lambda k: (_SEGMENT_ORDER.get(k[0], 99), k[1].value if k[1] else "")
+        )
 
 
 def _score(net: float, kinds: set[Kind]) -> float:
@@ -102,7 +111,9 @@ def _score(net: float, kinds: set[Kind]) -> float:
     return round(score, 2)
 
 
-def _evidence(items: t.Iterable[Contribution], table: Table, supports: bool) -> tuple[Evidence, ...]:
+def _evidence(
+    items: t.Iterable[Contribution], table: Table, supports: bool
+) -> tuple[Evidence, ...]:
     best: dict[tuple[str, str], Evidence] = {}
     for c in items:
         if c.supports is not supports:
@@ -115,25 +126,42 @@ def _evidence(items: t.Iterable[Contribution], table: Table, supports: bool) -> 
     return ranked(best.values())
 
 
-def _root(ledger: _Ledger, segments: tuple[str, ...], side: Side | None, parsimony: float = 1.0) -> Hypothesis:
+def _root(
+    ledger: _Ledger, segments: tuple[str, ...], side: Side | None, parsimony: float = 1.0
+) -> Hypothesis:
     pro, con, kinds, found = ledger.totals(segments, side)
     net = (pro - con) * parsimony
     score = _score(net, kinds)
     confidence = "probable" if score > w.PROBABLE and len(kinds) >= 2 else "possible"
     reasons = [f"Evidence for {'/'.join(segments)}: {pro:.2f} units; against: {con:.2f} units."]
     if len(kinds) >= 2:
-        reasons.append(f"{len(kinds)} kinds of evidence agree ({', '.join(sorted(k.value for k in kinds))}).")
+        reasons.append(
+            f"{len(kinds)} kinds of evidence agree ({', '.join(sorted(k.value for k in kinds))})."
+        )
     else:
-        reasons.append("Only one kind of evidence supports it, so it stays 'possible': "
-                       "a confident single-root call needs two (sensory, reflex, motor).")
+        reasons.append(
+            "Only one kind of evidence supports it, so it stays 'possible': "
+            "a confident single-root call needs two (sensory, reflex, motor)."
+        )
     if any(c.zone == "variable" and c.supports for c in found):
-        reasons.append("Part of the support comes from a zone where dermatome maps disagree, at split weight.")
+        reasons.append(
+            "Part of the support comes from a zone where dermatome maps disagree, at split weight."
+        )
     if len(segments) == 2:
-        reasons.append("The evidence spans two adjacent roots about equally; a two-level lesion is possible.")
-    return Hypothesis(pattern="radiculopathy" if len(segments) == 1 else "polyradiculopathy",
-                      segments=segments, side=side, score=score, confidence=confidence,
-                      text=_diagnosis_text(segments, side), support=_evidence(found, ledger.table, True),
-                      against=_evidence(found, ledger.table, False), reasons=tuple(reasons))
+        reasons.append(
+            "The evidence spans two adjacent roots about equally; a two-level lesion is possible."
+        )
+    return Hypothesis(
+        pattern="radiculopathy" if len(segments) == 1 else "polyradiculopathy",
+        segments=segments,
+        side=side,
+        score=score,
+        confidence=confidence,
+        text=_diagnosis_text(segments, side),
+        support=_evidence(found, ledger.table, True),
+        against=_evidence(found, ledger.table, False),
+        reasons=tuple(reasons),
+    )
 
 
 def _roots(ledger: _Ledger) -> list[Hypothesis]:
@@ -166,8 +194,14 @@ def _bilateral_roots(roots: list[Hypothesis]) -> list[Evidence]:
 
 def _rank(hypotheses: list[Hypothesis]) -> tuple[Hypothesis, ...]:
     def key(h: Hypothesis) -> tuple[t.Any, ...]:
-        return (-h.score, len(h.segments) > 1, h.pattern, [_SEGMENT_ORDER.get(s, 99) for s in h.segments],
-                h.side.value if h.side else "")
+        return (
+            -h.score,
+            len(h.segments) > 1,
+            h.pattern,
+            [_SEGMENT_ORDER.get(s, 99) for s in h.segments],
+            h.side.value if h.side else "",
+        )
+
     return tuple(sorted(hypotheses, key=key))
 
 
@@ -178,16 +212,26 @@ def _lower_first(text: str) -> str:
 def _summary(ranked: tuple[Hypothesis, ...], abnormal: int) -> str:
     if not ranked:
         if abnormal:
-            return (f"The exam did not localize: the {abnormal} abnormal finding(s) point to no nerve root "
-                    "or recognised pattern.")
+            return (
+                f"The exam did not localize: the {abnormal} abnormal finding(s) point to no "
+                "nerve root "
+                "or recognised pattern."
+            )
         return "The exam did not localize: no abnormal neurological finding was reported."
     urgent = next((h for h in ranked if h.urgent), None)
     rest = [h for h in ranked if h is not urgent]
     if urgent is not None:
-        text = (f"URGENT: {_lower_first(urgent.text)} (score {urgent.score:.2f}): emergency assessment and "
-                "imaging are needed.")
+        text = (
+            f"URGENT: {_lower_first(urgent.text)} (score {urgent.score:.2f}): "
+            "emergency assessment and "
+            "imaging are needed."
+        )
         if rest:
-            text += f" Also found: {_lower_first(rest[0].text)} ({rest[0].confidence}, score {rest[0].score:.2f})."
+            other = rest[0]
+            text += (
+                f" Also found: {_lower_first(other.text)} ({other.confidence}, "
+                f"score {other.score:.2f})."
+            )
         return text
     top = ranked[0]
     text = f"Most likely: {_lower_first(top.text)} ({top.confidence}, score {top.score:.2f})"
@@ -197,12 +241,16 @@ def _summary(ranked: tuple[Hypothesis, ...], abnormal: int) -> str:
     return text + "."
 
 
-_CAVEAT_OVERLAP = ("Adjacent dermatomes overlap and their borders vary between people (Lee 2008); a "
-                   "sensory finding alone rarely settles the level, and the level should be confirmed "
-                   "clinically and by imaging.")
-_CAVEAT_VARIABLE = ("Some findings lie in variable zones, where published dermatome maps disagree or "
-                    "neighbouring dermatomes overlap (the great toe, index and ring fingers, the posterior "
-                    "thigh and calf...); they were counted at split, lower weight for each candidate root.")
+_CAVEAT_OVERLAP = (
+    "Adjacent dermatomes overlap and their borders vary between people (Lee 2008); a "
+    "sensory finding alone rarely settles the level, and the level should be confirmed "
+    "clinically and by imaging."
+)
+_CAVEAT_VARIABLE = (
+    "Some findings lie in variable zones, where published dermatome maps disagree or "
+    "neighbouring dermatomes overlap (the great toe, index and ring fingers, the posterior "
+    "thigh and calf...); they were counted at split, lower weight for each candidate root."
+)
 
 
 def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
@@ -230,10 +278,20 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
         caveats.append(_CAVEAT_VARIABLE)
     unsided = sorted({f.ref for f in findings if f.side is None})
     if unsided:
-        caveats.append(f"{len(unsided)} observation(s) did not state a side; they count toward the "
-                       "segment but not toward either side.")
+        caveats.append(
+            f"{len(unsided)} observation(s) did not state a side; they count toward the "
+            "segment but not toward either side."
+        )
     if any(f.side_from_text for f in findings):
-        caveats.append("The side of some findings was read from free text in bodySite.text; check it.")
+        caveats.append(
+            "The side of some findings was read from free text in bodySite.text; check it."
+        )
     used = tuple(sorted({f.ref for f in findings}))
-    return Assessment(hypotheses=ranked, localized=bool(ranked), summary=_summary(ranked, abnormal),
-                      caveats=tuple(caveats), used=used, urgent=ces is not None)
+    return Assessment(
+        hypotheses=ranked,
+        localized=bool(ranked),
+        summary=_summary(ranked, abnormal),
+        caveats=tuple(caveats),
+        used=used,
+        urgent=ces is not None,
+    )

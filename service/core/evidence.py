@@ -59,7 +59,9 @@ def _symmetric_reflexes(findings: t.Sequence[Finding]) -> frozenset[str]:
         reduced = f.polarity in (Polarity.DECREASED, Polarity.ABSENT, Polarity.ABNORMAL)
         if f.kind is Kind.REFLEX and reduced and f.side is not None:
             sides.setdefault(f.target, set()).add(f.side)
-    return frozenset(r for r, s in sides.items() if Side.BILATERAL in s or {Side.LEFT, Side.RIGHT} <= s)
+    return frozenset(
+        r for r, s in sides.items() if Side.BILATERAL in s or {Side.LEFT, Side.RIGHT} <= s
+    )
 
 
 def contributions(findings: t.Sequence[Finding], table: Table) -> list[Contribution]:
@@ -78,7 +80,9 @@ def contributions(findings: t.Sequence[Finding], table: Table) -> list[Contribut
         if finding.polarity is Polarity.NORMAL:
             full = base * NORMAL_AGAINST
             for item in row.core:
-                result.append(Contribution(finding, item.segment, full * item.weight, False, "core", full))
+                result.append(
+                    Contribution(finding, item.segment, full * item.weight, False, "core", full)
+                )
             continue
         factor = POLARITY_FACTOR[finding.polarity]
         if finding.kind is Kind.REFLEX and finding.target in symmetric:
@@ -86,24 +90,45 @@ def contributions(findings: t.Sequence[Finding], table: Table) -> list[Contribut
         full = base * factor
         for zone, items in (("core", row.core), ("variable", row.variable)):
             for item in items:
-                result.append(Contribution(finding, item.segment, full * item.weight, True, zone, full))
+                result.append(
+                    Contribution(finding, item.segment, full * item.weight, True, zone, full)
+                )
     return result
 
 
 _POLARITY_WORDS = {
-    Kind.SENSORY: {Polarity.NORMAL: "normal", Polarity.DECREASED: "impaired", Polarity.ABSENT: "absent",
-                   Polarity.INCREASED: "heightened", Polarity.ABNORMAL: "abnormal"},
-    Kind.REFLEX: {Polarity.NORMAL: "normal", Polarity.DECREASED: "reduced", Polarity.ABSENT: "absent",
-                  Polarity.INCREASED: "brisk or positive", Polarity.ABNORMAL: "abnormal"},
-    Kind.MOTOR: {Polarity.NORMAL: "normal strength", Polarity.DECREASED: "weak", Polarity.ABSENT: "no contraction",
-                 Polarity.INCREASED: "abnormal", Polarity.ABNORMAL: "abnormal"},
+    Kind.SENSORY: {
+        Polarity.NORMAL: "normal",
+        Polarity.DECREASED: "impaired",
+        Polarity.ABSENT: "absent",
+        Polarity.INCREASED: "heightened",
+        Polarity.ABNORMAL: "abnormal",
+    },
+    Kind.REFLEX: {
+        Polarity.NORMAL: "normal",
+        Polarity.DECREASED: "reduced",
+        Polarity.ABSENT: "absent",
+        Polarity.INCREASED: "brisk or positive",
+        Polarity.ABNORMAL: "abnormal",
+    },
+    Kind.MOTOR: {
+        Polarity.NORMAL: "normal strength",
+        Polarity.DECREASED: "weak",
+        Polarity.ABSENT: "no contraction",
+        Polarity.INCREASED: "abnormal",
+        Polarity.ABNORMAL: "abnormal",
+    },
 }
-_MODALITY = {"light-touch": "light touch", "pin-prick": "pin prick", "vibration": "vibration sense",
-             "sensation": "sensation"}
+_MODALITY = {
+    "light-touch": "light touch",
+    "pin-prick": "pin prick",
+    "vibration": "vibration sense",
+    "sensation": "sensation",
+}
 
 
 def site_label(display: str) -> str:
-    """A body-site display as a clinician would say it ("Structure of dorsum of foot" -> "dorsum of foot")."""
+    """A body-site display as a clinician says it (Structure of X: X)."""
     text = re.sub(r"\s*\(body structure\)$", "", display)
     text = re.sub(r"^(Entire|Structure of)\s+", "", text)
     text = re.sub(r"\s+structure$", "", text)
@@ -115,8 +140,11 @@ def site_label(display: str) -> str:
 def describe(finding: Finding, table: Table) -> str:
     """One phrase for a clinician: "left light touch impaired at medial malleolus (ISNCSCI 1)"."""
     row = mapping_of(finding, table)
-    side = f"{finding.side.value} " if finding.side and finding.side is not Side.BILATERAL else (
-        "bilateral " if finding.side is Side.BILATERAL else "")
+    side = (
+        f"{finding.side.value} "
+        if finding.side and finding.side is not Side.BILATERAL
+        else ("bilateral " if finding.side is Side.BILATERAL else "")
+    )
     words = _POLARITY_WORDS[finding.kind][finding.polarity]
     if finding.kind is Kind.SENSORY:
         where = site_label(row.display) if row else finding.target

@@ -66,49 +66,98 @@ class Mimic:
 
 
 MIMICS: tuple[Mimic, ...] = (
-    Mimic("peroneal-neuropathy", "Common peroneal neuropathy", "L5", PERONEAL, "lower-limb",
-          trigger=(("ankle dorsiflexion", motor("ankle-dorsiflexion")),
-                   ("great-toe extension", motor("great-toe-extension")),
-                   ("ankle eversion", motor("ankle-eversion"))),
-          base=0.35,
-          involved=(("sensation in the peroneal territory", skin(*PERONEAL), 0.1),),
-          spared=(("ankle inversion (tibial nerve, L5)", motor("ankle-inversion"), 0.2),
-                  ("hip abduction (superior gluteal nerve, L5)", motor("hip-abduction"), 0.15),
-                  ("medial hamstring reflex (L5)", reflex("reflex-medial-hamstring"), 0.05),
-                  ("ankle reflex (S1)", reflex("reflex-achilles"), 0.05))),
-    Mimic("meralgia-paresthetica", "Meralgia paresthetica (lateral femoral cutaneous nerve)", "L2/L3",
-          frozenset({"lateral-femoral-cutaneous"}), "lower-limb",
-          trigger=(("sensation over the anterolateral thigh", skin("lateral-femoral-cutaneous")),),
-          base=0.4, involved=(),
-          spared=(("hip flexion (L2)", motor("hip-flexion"), 0.1),
-                  ("knee extension (L3/L4)", motor("knee-extension"), 0.1),
-                  ("patellar reflex (L4)", reflex("reflex-patellar"), 0.1),
-                  ("hip adduction (L2-L4)", motor("hip-adduction"), 0.05),
-                  ("sensation of the medial thigh and leg", skin("obturator", "saphenous"), 0.05))),
-    Mimic("femoral-neuropathy", "Femoral neuropathy", "L3/L4", frozenset({"femoral", "saphenous"}), "lower-limb",
-          trigger=(("knee extension", motor("knee-extension")), ("patellar reflex", reflex("reflex-patellar"))),
-          base=0.3,
-          involved=(("sensation in the femoral and saphenous territory", skin("femoral", "saphenous"), 0.1),),
-          spared=(("hip adduction (obturator nerve, L2-L4)", motor("hip-adduction"), 0.25),
-                  ("ankle dorsiflexion (L4)", motor("ankle-dorsiflexion"), 0.1))),
-    Mimic("carpal-tunnel", "Carpal tunnel syndrome (median nerve at the wrist)", "C6", frozenset({"median"}),
-          "upper-limb",
-          trigger=(("sensation in the median territory of the hand", skin("median")),),
-          base=0.35,
-          involved=(("thumb abduction (APB)", motor("thumb-abduction"), 0.1),),
-          spared=(("biceps reflex (C5/C6)", reflex("reflex-biceps"), 0.1),
-                  ("brachioradialis reflex (C6)", reflex("reflex-brachioradialis"), 0.1),
-                  ("wrist extension (C6)", motor("wrist-extension"), 0.1),
-                  ("elbow flexion (C5/C6)", motor("elbow-flexion"), 0.05),
-                  ("sensation of the lateral forearm (C6)", skin("musculocutaneous"), 0.05)),
-          bilateral_bonus=True),
-    Mimic("ulnar-neuropathy", "Ulnar neuropathy", "C8", frozenset({"ulnar"}), "upper-limb",
-          trigger=(("sensation in the ulnar territory of the hand", skin("ulnar")),),
-          base=0.35,
-          involved=(("finger abduction (ulnar intrinsics)", motor("finger-abduction"), 0.1),),
-          spared=(("sensation of the medial forearm (medial antebrachial cutaneous nerve, C8/T1)",
-                   skin("medial-antebrachial-cutaneous"), 0.2),
-                  ("thumb abduction (APB, median C8/T1)", motor("thumb-abduction"), 0.15))),
+    Mimic(
+        "peroneal-neuropathy",
+        "Common peroneal neuropathy",
+        "L5",
+        PERONEAL,
+        "lower-limb",
+        trigger=(
+            ("ankle dorsiflexion", motor("ankle-dorsiflexion")),
+            ("great-toe extension", motor("great-toe-extension")),
+            ("ankle eversion", motor("ankle-eversion")),
+        ),
+        base=0.35,
+        involved=(("sensation in the peroneal territory", skin(*PERONEAL), 0.1),),
+        spared=(
+            ("ankle inversion (tibial nerve, L5)", motor("ankle-inversion"), 0.2),
+            ("hip abduction (superior gluteal nerve, L5)", motor("hip-abduction"), 0.15),
+            ("medial hamstring reflex (L5)", reflex("reflex-medial-hamstring"), 0.05),
+            ("ankle reflex (S1)", reflex("reflex-achilles"), 0.05),
+        ),
+    ),
+    Mimic(
+        "meralgia-paresthetica",
+        "Meralgia paresthetica (lateral femoral cutaneous nerve)",
+        "L2/L3",
+        frozenset({"lateral-femoral-cutaneous"}),
+        "lower-limb",
+        trigger=(("sensation over the anterolateral thigh", skin("lateral-femoral-cutaneous")),),
+        base=0.4,
+        involved=(),
+        spared=(
+            ("hip flexion (L2)", motor("hip-flexion"), 0.1),
+            ("knee extension (L3/L4)", motor("knee-extension"), 0.1),
+            ("patellar reflex (L4)", reflex("reflex-patellar"), 0.1),
+            ("hip adduction (L2-L4)", motor("hip-adduction"), 0.05),
+            ("sensation of the medial thigh and leg", skin("obturator", "saphenous"), 0.05),
+        ),
+    ),
+    Mimic(
+        "femoral-neuropathy",
+        "Femoral neuropathy",
+        "L3/L4",
+        frozenset({"femoral", "saphenous"}),
+        "lower-limb",
+        trigger=(
+            ("knee extension", motor("knee-extension")),
+            ("patellar reflex", reflex("reflex-patellar")),
+        ),
+        base=0.3,
+        involved=(
+            ("sensation in the femoral and saphenous territory", skin("femoral", "saphenous"), 0.1),
+        ),
+        spared=(
+            ("hip adduction (obturator nerve, L2-L4)", motor("hip-adduction"), 0.25),
+            ("ankle dorsiflexion (L4)", motor("ankle-dorsiflexion"), 0.1),
+        ),
+    ),
+    Mimic(
+        "carpal-tunnel",
+        "Carpal tunnel syndrome (median nerve at the wrist)",
+        "C6",
+        frozenset({"median"}),
+        "upper-limb",
+        trigger=(("sensation in the median territory of the hand", skin("median")),),
+        base=0.35,
+        involved=(("thumb abduction (APB)", motor("thumb-abduction"), 0.1),),
+        spared=(
+            ("biceps reflex (C5/C6)", reflex("reflex-biceps"), 0.1),
+            ("brachioradialis reflex (C6)", reflex("reflex-brachioradialis"), 0.1),
+            ("wrist extension (C6)", motor("wrist-extension"), 0.1),
+            ("elbow flexion (C5/C6)", motor("elbow-flexion"), 0.05),
+            ("sensation of the lateral forearm (C6)", skin("musculocutaneous"), 0.05),
+        ),
+        bilateral_bonus=True,
+    ),
+    Mimic(
+        "ulnar-neuropathy",
+        "Ulnar neuropathy",
+        "C8",
+        frozenset({"ulnar"}),
+        "upper-limb",
+        trigger=(("sensation in the ulnar territory of the hand", skin("ulnar")),),
+        base=0.35,
+        involved=(("finger abduction (ulnar intrinsics)", motor("finger-abduction"), 0.1),),
+        spared=(
+            (
+                "sensation of the medial forearm (medial antebrachial cutaneous nerve, C8/T1)",
+                skin("medial-antebrachial-cutaneous"),
+                0.2,
+            ),
+            ("thumb abduction (APB, median C8/T1)", motor("thumb-abduction"), 0.15),
+        ),
+    ),
 )
 
 
@@ -140,13 +189,16 @@ def _region(row: t.Any) -> str:
     return "upper-limb" if segments & UPPER else "lower-limb"
 
 
-def _judge(exam: Exam, mimic: Mimic, side: Side, triggered: list[Finding],
-           other_side_triggered: bool) -> Hypothesis | None:
+def _judge(
+    exam: Exam, mimic: Mimic, side: Side, triggered: list[Finding], other_side_triggered: bool
+) -> Hypothesis | None:
     score = mimic.base
-    support = exam.evidence(triggered, round(mimic.base / len(triggered), 2), True, "in the nerve's territory")
+    support = exam.evidence(
+        triggered, round(mimic.base / len(triggered), 2), True, "in the nerve's territory"
+    )
     against: list[Evidence] = []
     reasons = [f"{mimic.text} can imitate a {mimic.root} root lesion."]
-    for label, find, weight in mimic.involved:
+    for _label, find, weight in mimic.involved:
         hits = [f for f in find(exam, side) if _reduced(f)]
         if hits:
             score += weight
@@ -159,29 +211,45 @@ def _judge(exam: Exam, mimic: Mimic, side: Side, triggered: list[Finding],
         abnormal = [f for f in found if _reduced(f)]
         if abnormal:
             score -= DISCRIMINATOR_PENALTY * weight
-            against += exam.evidence(abnormal, DISCRIMINATOR_PENALTY * weight, False,
-                                     f"involved; the nerve spares it, a {mimic.root} root does not")
-            reasons.append(f"{label[:1].upper() + label[1:]} is involved, which favours the {mimic.root} root.")
+            against += exam.evidence(
+                abnormal,
+                DISCRIMINATOR_PENALTY * weight,
+                False,
+                f"involved; the nerve spares it, a {mimic.root} root does not",
+            )
+            reasons.append(
+                f"{label[:1].upper() + label[1:]} is involved, which favours the {mimic.root} root."
+            )
         elif normal:
             spared += 1
             score += weight
             support += exam.evidence(normal, weight, True, "spared, as the nerve lesion predicts")
-            reasons.append(f"{label[:1].upper() + label[1:]} is normal, which the nerve lesion predicts.")
+            reasons.append(
+                f"{label[:1].upper() + label[1:]} is normal, which the nerve lesion predicts."
+            )
         else:
             untested.append(label)
     unexplained = _unexplained(exam, mimic, side, triggered)
     if unexplained:
         penalty = min(UNEXPLAINED * len(unexplained), UNEXPLAINED_CAP)
         score -= penalty
-        against += exam.evidence(unexplained, round(penalty / len(unexplained), 2), False,
-                                 "outside the nerve's territory")
-        reasons.append(f"{len(unexplained)} abnormal finding(s) in the same limb lie outside the nerve's "
-                       "territory, which the nerve lesion cannot explain.")
+        against += exam.evidence(
+            unexplained,
+            round(penalty / len(unexplained), 2),
+            False,
+            "outside the nerve's territory",
+        )
+        reasons.append(
+            f"{len(unexplained)} abnormal finding(s) in the same limb lie outside the nerve's "
+            "territory, which the nerve lesion cannot explain."
+        )
     if mimic.bilateral_bonus and other_side_triggered:
         score += BILATERAL_BONUS
         reasons.append("The same territory is affected on both sides.")
     if untested:
-        reasons.append(f"Not tested, and would help tell it from {mimic.root}: {'; '.join(untested)}.")
+        reasons.append(
+            f"Not tested, and would help tell it from {mimic.root}: {'; '.join(untested)}."
+        )
     if score < MIMIC_MINIMUM or not spared:
         return None
     text = f"{side.value.capitalize()} {mimic.text[:1].lower() + mimic.text[1:]}"
@@ -194,7 +262,9 @@ def detect_mimics(exam: Exam) -> list[Hypothesis]:
     for mimic in MIMICS:
         triggered = {}
         for side in (Side.LEFT, Side.RIGHT):
-            triggered[side] = [f for _, find in mimic.trigger for f in find(exam, side) if _reduced(f)]
+            triggered[side] = [
+                f for _, find in mimic.trigger for f in find(exam, side) if _reduced(f)
+            ]
         for side in (Side.LEFT, Side.RIGHT):
             if not triggered[side]:
                 continue

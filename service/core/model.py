@@ -8,12 +8,12 @@ and uses it to name each piece of evidence in the answer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 __all__ = ["Assessment", "Evidence", "Finding", "Hypothesis", "Kind", "Polarity", "Side", "Skipped"]
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What sort of test an Observation reports."""
 
     SENSORY = "sensory"
@@ -21,7 +21,7 @@ class Kind(str, Enum):
     MOTOR = "motor"
 
 
-class Polarity(str, Enum):
+class Polarity(StrEnum):
     """The result of a test, on one scale for all kinds.
 
     ``ABNORMAL`` is an abnormal result of unknown direction (interpretation code A); the engine
@@ -39,7 +39,7 @@ class Polarity(str, Enum):
         return self is not Polarity.NORMAL
 
 
-class Side(str, Enum):
+class Side(StrEnum):
     """The side of the body a finding was made on."""
 
     LEFT = "left"

@@ -18,7 +18,7 @@ from .model import Evidence, Finding, Hypothesis, Kind, Polarity, Side
 if t.TYPE_CHECKING:
     from terminology import Table
 
-__all__ = ["Exam", "detect_patterns"]
+__all__ = ["Exam", "cauda_equina", "myelopathy", "polyneuropathy"]
 
 LOWER = ("L1", "L2", "L3", "L4", "L5", "S1", "S2")
 SADDLE = frozenset({"S3", "S4-5"})
@@ -37,7 +37,9 @@ class Exam:
 
     findings: t.Sequence[Finding]
     table: Table
-    by_target: dict[tuple[Kind, str], list[Finding]] = field(default_factory=lambda: defaultdict(list))
+    by_target: dict[tuple[Kind, str], list[Finding]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def __post_init__(self) -> None:
         for f in self.findings:
@@ -45,8 +47,11 @@ class Exam:
 
     def on(self, kind: Kind, target: str, side: Side | None) -> list[Finding]:
         """Findings of *kind* at *target* on *side* (a bilateral finding is on both sides)."""
-        return [f for f in self.by_target.get((kind, target), ())
-                if side is None or f.side in (side, Side.BILATERAL)]
+        return [
+            f
+            for f in self.by_target.get((kind, target), ())
+            if side is None or f.side in (side, Side.BILATERAL)
+        ]
 
     def normal(self, kind: Kind, target: str, side: Side | None) -> list[Finding]:
         return [f for f in self.on(kind, target, side) if f.polarity is Polarity.NORMAL]
@@ -64,17 +69,38 @@ class Exam:
                     out.append(f)
         return out
 
-    def evidence(self, findings: t.Iterable[Finding], weight: float, supports: bool, why: str) -> list[Evidence]:
-        return [Evidence(f.ref, f"{describe(f, self.table)}: {why}", weight, supports) for f in findings]
+    def evidence(
+        self, findings: t.Iterable[Finding], weight: float, supports: bool, why: str
+    ) -> list[Evidence]:
+        return [
+            Evidence(f.ref, f"{describe(f, self.table)}: {why}", weight, supports) for f in findings
+        ]
 
 
-def _hypothesis(pattern: str, text: str, side: Side | None, score: float, support: list[Evidence],
-                against: list[Evidence], reasons: list[str], urgent: bool = False) -> Hypothesis:
+def _hypothesis(
+    pattern: str,
+    text: str,
+    side: Side | None,
+    score: float,
+    support: list[Evidence],
+    against: list[Evidence],
+    reasons: list[str],
+    urgent: bool = False,
+) -> Hypothesis:
     score = round(min(max(score, 0.0), 1.0), 2)
     confidence = "probable" if score > 0.5 else "possible"
-    return Hypothesis(pattern=pattern, segments=(), side=side, score=score, confidence=confidence,
-                      text=text, support=ranked(support), against=ranked(against),
-                      reasons=tuple(reasons), urgent=urgent)
+    return Hypothesis(
+        pattern=pattern,
+        segments=(),
+        side=side,
+        score=score,
+        confidence=confidence,
+        text=text,
+        support=ranked(support),
+        against=ranked(against),
+        reasons=tuple(reasons),
+        urgent=urgent,
+    )
 
 
 def _segments(row: t.Any) -> set[str]:
@@ -85,23 +111,33 @@ def _segments(row: t.Any) -> set[str]:
 #: Any S3 or S4-5 loss is an urgent flag whatever the ranking (clinical-rules 4.1, Gardner 2011).
 CES_SADDLE = 0.8
 CES_SADDLE_BILATERAL = 0.1
-#: Bilateral lower-limb root signs without saddle loss: "suspected CES" (CES-S) (clinical-rules 4.1).
+#: Bilateral lower-limb root signs without saddle loss: suspected CES (CES-S), clinical-rules 4.1.
 CES_BILATERAL_ROOTS = 0.6
 
 
-def cauda_equina(exam: Exam, bilateral_roots: list[Evidence], polyneuropathy: bool) -> Hypothesis | None:
+def cauda_equina(
+    exam: Exam, bilateral_roots: list[Evidence], polyneuropathy: bool
+) -> Hypothesis | None:
     saddle = [f for f in exam.sensory(None, lambda r: bool(_segments(r) & SADDLE)) if _reduced(f)]
-    saddle += [f for f in exam.findings if f.kind is Kind.REFLEX and _reduced(f)
-               and (row := mapping_of(f, exam.table)) is not None and row.kind == "dtr"
-               and _segments(row) & SADDLE]
+    saddle += [
+        f
+        for f in exam.findings
+        if f.kind is Kind.REFLEX
+        and _reduced(f)
+        and (row := mapping_of(f, exam.table)) is not None
+        and row.kind == "dtr"
+        and _segments(row) & SADDLE
+    ]
     reasons: list[str] = []
     support: list[Evidence] = []
     score = 0.0
     if saddle:
         score += CES_SADDLE
         support += exam.evidence(saddle, CES_SADDLE, True, "saddle (S3/S4-5) territory")
-        reasons.append("Sensory or reflex loss in the S3/S4-5 (saddle) territory is a red flag for "
-                       "cauda equina compression, even when unilateral or patchy.")
+        reasons.append(
+            "Sensory or reflex loss in the S3/S4-5 (saddle) territory is a red flag for "
+            "cauda equina compression, even when unilateral or patchy."
+        )
         sides = {f.side for f in saddle}
         if Side.BILATERAL in sides or {Side.LEFT, Side.RIGHT} <= sides:
             score += CES_SADDLE_BILATERAL
@@ -109,18 +145,32 @@ def cauda_equina(exam: Exam, bilateral_roots: list[Evidence], polyneuropathy: bo
     if bilateral_roots and not polyneuropathy:
         score = max(score, CES_BILATERAL_ROOTS) + (0.05 if saddle else 0.0)
         support += bilateral_roots
-        reasons.append("Root signs in the lower limbs on both sides suggest cauda equina "
-                       "involvement (CES-S) even with the saddle spared.")
+        reasons.append(
+            "Root signs in the lower limbs on both sides suggest cauda equina "
+            "involvement (CES-S) even with the saddle spared."
+        )
     if not score:
         return None
     umn = [f for f in exam.findings if f.kind is Kind.REFLEX and f.polarity is Polarity.INCREASED]
     if saddle and umn:
-        reasons.append("With upper-motor-neuron signs, consider a conus medullaris or cord lesion "
-                       "rather than the cauda equina alone.")
-    reasons.append("Urgent: assess bladder function, anal tone and perianal sensation; "
-                   "emergency MRI is indicated if the picture fits.")
-    return _hypothesis("cauda-equina", "Suspected cauda equina syndrome", None, score, support, [],
-                       reasons, urgent=True)
+        reasons.append(
+            "With upper-motor-neuron signs, consider a conus medullaris or cord lesion "
+            "rather than the cauda equina alone."
+        )
+    reasons.append(
+        "Urgent: assess bladder function, anal tone and perianal sensation; "
+        "emergency MRI is indicated if the picture fits."
+    )
+    return _hypothesis(
+        "cauda-equina",
+        "Suspected cauda equina syndrome",
+        None,
+        score,
+        support,
+        [],
+        reasons,
+        urgent=True,
+    )
 
 
 # --- myelopathy ---------------------------------------------------------------------------
@@ -144,28 +194,43 @@ def myelopathy(exam: Exam) -> Hypothesis | None:
     if not signs:
         return None
     count = min(len(signs), len(MYELOPATHY_BY_SIGNS) - 1)
-    support = [e for fs in signs.values() for e in exam.evidence(fs, MYELOPATHY_BY_SIGNS[1], True,
-                                                                 "upper-motor-neuron sign")]
-    reasons = [f"{count} distinct upper-motor-neuron sign(s) ({', '.join(sorted(signs))}) point to the "
-               "spinal cord rather than a nerve root; a pure radiculopathy does not cause them."]
+    support = [
+        e
+        for fs in signs.values()
+        for e in exam.evidence(fs, MYELOPATHY_BY_SIGNS[1], True, "upper-motor-neuron sign")
+    ]
+    reasons = [
+        f"{count} distinct upper-motor-neuron sign(s) ({', '.join(sorted(signs))}) point to the "
+        "spinal cord rather than a nerve root; a pure radiculopathy does not cause them."
+    ]
     if cervical:
-        reasons.append("Signs in the upper limbs (Hoffmann or brisk arm reflexes) suggest a cervical level.")
+        reasons.append(
+            "Signs in the upper limbs (Hoffmann or brisk arm reflexes) suggest a cervical level."
+        )
     pattern = "Cervical myelopathy" if cervical else "Myelopathy (upper-motor-neuron signs)"
-    return _hypothesis("myelopathy", pattern, None, MYELOPATHY_BY_SIGNS[count], support, [], reasons)
+    return _hypothesis(
+        "myelopathy", pattern, None, MYELOPATHY_BY_SIGNS[count], support, [], reasons
+    )
 
 
 # --- polyneuropathy -----------------------------------------------------------------------
 #: Features of a length-dependent polyneuropathy (clinical-rules 4.4: England 2005, Abraham 2017).
-PNP_BILATERAL_DISTAL = 0.35     # distal sensory loss in both feet
-PNP_MULTI_DERMATOME = 0.15      # the distal loss crosses dermatomes (dorsum L5 and sole S1)
-PNP_ANKLE_JERKS = 0.3           # both ankle jerks reduced: lost first (74%, Abraham 2017)
-PNP_KNEES_PRESERVED = 0.1       # knee jerks kept while ankle jerks are lost
-PNP_PROXIMAL_SPARED = 0.1       # normal sensation more proximally
-PNP_GLOVE = 0.05                # distal loss in both hands too
-PNP_PROXIMAL_WEAKNESS = 0.35    # against: proximal weakness points to roots (polyradiculopathy)
-PNP_SADDLE = 0.3                # against: saddle loss is not length-dependent (cauda equina, 4.1)
+PNP_BILATERAL_DISTAL = 0.35  # distal sensory loss in both feet
+PNP_MULTI_DERMATOME = 0.15  # the distal loss crosses dermatomes (dorsum L5 and sole S1)
+PNP_ANKLE_JERKS = 0.3  # both ankle jerks reduced: lost first (74%, Abraham 2017)
+PNP_KNEES_PRESERVED = 0.1  # knee jerks kept while ankle jerks are lost
+PNP_PROXIMAL_SPARED = 0.1  # normal sensation more proximally
+PNP_GLOVE = 0.05  # distal loss in both hands too
+PNP_PROXIMAL_WEAKNESS = 0.35  # against: proximal weakness points to roots (polyradiculopathy)
+PNP_SADDLE = 0.3  # against: saddle loss is not length-dependent (cauda equina, 4.1)
 PNP_MINIMUM = 0.35
-_PROXIMAL_MOVES = ("hip-flexion", "hip-abduction", "hip-adduction", "hip-extension", "knee-extension")
+_PROXIMAL_MOVES = (
+    "hip-flexion",
+    "hip-abduction",
+    "hip-adduction",
+    "hip-extension",
+    "knee-extension",
+)
 
 
 def polyneuropathy(exam: Exam) -> Hypothesis | None:
@@ -184,30 +249,47 @@ def polyneuropathy(exam: Exam) -> Hypothesis | None:
     score = 0.0
     if bilateral_feet:
         score += PNP_BILATERAL_DISTAL
-        support += exam.evidence(feet[Side.LEFT] + feet[Side.RIGHT], PNP_BILATERAL_DISTAL, True,
-                                 "distal, both feet")
+        support += exam.evidence(
+            feet[Side.LEFT] + feet[Side.RIGHT], PNP_BILATERAL_DISTAL, True, "distal, both feet"
+        )
         reasons.append("Sensory loss in both feet, distally: a stocking distribution.")
-        segs = {w for f in feet[Side.LEFT] + feet[Side.RIGHT]
-                for w in _segments(mapping_of(f, exam.table))}
+        segs = {
+            w
+            for f in feet[Side.LEFT] + feet[Side.RIGHT]
+            for w in _segments(mapping_of(f, exam.table))
+        }
         if len(segs) >= 2:
             score += PNP_MULTI_DERMATOME
-            reasons.append(f"The distal loss crosses dermatomes ({', '.join(sorted(segs))}) rather than "
-                           "following one root.")
+            reasons.append(
+                f"The distal loss crosses dermatomes ({', '.join(sorted(segs))}) rather than "
+                "following one root."
+            )
     if both_ankles:
         score += PNP_ANKLE_JERKS
-        support += exam.evidence(ankles[Side.LEFT] + ankles[Side.RIGHT], PNP_ANKLE_JERKS, True,
-                                 "both ankle jerks reduced")
-        reasons.append("Both ankle jerks are reduced; they are lost first in a length-dependent neuropathy.")
+        support += exam.evidence(
+            ankles[Side.LEFT] + ankles[Side.RIGHT],
+            PNP_ANKLE_JERKS,
+            True,
+            "both ankle jerks reduced",
+        )
+        reasons.append(
+            "Both ankle jerks are reduced; they are lost first in a length-dependent neuropathy."
+        )
         knees = exam.normal(Kind.REFLEX, "reflex-patellar", None)
         if knees and not exam.weak(Kind.REFLEX, "reflex-patellar", None):
             score += PNP_KNEES_PRESERVED
             support += exam.evidence(knees, PNP_KNEES_PRESERVED, True, "knee jerks preserved")
             reasons.append("Knee jerks are preserved.")
-    proximal_normal = [f for f in exam.sensory(None, lambda r: r.region == "lower-limb" and not r.distal)
-                       if f.polarity is Polarity.NORMAL]
+    proximal_normal = [
+        f
+        for f in exam.sensory(None, lambda r: r.region == "lower-limb" and not r.distal)
+        if f.polarity is Polarity.NORMAL
+    ]
     if bilateral_feet and proximal_normal:
         score += PNP_PROXIMAL_SPARED
-        support += exam.evidence(proximal_normal, PNP_PROXIMAL_SPARED, True, "proximal sensation spared")
+        support += exam.evidence(
+            proximal_normal, PNP_PROXIMAL_SPARED, True, "proximal sensation spared"
+        )
     hands = [exam.sensory(s, lambda r: r.distal and r.region == "upper-limb") for s in SIDES]
     if all(any(_reduced(f) for f in h) for h in hands):
         score += PNP_GLOVE
@@ -216,7 +298,9 @@ def polyneuropathy(exam: Exam) -> Hypothesis | None:
     if weak:
         score -= PNP_PROXIMAL_WEAKNESS
         against += exam.evidence(weak, PNP_PROXIMAL_WEAKNESS, False, "proximal weakness")
-        reasons.append("Proximal weakness argues for roots (polyradiculopathy, stenosis) over a neuropathy.")
+        reasons.append(
+            "Proximal weakness argues for roots (polyradiculopathy, stenosis) over a neuropathy."
+        )
     saddle = [f for f in exam.sensory(None, lambda r: bool(_segments(r) & SADDLE)) if _reduced(f)]
     if saddle:
         score -= PNP_SADDLE
@@ -224,5 +308,12 @@ def polyneuropathy(exam: Exam) -> Hypothesis | None:
         reasons.append("Saddle (S3/S4-5) loss is not part of a length-dependent neuropathy.")
     if score < PNP_MINIMUM:
         return None
-    return _hypothesis("polyneuropathy", "Length-dependent polyneuropathy", Side.BILATERAL, score,
-                       support, against, reasons)
+    return _hypothesis(
+        "polyneuropathy",
+        "Length-dependent polyneuropathy",
+        Side.BILATERAL,
+        score,
+        support,
+        against,
+        reasons,
+    )

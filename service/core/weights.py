@@ -24,12 +24,14 @@ KIND_CAP = MappingProxyType({kind: 1.5 * weight for kind, weight in KIND_WEIGHT.
 
 #: How much of a kind's weight each result carries. An absent response is the clearest sign;
 #: "abnormal" with no direction (interpretation A) is the vaguest.
-POLARITY_FACTOR = MappingProxyType({
-    Polarity.ABSENT: 1.0,
-    Polarity.DECREASED: 0.8,
-    Polarity.ABNORMAL: 0.6,
-    Polarity.INCREASED: 0.5,   # sensory only (hyperaesthesia); brisk reflexes are UMN signs
-})
+POLARITY_FACTOR = MappingProxyType(
+    {
+        Polarity.ABSENT: 1.0,
+        Polarity.DECREASED: 0.8,
+        Polarity.ABNORMAL: 0.6,
+        Polarity.INCREASED: 0.5,  # sensory only (hyperaesthesia); brisk reflexes are UMN signs
+    }
+)
 
 #: A normal result in a segment's core zone counts against that segment, at this fraction of
 #: what an abnormal one would add (DESIGN section 6). Less than 1 because dermatomes overlap:

@@ -64,7 +64,9 @@ def check_accept() -> None:
         if main not in _JSON_TYPES or not _version_ok(params):
             raise NotAcceptable(
                 f"_format {fmt!r} is not supported: this server answers FHIR R4 JSON only "
-                "(json, application/json, application/fhir+json)", "http._format")
+                "(json, application/json, application/fhir+json)",
+                "http._format",
+            )
         return
     accept = request.headers.get("Accept")
     if not accept:
@@ -76,14 +78,17 @@ def check_accept() -> None:
         main, params = _parse_media(part)
         if main in _JSON_TYPES and not _version_ok(params):
             raise NotAcceptable(
-                f"fhirVersion {params['fhirversion']!r} is not supported: this server is FHIR R4 (4.0)",
-                "http.Accept")
+                f"fhirVersion {params['fhirversion']!r} is not supported: "
+                "this server is FHIR R4 (4.0)",
+                "http.Accept",
+            )
         if (main in _JSON_TYPES or main in _ANY) and params.get("q") not in {"0", "0.0"}:
             acceptable = True
     if not acceptable:
         raise NotAcceptable(
             f"Accept {accept!r} is not supported: this server answers application/fhir+json only",
-            "http.Accept")
+            "http.Accept",
+        )
 
 
 def check_content_type() -> None:
@@ -94,17 +99,21 @@ def check_content_type() -> None:
     value = request.headers.get("Content-Type")
     if not value:
         raise UnsupportedMediaType(
-            "Content-Type is missing: send the body as application/fhir+json", "http.Content-Type")
+            "Content-Type is missing: send the body as application/fhir+json", "http.Content-Type"
+        )
     main, params = _parse_media(value)
     if main not in {"application/fhir+json", "application/json"}:
         raise UnsupportedMediaType(
-            f"Content-Type {main!r} is not supported: send application/fhir+json", "http.Content-Type")
+            f"Content-Type {main!r} is not supported: send application/fhir+json",
+            "http.Content-Type",
+        )
     if params.get("charset", "utf-8").lower() not in {"utf-8", "utf8"}:
         raise UnsupportedMediaType("only the UTF-8 charset is supported", "http.Content-Type")
     if not _version_ok(params):
         raise UnsupportedMediaType(
             f"fhirVersion {params['fhirversion']!r} is not supported: this server is FHIR R4 (4.0)",
-            "http.Content-Type")
+            "http.Content-Type",
+        )
 
 
 def _pretty() -> bool:
@@ -114,8 +123,9 @@ def _pretty() -> bool:
         return False
 
 
-def fhir_response(resource: t.Mapping[str, t.Any], status: int = 200,
-                  headers: t.Mapping[str, str] | None = None) -> Response:
+def fhir_response(
+    resource: t.Mapping[str, t.Any], status: int = 200, headers: t.Mapping[str, str] | None = None
+) -> Response:
     """Serialise *resource* as FHIR JSON with the negotiated media type."""
     option = orjson.OPT_INDENT_2 if _pretty() else 0
     body = orjson.dumps(resource, option=option)

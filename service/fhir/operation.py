@@ -34,7 +34,9 @@ class Outcome:
     content_key: str
 
 
-def run_operation(document: t.Any, table: Table, *, max_entries: int, now: datetime | None = None) -> Outcome:
+def run_operation(
+    document: t.Any, table: Table, *, max_entries: int, now: datetime | None = None
+) -> Outcome:
     """Parse *document*, localize, and render the ClinicalImpression and its Provenance.
 
     :raise InvalidRequest: malformed input (400).
@@ -43,8 +45,11 @@ def run_operation(document: t.Any, table: Table, *, max_entries: int, now: datet
     parsed = parse_request(document, table, max_entries=max_entries)
     subject = (parsed.subject or {}).get("reference")
     if not subject:
-        raise Unprocessable("no Observation names its subject by reference: a ClinicalImpression "
-                            "needs one subject (Patient or Group)", "Observation.subject")
+        raise Unprocessable(
+            "no Observation names its subject by reference: a ClinicalImpression "
+            "needs one subject (Patient or Group)",
+            "Observation.subject",
+        )
     moment = now or datetime.now(UTC)
     assessment = localize(parsed.findings, table)
     impression = render_impression(assessment, parsed, table, moment)

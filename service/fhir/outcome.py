@@ -39,9 +39,18 @@ ERROR_TABLE: dict[type[e.ServiceError], tuple[int, str]] = {
     e.StoreUnavailable: (503, "transient"),
 }
 
-_HTTP_CODES = {400: "structure", 401: "login", 403: "forbidden", 404: "not-found",
-               405: "not-supported", 406: "not-supported", 408: "timeout", 413: "too-costly",
-               415: "not-supported", 429: "throttled"}
+_HTTP_CODES = {
+    400: "structure",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
+    408: "timeout",
+    413: "too-costly",
+    415: "not-supported",
+    429: "throttled",
+}
 
 
 def status_for(error: e.ServiceError) -> tuple[int, str]:
@@ -52,7 +61,9 @@ def status_for(error: e.ServiceError) -> tuple[int, str]:
     return ERROR_TABLE[e.ServiceError]
 
 
-def operation_outcome(issues: t.Iterable[e.Issue], code: str, severity: str = "error") -> dict[str, t.Any]:
+def operation_outcome(
+    issues: t.Iterable[e.Issue], code: str, severity: str = "error"
+) -> dict[str, t.Any]:
     """An OperationOutcome dict with one issue per :class:`~service.errors.Issue`."""
     rendered = []
     for issue in issues:

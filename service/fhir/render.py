@@ -20,17 +20,30 @@ from .parse import ParsedRequest
 if t.TYPE_CHECKING:
     from terminology import Table
 
-__all__ = ["EXT_CONFIDENCE", "EXT_SCORE", "EXT_SIDE", "protocol_url", "render_impression",
-           "render_provenance"]
+__all__ = [
+    "EXT_CONFIDENCE",
+    "EXT_SCORE",
+    "EXT_SIDE",
+    "protocol_url",
+    "render_impression",
+    "render_provenance",
+]
 
 EXT_SIDE = f"{CANONICAL_BASE}/StructureDefinition/finding-laterality"
 EXT_SCORE = f"{CANONICAL_BASE}/StructureDefinition/finding-score"
 EXT_CONFIDENCE = f"{CANONICAL_BASE}/StructureDefinition/finding-confidence"
 
-_SIDES = {Side.LEFT: ("7771000", "Left"), Side.RIGHT: ("24028007", "Right"),
-          Side.BILATERAL: ("51440002", "Right and left")}
-_ROOT_DX = {"C": ("54404000", "Cervical radiculopathy"), "T": ("42452002", "Thoracic radiculopathy"),
-            "L": ("128196005", "Lumbar radiculopathy"), "S": ("128196005", "Lumbar radiculopathy")}
+_SIDES = {
+    Side.LEFT: ("7771000", "Left"),
+    Side.RIGHT: ("24028007", "Right"),
+    Side.BILATERAL: ("51440002", "Right and left"),
+}
+_ROOT_DX = {
+    "C": ("54404000", "Cervical radiculopathy"),
+    "T": ("42452002", "Thoracic radiculopathy"),
+    "L": ("128196005", "Lumbar radiculopathy"),
+    "S": ("128196005", "Lumbar radiculopathy"),
+}
 _POLY_DX = ("75572007", "Polyradiculopathy")
 _EXAM = {"system": SNOMED, "code": "271336007", "display": "Examination / signs"}
 
@@ -46,7 +59,10 @@ def instant(moment: datetime) -> str:
 
 
 def _codings(h: Hypothesis, table: Table) -> list[dict[str, str]]:
-    codings = [{"system": SPINAL_SEGMENT, "code": seg, "display": f"{seg} spinal segment"} for seg in h.segments]
+    codings = [
+        {"system": SPINAL_SEGMENT, "code": seg, "display": f"{seg} spinal segment"}
+        for seg in h.segments
+    ]
     if h.pattern == "radiculopathy":
         code, display = _ROOT_DX[h.segments[0][0]]
         codings.append({"system": SNOMED, "code": code, "display": display})
@@ -56,10 +72,17 @@ def _codings(h: Hypothesis, table: Table) -> list[dict[str, str]]:
         pattern = table.pattern(h.pattern)
         cervical_only = h.pattern == "myelopathy" and not h.text.startswith("Cervical")
         if pattern is not None and pattern.snomed and not cervical_only:
-            codings.append({"system": SNOMED, "code": pattern.snomed, "display": pattern.snomed_display})
+            codings.append(
+                {"system": SNOMED, "code": pattern.snomed, "display": pattern.snomed_display}
+            )
     pattern = table.pattern(h.pattern)
-    codings.append({"system": NEURO_PATTERN, "code": h.pattern,
-                    "display": pattern.display if pattern else h.pattern})
+    codings.append(
+        {
+            "system": NEURO_PATTERN,
+            "code": h.pattern,
+            "display": pattern.display if pattern else h.pattern,
+        }
+    )
     return codings
 
 
@@ -70,14 +93,20 @@ def _name(ref: str, parsed: ParsedRequest) -> str:
 
 def _evidence_lines(items: t.Sequence[Evidence], parsed: ParsedRequest) -> list[str]:
     sign = {True: "+", False: "-"}
-    return [f"{_name(e.ref, parsed)}: {e.description} [{sign[e.supports]}{e.weight:.2f}]" for e in items]
+    return [
+        f"{_name(e.ref, parsed)}: {e.description} [{sign[e.supports]}{e.weight:.2f}]" for e in items
+    ]
 
 
 def _basis(h: Hypothesis, parsed: ParsedRequest) -> str:
     parts = []
     if h.support:
         parts.append("For: " + "; ".join(_evidence_lines(h.support, parsed)) + ".")
-    parts.append("Against: " + ("; ".join(_evidence_lines(h.against, parsed)) if h.against else "nothing") + ".")
+    parts.append(
+        "Against: "
+        + ("; ".join(_evidence_lines(h.against, parsed)) if h.against else "nothing")
+        + "."
+    )
     parts.append("Reasoning: " + " ".join(h.reasons))
     return " ".join(parts)
 
@@ -86,13 +115,21 @@ def _finding(h: Hypothesis, parsed: ParsedRequest, table: Table) -> dict[str, t.
     extension: list[dict[str, t.Any]] = []
     if h.side is not None:
         code, display = _SIDES[h.side]
-        extension.append({"url": EXT_SIDE, "valueCodeableConcept": {
-            "coding": [{"system": SNOMED, "code": code, "display": display}]}})
+        extension.append(
+            {
+                "url": EXT_SIDE,
+                "valueCodeableConcept": {
+                    "coding": [{"system": SNOMED, "code": code, "display": display}]
+                },
+            }
+        )
     extension.append({"url": EXT_SCORE, "valueDecimal": h.score})
     extension.append({"url": EXT_CONFIDENCE, "valueCode": h.confidence})
-    return {"extension": extension,
-            "itemCodeableConcept": {"coding": _codings(h, table), "text": h.text},
-            "basis": _basis(h, parsed)}
+    return {
+        "extension": extension,
+        "itemCodeableConcept": {"coding": _codings(h, table), "text": h.text},
+        "basis": _basis(h, parsed),
+    }
 
 
 def _effective(parsed: ParsedRequest) -> dict[str, t.Any]:
@@ -106,28 +143,46 @@ def _effective(parsed: ParsedRequest) -> dict[str, t.Any]:
 def _narrative(a: Assessment, parsed: ParsedRequest, notes: list[str]) -> str:
     rows = []
     for rank, h in enumerate(a.hypotheses, 1):
-        top = "; ".join(f"{escape(_name(e.ref, parsed))}: {escape(e.description)}" for e in h.support[:4])
+        top = "; ".join(
+            f"{escape(_name(e.ref, parsed))}: {escape(e.description)}" for e in h.support[:4]
+        )
         against = "; ".join(escape(e.description) for e in h.against[:3]) or "none"
-        rows.append(f"<tr><td>{rank}</td><td>{escape(h.text)}</td><td>{h.score:.2f}</td>"
-                    f"<td>{escape(h.confidence)}</td><td>{top}</td><td>{against}</td></tr>")
-    table = ("<table><thead><tr><th>#</th><th>Hypothesis</th><th>Score</th><th>Confidence</th>"
-             "<th>Evidence for</th><th>Evidence against</th></tr></thead><tbody>"
-             + "".join(rows) + "</tbody></table>") if rows else ""
+        rows.append(
+            f"<tr><td>{rank}</td><td>{escape(h.text)}</td><td>{h.score:.2f}</td>"
+            f"<td>{escape(h.confidence)}</td><td>{top}</td><td>{against}</td></tr>"
+        )
+    table = (
+        (
+            "<table><thead><tr><th>#</th><th>Hypothesis</th><th>Score</th><th>Confidence</th>"
+            "<th>Evidence for</th><th>Evidence against</th></tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
+        )
+        if rows
+        else ""
+    )
     items = "".join(f"<li>{escape(n)}</li>" for n in notes)
-    return (f'<div xmlns="http://www.w3.org/1999/xhtml"><p><b>{escape(a.summary)}</b></p>{table}'
-            + (f"<ul>{items}</ul>" if items else "") + "</div>")
+    return (
+        f'<div xmlns="http://www.w3.org/1999/xhtml"><p><b>{escape(a.summary)}</b></p>{table}'
+        + (f"<ul>{items}</ul>" if items else "")
+        + "</div>"
+    )
 
 
 def _notes(a: Assessment, parsed: ParsedRequest) -> list[str]:
     notes = list(a.caveats) + sorted(parsed.warnings)
     for s in sorted(parsed.skipped, key=lambda s: (_name(s.ref, parsed), s.reason)):
         notes.append(f"Not used: {_name(s.ref, parsed)}: {s.reason}.")
-    notes.append("Scores summarise weighted exam evidence in [0, 1]; they are not probabilities. "
-                 "This is decision support: a clinician makes the diagnosis.")
+    notes.append(
+        "Scores summarise weighted exam evidence in [0, 1]; they are not probabilities. "
+        "This is decision support: a clinician makes the diagnosis."
+    )
     return notes
 
 
-def render_impression(a: Assessment, parsed: ParsedRequest, table: Table, now: datetime) -> dict[str, t.Any]:
+def render_impression(
+    a: Assessment, parsed: ParsedRequest, table: Table, now: datetime
+) -> dict[str, t.Any]:
     """The ClinicalImpression for *a* (no id or meta: the store assigns those)."""
     notes = _notes(a, parsed)
     impression: dict[str, t.Any] = {
@@ -135,14 +190,19 @@ def render_impression(a: Assessment, parsed: ParsedRequest, table: Table, now: d
         "text": {"status": "generated", "div": _narrative(a, parsed, notes)},
         "status": "completed",
         "code": {"text": "Nerve root localization from a neurological examination"},
-        "description": f"Computed by neuroroot {__version__} from {len(a.used)} exam observation(s).",
+        "description": f"Computed by neuroroot {__version__} from {len(a.used)} exam "
+        "observation(s).",
     }
     if parsed.subject is not None:
         impression["subject"] = parsed.subject
     impression.update(_effective(parsed))
     impression["date"] = instant(now)
-    impression["investigation"] = [{"code": {"coding": [_EXAM], "text": "Neurological examination"},
-                                    "item": [parsed.references[r] for r in a.used]}]
+    impression["investigation"] = [
+        {
+            "code": {"coding": [_EXAM], "text": "Neurological examination"},
+            "item": [parsed.references[r] for r in a.used],
+        }
+    ]
     impression["protocol"] = [protocol_url(table)]
     impression["summary"] = a.summary
     if a.hypotheses:
@@ -151,20 +211,44 @@ def render_impression(a: Assessment, parsed: ParsedRequest, table: Table, now: d
     return impression
 
 
-def render_provenance(parsed: ParsedRequest, used: t.Sequence[str], table: Table, now: datetime) -> dict[str, t.Any]:
+def render_provenance(
+    parsed: ParsedRequest, used: t.Sequence[str], table: Table, now: datetime
+) -> dict[str, t.Any]:
     """The Provenance of a result, without ``target`` (the caller adds the stored reference)."""
     return {
         "resourceType": "Provenance",
-        "contained": [{"resourceType": "Device", "id": "neuroroot",
-                       "deviceName": [{"name": "neuroroot", "type": "model-name"}],
-                       "version": [{"value": __version__}]}],
+        "contained": [
+            {
+                "resourceType": "Device",
+                "id": "neuroroot",
+                "deviceName": [{"name": "neuroroot", "type": "model-name"}],
+                "version": [{"value": __version__}],
+            }
+        ],
         "recorded": instant(now),
         "policy": [protocol_url(table)],
-        "activity": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation",
-                                 "code": "CREATE", "display": "create"}]},
-        "agent": [{"type": {"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
-            "code": "author", "display": "Author"}]},
-            "who": {"reference": "#neuroroot", "display": f"neuroroot {__version__}"}}],
+        "activity": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation",
+                    "code": "CREATE",
+                    "display": "create",
+                }
+            ]
+        },
+        "agent": [
+            {
+                "type": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                            "code": "author",
+                            "display": "Author",
+                        }
+                    ]
+                },
+                "who": {"reference": "#neuroroot", "display": f"neuroroot {__version__}"},
+            }
+        ],
         "entity": [{"role": "source", "what": parsed.references[r]} for r in used],
     }

@@ -34,8 +34,12 @@ def routes(app: t.Any) -> set[tuple[str, str]]:
 
 def documented() -> set[tuple[str, str]]:
     spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
-    return {(path, method) for path, item in spec["paths"].items() for method in item
-            if method in {"get", "post", "put", "delete", "patch"}}
+    return {
+        (path, method)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "delete", "patch"}
+    }
 
 
 def test_openapi_documents_exactly_the_routes_the_app_serves(app: t.Any) -> None:
@@ -48,15 +52,20 @@ def test_served_openapi_is_the_top_level_file(client: t.Any) -> None:
     assert response.get_data(as_text=True) == (ROOT / "openapi.yaml").read_text()
 
 
-def test_capability_statement_lists_every_fhir_route_and_nothing_else(app: t.Any, client: t.Any) -> None:
+def test_capability_statement_lists_every_fhir_route_and_nothing_else(
+    app: t.Any, client: t.Any
+) -> None:
     statement = client.get("/fhir/metadata").get_json()
     assert_valid_r4(statement)
     claimed = set()
     for resource in statement["rest"][0]["resource"]:
         kind = resource["type"]
         for interaction in resource.get("interaction", []):
-            path = {"read": f"/fhir/{kind}/{{id}}", "vread": f"/fhir/{kind}/{{id}}/_history/{{vid}}",
-                    "search-type": f"/fhir/{kind}"}[interaction["code"]]
+            path = {
+                "read": f"/fhir/{kind}/{{id}}",
+                "vread": f"/fhir/{kind}/{{id}}/_history/{{vid}}",
+                "search-type": f"/fhir/{kind}",
+            }[interaction["code"]]
             claimed.add((path, "get"))
         for operation in resource.get("operation", []):
             methods = {"localize-root": ["post"], "translate": ["get", "post"]}[operation["name"]]
@@ -82,7 +91,9 @@ def test_operation_definition_is_served_and_valid(client: t.Any) -> None:
     assert definition["code"] == "localize-root" and definition["type"] is True
     assert {p["name"] for p in definition["parameter"]} == {"bundle", "observation", "return"}
     statement = client.get("/fhir/metadata").get_json()
-    impression = next(r for r in statement["rest"][0]["resource"] if r["type"] == "ClinicalImpression")
+    impression = next(
+        r for r in statement["rest"][0]["resource"] if r["type"] == "ClinicalImpression"
+    )
     assert impression["operation"][0]["definition"] == definition["url"]
 
 
@@ -101,30 +112,112 @@ def sample() -> bytes:
 ERRORS = [
     ("GET on the operation", "get", OPERATION, {}, b"", 405, "not-supported", None),
     ("unknown path", "get", "/fhir/Nothing/here", {}, b"", 404, "not-found", None),
-    ("unknown operation definition", "get", "/fhir/OperationDefinition/other", {}, b"", 404, "not-found", None),
-    ("XML accepted only", "get", "/fhir/metadata", {"Accept": "application/fhir+xml"}, b"", 406,
-     "not-supported", "http.Accept"),
-    ("_format xml", "get", "/fhir/metadata?_format=xml", {}, b"", 406, "not-supported", "http._format"),
-    ("another FHIR version", "get", "/fhir/metadata", {"Accept": "application/fhir+json; fhirVersion=5.0"}, b"",
-     406, "not-supported", "http.Accept"),
-    ("XML body", "post", OPERATION, {"Content-Type": "application/fhir+xml"}, b"<Bundle/>", 415,
-     "not-supported", "http.Content-Type"),
-    ("no content type", "post", OPERATION, {"Content-Type": ""}, b"{}", 415, "not-supported", "http.Content-Type"),
-    ("body for R5", "post", OPERATION, {"Content-Type": "application/fhir+json; fhirVersion=5.0"}, b"{}", 415,
-     "not-supported", "http.Content-Type"),
+    (
+        "unknown operation definition",
+        "get",
+        "/fhir/OperationDefinition/other",
+        {},
+        b"",
+        404,
+        "not-found",
+        None,
+    ),
+    (
+        "XML accepted only",
+        "get",
+        "/fhir/metadata",
+        {"Accept": "application/fhir+xml"},
+        b"",
+        406,
+        "not-supported",
+        "http.Accept",
+    ),
+    (
+        "_format xml",
+        "get",
+        "/fhir/metadata?_format=xml",
+        {},
+        b"",
+        406,
+        "not-supported",
+        "http._format",
+    ),
+    (
+        "another FHIR version",
+        "get",
+        "/fhir/metadata",
+        {"Accept": "application/fhir+json; fhirVersion=5.0"},
+        b"",
+        406,
+        "not-supported",
+        "http.Accept",
+    ),
+    (
+        "XML body",
+        "post",
+        OPERATION,
+        {"Content-Type": "application/fhir+xml"},
+        b"<Bundle/>",
+        415,
+        "not-supported",
+        "http.Content-Type",
+    ),
+    (
+        "no content type",
+        "post",
+        OPERATION,
+        {"Content-Type": ""},
+        b"{}",
+        415,
+        "not-supported",
+        "http.Content-Type",
+    ),
+    (
+        "body for R5",
+        "post",
+        OPERATION,
+        {"Content-Type": "application/fhir+json; fhirVersion=5.0"},
+        b"{}",
+        415,
+        "not-supported",
+        "http.Content-Type",
+    ),
     ("not JSON", "post", OPERATION, FHIR_HEADERS, b"{not json", 400, "structure", None),
     ("a Patient", "post", OPERATION, FHIR_HEADERS, b'{"resourceType": "Patient"}', 400, None, None),
-    ("nothing neurological", "post", OPERATION, FHIR_HEADERS,
-     json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [
-         {"resource": {"resourceType": "Patient", "id": "p"}}]}).encode(), 422, None, None),
+    (
+        "nothing neurological",
+        "post",
+        OPERATION,
+        FHIR_HEADERS,
+        json.dumps(
+            {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [{"resource": {"resourceType": "Patient", "id": "p"}}],
+            }
+        ).encode(),
+        422,
+        None,
+        None,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "headers", "body", "status", "code", "expression"),
-                         [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS])
-def test_bad_requests_answer_an_operation_outcome(client: t.Any, method: str, path: str, headers: dict[str, str],
-                                                  body: bytes, status: int, code: str | None,
-                                                  expression: str | None) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "body", "status", "code", "expression"),
+    [e[1:] for e in ERRORS],
+    ids=[e[0] for e in ERRORS],
+)
+def test_bad_requests_answer_an_operation_outcome(
+    client: t.Any,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+    status: int,
+    code: str | None,
+    expression: str | None,
+) -> None:
     response = getattr(client, method)(path, data=body, headers=headers)
     assert response.status_code == status
     assert response.content_type.startswith("application/fhir+json")
@@ -141,20 +234,26 @@ def test_bad_requests_answer_an_operation_outcome(client: t.Any, method: str, pa
 
 
 def test_oversized_body_is_refused_before_parsing(tmp_path: Path) -> None:
-    app = create_app({"TESTING": True, "MAX_BODY_BYTES": 1000, "SQLITE_PATH": str(tmp_path / "db.sqlite3")})
+    app = create_app(
+        {"TESTING": True, "MAX_BODY_BYTES": 1000, "SQLITE_PATH": str(tmp_path / "db.sqlite3")}
+    )
     response = app.test_client().post(OPERATION, data=sample(), headers=FHIR_HEADERS)
     assert response.status_code == 413
     assert response.get_json()["issue"][0]["code"] == "too-costly"
 
 
 def test_too_many_entries_answer_413(tmp_path: Path) -> None:
-    app = create_app({"TESTING": True, "MAX_ENTRIES": 3, "SQLITE_PATH": str(tmp_path / "db.sqlite3")})
+    app = create_app(
+        {"TESTING": True, "MAX_ENTRIES": 3, "SQLITE_PATH": str(tmp_path / "db.sqlite3")}
+    )
     response = app.test_client().post(OPERATION, data=sample(), headers=FHIR_HEADERS)
     assert response.status_code == 413
     assert "Bundle.entry" in response.get_json()["issue"][0]["expression"]
 
 
-def test_an_unexpected_error_is_a_500_outcome_without_internals(app: t.Any, monkeypatch: t.Any) -> None:
+def test_an_unexpected_error_is_a_500_outcome_without_internals(
+    app: t.Any, monkeypatch: t.Any
+) -> None:
     def boom(*args: t.Any, **kwargs: t.Any) -> None:
         raise RuntimeError("secret internal detail")
 

@@ -30,7 +30,9 @@ def load(case: str) -> tuple[dict[str, t.Any], dict[str, t.Any]]:
 
 
 def post(client: t.Any, document: dict[str, t.Any]) -> t.Any:
-    return client.post("/fhir/ClinicalImpression/$localize-root", data=json.dumps(document), headers=FHIR_HEADERS)
+    return client.post(
+        "/fhir/ClinicalImpression/$localize-root", data=json.dumps(document), headers=FHIR_HEADERS
+    )
 
 
 def reading(finding: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -81,13 +83,17 @@ def test_sample_reads_as_expected(client: t.Any, case: str) -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_sample_answer_names_its_evidence_and_is_stored_with_provenance(client: t.Any, case: str) -> None:
+def test_sample_answer_names_its_evidence_and_is_stored_with_provenance(
+    client: t.Any, case: str
+) -> None:
     document, _ = load(case)
     impression = post(client, document).get_json()
     items = [item["reference"] for item in impression["investigation"][0]["item"]]
     for finding in impression.get("finding", []):
         assert finding["basis"].startswith(("For: ", "Against: "))
-        assert any(ref in finding["basis"] for ref in items), "a finding's basis names no Observation"
+        assert any(ref in finding["basis"] for ref in items), (
+            "a finding's basis names no Observation"
+        )
     bundle = client.get(f"/fhir/Provenance?target=ClinicalImpression/{impression['id']}").get_json()
     provenance = bundle["entry"][0]["resource"]
     assert_valid_r4(provenance)

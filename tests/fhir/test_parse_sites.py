@@ -11,8 +11,12 @@ from service.fhir.parse_site import parse_expression
 from terminology import NEURO_EXAM, Table
 
 from .test_parse import (
+    ANKLE_REGION,
     DORSUM_OF_FOOT,
+    KNEE_REGION,
+    LEFT,
     MEDIAL_MALLEOLUS,
+    RIGHT,
     coding,
     concept,
     exam,
@@ -21,37 +25,6 @@ from .test_parse import (
     parse,
     site,
 )
-
-LEFT, RIGHT, BILATERAL = "7771000", "24028007", "51440002"
-MCODE_LATERALITY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-laterality-qualifier"
-BODY_SITE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/bodySite"
-LEFT_INGUINAL = "85119005"  # pre-coordinated left site in the table
-KNEE_REGION = "72696002"  # identifies the patellar reflex
-ANKLE_REGION = "344001"  # identifies the Achilles reflex
-
-
-def laterality(code: str, url: str = MCODE_LATERALITY) -> dict[str, t.Any]:
-    return {"url": url, "valueCodeableConcept": concept(code)}
-
-
-def points_to(reference: str) -> dict[str, t.Any]:
-    return {"url": BODY_SITE_EXTENSION, "valueReference": {"reference": reference}}
-
-
-def body_structure(
-    id: str = "bs1", side: str | None = LEFT, location: str | None = None
-) -> dict[str, t.Any]:
-    resource: dict[str, t.Any] = {
-        "resourceType": "BodyStructure",
-        "id": id,
-        "patient": {"reference": "Patient/p1"},
-    }
-    if side:
-        resource["locationQualifier"] = [concept(side)]
-    if location:
-        resource["location"] = concept(location)
-    return resource
-
 
 # -- sensory sites -----------------------------------------------------------------------------
 
