@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from .evidence import describe, mapping_of, ranked
 from .model import Evidence, Finding, Hypothesis, Kind, Polarity, Side
+from .weights import PROBABLE
 
 if t.TYPE_CHECKING:
     from terminology import Table
@@ -88,7 +89,7 @@ def _hypothesis(
     urgent: bool = False,
 ) -> Hypothesis:
     score = round(min(max(score, 0.0), 1.0), 2)
-    confidence = "probable" if score > 0.5 else "possible"
+    confidence = "probable" if score > PROBABLE else "possible"
     return Hypothesis(
         pattern=pattern,
         segments=(),
@@ -113,6 +114,8 @@ CES_SADDLE = 0.8
 CES_SADDLE_BILATERAL = 0.1
 #: Bilateral lower-limb root signs without saddle loss: suspected CES (CES-S), clinical-rules 4.1.
 CES_BILATERAL_ROOTS = 0.6
+#: Both together: the saddle loss plus bilateral root signs (the full CES picture).
+CES_SADDLE_AND_ROOTS = 0.05
 
 
 def cauda_equina(
@@ -143,7 +146,7 @@ def cauda_equina(
             score += CES_SADDLE_BILATERAL
             reasons.append("The saddle loss is bilateral.")
     if bilateral_roots and not polyneuropathy:
-        score = max(score, CES_BILATERAL_ROOTS) + (0.05 if saddle else 0.0)
+        score = max(score, CES_BILATERAL_ROOTS) + (CES_SADDLE_AND_ROOTS if saddle else 0.0)
         support += bilateral_roots
         reasons.append(
             "Root signs in the lower limbs on both sides suggest cauda equina "
