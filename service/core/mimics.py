@@ -65,13 +65,13 @@ class Mimic:
     bilateral_bonus: bool = False
 
 
-#: The five mimics. Weights are the detector's score: ``base`` for the trigger, then one weight per
-#: discriminator; the rules and their sources are in clinical-rules.md section 4.5:
-#: peroneal (deductmd.com L5 vs peroneal; Bowley & Doughty 2019; MHR spared per neurosurgerynotes),
-#: meralgia (Medscape 1141848: purely sensory, power and reflexes intact), femoral (Medscape 1141793:
-#: adductors normal in femoral neuropathy), carpal tunnel (Medscape 1141168: C6 reflexes normal,
-#: APB weak, often bilateral), ulnar (Stoker, Kim & Riew 2014: medial forearm and non-ulnar C8-T1
-#: muscles spared). The heavier weights go to the findings those sources call decisive.
+#: The five mimics. Weights are the detector's score: ``base`` for the trigger, then one weight
+#: per discriminator; the rules and their sources are in clinical-rules.md section 4.5:
+#: peroneal (deductmd.com; Bowley & Doughty 2019; MHR spared: neurosurgerynotes), meralgia
+#: (Medscape 1141848: purely sensory, power and reflexes intact), femoral (Medscape 1141793:
+#: adductors normal), carpal tunnel (Medscape 1141168: C6 reflexes normal, APB weak, often
+#: bilateral), ulnar (Stoker, Kim & Riew 2014: medial forearm and non-ulnar C8-T1 muscles
+#: spared). The heavier weights go to the findings those sources call decisive.
 MIMICS: tuple[Mimic, ...] = (
     Mimic(
         "peroneal-neuropathy",
