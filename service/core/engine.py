@@ -184,12 +184,17 @@ def _roots(ledger: _Ledger) -> list[Hypothesis]:
 
 
 def _bilateral_roots(roots: list[Hypothesis]) -> list[Evidence]:
-    """Support of probable lower-limb roots when they exist on both sides."""
-    lower = [h for h in roots if h.confidence == "probable" and set(h.segments) <= set(LOWER)]
+    """The support of probable single lower-limb roots, when there are some on both sides."""
+    lower = [
+        h
+        for h in roots
+        if h.confidence == "probable" and len(h.segments) == 1 and set(h.segments) <= set(LOWER)
+    ]
     sides = {h.side for h in lower}
     if not ({Side.LEFT, Side.RIGHT} <= sides or Side.BILATERAL in sides):
         return []
-    return [e for h in lower for e in h.support]
+    unique = {(e.ref, e.description): e for h in lower for e in h.support}
+    return list(unique.values())
 
 
 def _rank(hypotheses: list[Hypothesis]) -> tuple[Hypothesis, ...]:

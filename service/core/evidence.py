@@ -137,27 +137,26 @@ def site_label(display: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+_EPONYMS = ("Achilles", "Hoffmann", "Babinski")
+
+
+def _common_noun(name: str) -> str:
+    """Lower-case the first letter, except in an eponym (Achilles reflex, Hoffmann sign)."""
+    return name if name.startswith(_EPONYMS) else name[:1].lower() + name[1:]
+
+
 def describe(finding: Finding, table: Table) -> str:
     """One phrase for a clinician: "left light touch impaired at medial malleolus (ISNCSCI 1)"."""
     row = mapping_of(finding, table)
-    side = (
-        f"{finding.side.value} "
-        if finding.side and finding.side is not Side.BILATERAL
-        else ("bilateral " if finding.side is Side.BILATERAL else "")
-    )
+    side = f"{finding.side.value} " if finding.side else ""
     words = _POLARITY_WORDS[finding.kind][finding.polarity]
     if finding.kind is Kind.SENSORY:
         where = site_label(row.display) if row else finding.target
         text = f"{_MODALITY.get(finding.modality, finding.modality)} {words} at {side}{where}"
         scale = "ISNCSCI"
-    elif finding.kind is Kind.REFLEX:
-        name = row.display if row else finding.target
-        text = f"{side}{name[:1].lower() + name[1:]} {words}"
-        scale = "grade"
     else:
-        name = row.display if row else finding.target
-        text = f"{side}{name[:1].lower() + name[1:]} {words}"
-        scale = "MRC"
+        text = f"{side}{_common_noun(row.display if row else finding.target)} {words}"
+        scale = "grade" if finding.kind is Kind.REFLEX else "MRC"
     if finding.grade is not None:
         text += f" ({scale} {finding.grade}{'/5' if scale == 'MRC' else ''})"
     if finding.side_from_text:

@@ -149,8 +149,8 @@ def cauda_equina(
         score = max(score, CES_BILATERAL_ROOTS) + (CES_SADDLE_AND_ROOTS if saddle else 0.0)
         support += bilateral_roots
         reasons.append(
-            "Root signs in the lower limbs on both sides suggest cauda equina "
-            "involvement (CES-S) even with the saddle spared."
+            "Root signs in the lower limbs on both sides suggest cauda equina involvement"
+            + (" too." if saddle else " (CES-S) even with the saddle spared.")
         )
     if not score:
         return None
