@@ -27,7 +27,7 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     """
     from terminology import load_table
 
-    from . import logs
+    from . import auth, logs
     from .api import register_blueprints
     from .fhir.http import check_accept
     from .fhir.outcome import register_error_handlers
@@ -44,6 +44,7 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     logs.init_app(app)
     app.extensions["terminology"] = load_table()
     register_error_handlers(app)
+    auth.init_app(app)  # CORS preflights, then bearer tokens, before content negotiation
 
     @app.before_request
     def _negotiate() -> None:

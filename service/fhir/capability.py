@@ -11,12 +11,14 @@ import typing as t
 from terminology import CANONICAL_BASE
 
 from .. import __version__
+from ..cors import cors_enabled
 from .http import FHIR_VERSION
 
 __all__ = ["OPERATION_URL", "capability_statement", "operation_definition"]
 
 OPERATION_URL = f"{CANONICAL_BASE}/OperationDefinition/localize-root"
 TRANSLATE_URL = "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"
+SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 RELEASE_DATE = "2026-11-21"
 
 _TEXT = '<div xmlns="http://www.w3.org/1999/xhtml"><p>{}</p></div>'
@@ -94,10 +96,18 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
          "operation": [{"name": "translate", "definition": TRANSLATE_URL}]},
         {"type": "OperationDefinition", "interaction": [{"code": "read"}]},
     ]
-    security = {"cors": bool(config.get("CORS_ORIGINS")),
-                "description": ("Bearer JWT (RS256/ES256) with SMART system scopes: "
-                                "system/ClinicalImpression.c for the operation, .r/.s for reads and searches."
-                                if config.get("AUTH_ENABLED") else "No access control (local use).")}
+    security: dict[str, t.Any] = {"cors": cors_enabled(config)}
+    if config.get("AUTH_ENABLED"):
+        smart = {"system": SECURITY_SERVICE, "code": "SMART-on-FHIR", "display": "SMART-on-FHIR"}
+        security["service"] = [{"coding": [smart], "text": "OAuth2 bearer JWT, SMART scopes"}]
+        security["description"] = (
+            "Bearer JWT (RS256 or ES256) with SMART v2 system scopes (v1 read/write accepted): "
+            "system/ClinicalImpression.c for $localize-root, system/[type].r to read and .s to "
+            "search ClinicalImpression, Provenance, CodeSystem, ConceptMap (.r for $translate) "
+            "and OperationDefinition; wildcards such as system/*.rs. GET /fhir/metadata is public."
+        )
+    else:
+        security["description"] = "No access control (local use)."
     return {
         "resourceType": "CapabilityStatement",
         "id": "neuroroot",
