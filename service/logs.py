@@ -3,7 +3,8 @@
 Every request gets an id (the caller's ``X-Request-ID`` when it is a short token, else a new
 UUID), echoed in the ``X-Request-ID`` response header and written on each log line. The access
 line carries method, path, status and duration only: request and response bodies, query strings
-and headers other than the id are patient data or secrets and are never logged.
+and headers other than the id are patient data or secrets and are never logged. Tracebacks are
+logged without exception messages (:func:`safe_traceback`), which may quote request data.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import logging
 import re
 import sys
 import time
+import traceback
+import typing as t
 import uuid
 
 from flask import Flask, Response, g, has_request_context, request
 
-__all__ = ["JsonFormatter", "init_app"]
+__all__ = ["JsonFormatter", "init_app", "safe_traceback"]
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _HANDLER_NAME = "neuroroot-json"
@@ -38,15 +41,55 @@ class JsonFormatter(logging.Formatter):
         for key in ("method", "path", "status", "duration_ms"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if isinstance(getattr(record, "traceback", None), str):
+            entry["exception"] = record.traceback
+        elif record.exc_info and record.exc_info[1] is not None:
+            entry["exception"] = safe_traceback(record.exc_info[1])
         return json.dumps(entry)
+
+
+def safe_traceback(error: BaseException) -> str:
+    """The traceback of *error* without any exception message.
+
+    Exception messages quote data (``KeyError('Patient/123')``, a database error's parameters,
+    ``invalid literal for int(): 'Jane'``), and request data is patient data; the frames (file,
+    line, function, source line) and the exception types are enough to find the fault. Chained
+    causes are listed the same way.
+    """
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        kind = type(current)
+        frames = "".join(traceback.format_tb(current.__traceback__))
+        parts.append(
+            f"Traceback (most recent call last):\n{frames}{kind.__module__}."
+            f"{kind.__qualname__} (message withheld: it may hold patient data)"
+        )
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return "\n\nThe above exception led to this one:\n".join(reversed(parts))
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, not when the handler was
+    made (the handler outlives apps; a replaced or closed stderr must not break logging)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> t.TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: t.Any) -> None:
+        pass
 
 
 def _configure_root(level: str) -> None:
     root = logging.getLogger()
     if not any(getattr(h, "name", None) == _HANDLER_NAME for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.name = _HANDLER_NAME
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)

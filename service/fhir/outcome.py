@@ -13,9 +13,16 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from .. import errors as e
+from ..logs import safe_traceback
 from .http import fhir_response
 
-__all__ = ["ERROR_TABLE", "operation_outcome", "register_error_handlers", "status_for"]
+__all__ = [
+    "ERROR_TABLE",
+    "fhir_string",
+    "operation_outcome",
+    "register_error_handlers",
+    "status_for",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +77,23 @@ def operation_outcome(
         item: dict[str, t.Any] = {
             "severity": severity,
             "code": issue.code or code,
-            "diagnostics": issue.message,
+            "diagnostics": fhir_string(issue.message),
         }
-        if issue.expression:
-            item["expression"] = list(issue.expression)
+        expressions = [fhir_string(x) for x in issue.expression if x]
+        if expressions:
+            item["expression"] = expressions
         rendered.append(item)
     return {"resourceType": "OperationOutcome", "issue": rendered}
+
+
+def fhir_string(text: str) -> str:
+    """*text* as a valid FHIR string: R4 strings allow no whitespace but space, CR, LF and tab,
+    and an element name quoted from a request may hold any (a form feed, a no-break space...);
+    those are written as ``\\uXXXX``. Never empty."""
+    escaped = "".join(
+        f"\\u{ord(char):04x}" if char.isspace() and char not in " \r\n\t" else char for char in text
+    )
+    return escaped or "(empty)"
 
 
 def _answer(status: int, body: dict[str, t.Any], headers: dict[str, str] | None = None) -> Response:
@@ -92,7 +110,9 @@ def _service_error(error: e.ServiceError) -> Response:
     if isinstance(error, e.StoreUnavailable):
         headers["Retry-After"] = "5"
     if status >= 500 and not isinstance(error, e.StoreUnavailable):
-        logger.error("service error %s", type(error).__name__, exc_info=error)
+        logger.error(
+            "service error %s", type(error).__name__, extra={"traceback": safe_traceback(error)}
+        )
     return _answer(status, operation_outcome(error.issues, code), headers)
 
 
@@ -114,7 +134,8 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
-    logger.error("unhandled %s", type(error).__name__, exc_info=error)
+    # the traceback without the exception message, which may quote patient data
+    logger.error("unhandled %s", type(error).__name__, extra={"traceback": safe_traceback(error)})
     issue = e.Issue("internal error; the request was not processed (see the server log)")
     return _answer(500, operation_outcome([issue], "exception", severity="fatal"))
 

@@ -26,6 +26,15 @@ __all__ = [
 ]
 
 _ROOTS = ("Bundle", "Parameters")
+#: How a message names a JSON value that is not an object (no Python type names).
+_JSON_KINDS = {
+    list: "an array",
+    str: "a string",
+    bool: "true or false",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
 _PARAMETER_NAMES = ("bundle", "observation")
 
 
@@ -41,9 +50,10 @@ class Slot:
 
 def root_type(document: t.Any) -> str:
     if not isinstance(document, dict):
-        what = "an array" if isinstance(document, list) else "a JSON " + type(document).__name__
+        what = _JSON_KINDS.get(type(document), "another JSON value")
         message = (
-            f"request body must be a FHIR Bundle or Parameters resource (a JSON object), not {what}"
+            f"request body must be a FHIR Bundle or Parameters resource (or one Observation) as "
+            f"a JSON object, not {what}"
         )
         raise InvalidRequest.many([Issue(message, (), "structure")])
     kind = document.get("resourceType")
@@ -61,7 +71,8 @@ def root_type(document: t.Any) -> str:
         raise InvalidRequest.many(
             [
                 Issue(
-                    "resourceType must be Bundle or Parameters for $localize-root",
+                    "resourceType must be Bundle or Parameters (or Observation, read as one "
+                    "finding) for $localize-root",
                     ("resourceType",),
                     "not-supported",
                 )
@@ -134,7 +145,9 @@ def parameters_form(
         elif resource.get("resourceType") != wanted:
             issues.append(
                 Issue(
-                    f"{at}.resource must be a {wanted} for the '{name}' parameter",
+                    f"{at}.resource must be an Observation for the '{name}' parameter"
+                    if wanted == "Observation"
+                    else f"{at}.resource must be a Bundle for the '{name}' parameter",
                     (f"{at}.resource.resourceType",),
                     "value",
                 )

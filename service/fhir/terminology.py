@@ -370,7 +370,8 @@ def read_translate_parameters(body: object) -> dict[str, tuple[t.Any, str]]:
     try:
         Parameters.model_validate(body)
     except ValidationError as exc:
-        raise InvalidRequest.many([Issue(err["msg"][:300], (_expression(err["loc"]),))
+        raise InvalidRequest.many([Issue(f"{_expression(err['loc'])}: {err['msg']}"[:300],
+                                         (_expression(err["loc"]),))
                                    for err in exc.errors()[:20]]) from exc
     found: dict[str, tuple[t.Any, str]] = {}
     for index, param in enumerate(body.get("parameter") or []):
