@@ -78,9 +78,10 @@ class Case:
             structure = {
                 "resourceType": "BodyStructure",
                 "patient": {"reference": f"Patient/{self.patient}"},
-                "location": _code(SCT, code),
                 "locationQualifier": [_code(SCT, SIDE[side])],
             }
+            if code is not None:  # FHIR JSON has no nulls: a reflex or movement has no site code
+                structure["location"] = _code(SCT, code)
             ref_ext = {"url": "http://hl7.org/fhir/StructureDefinition/bodySite"}
             if style == "bs-contained":
                 structure["id"] = "site"
