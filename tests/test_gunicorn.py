@@ -35,13 +35,25 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str
 @pytest.mark.slow
 def test_gunicorn_conf_serves_the_app_and_stops_cleanly(tmp_path: Path) -> None:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("NEUROROOT_") and k != "DATABASE_URL"}
-    env.update(NEUROROOT_HOST="127.0.0.1", NEUROROOT_PORT=str(port), NEUROROOT_WORKERS="1",
-               NEUROROOT_SQLITE_PATH=str(tmp_path / "served.sqlite3"))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("NEUROROOT_") and k != "DATABASE_URL"
+    }
+    env.update(
+        NEUROROOT_HOST="127.0.0.1",
+        NEUROROOT_PORT=str(port),
+        NEUROROOT_WORKERS="1",
+        NEUROROOT_SQLITE_PATH=str(tmp_path / "served.sqlite3"),
+    )
     log = (tmp_path / "gunicorn.log").open("w+b")
-    server = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [str(GUNICORN), "-c", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
@@ -54,8 +66,10 @@ def test_gunicorn_conf_serves_the_app_and_stops_cleanly(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "gunicorn did not answer /healthz within 20 s"
                 time.sleep(0.2)
         assert status == 200
-        status, headers, body = _get(f"{base}/fhir/ClinicalImpression?patient=secret-p1",
-                                     headers={"X-Request-ID": "gunicorn-test-1"})
+        status, headers, body = _get(
+            f"{base}/fhir/ClinicalImpression?patient=secret-p1",
+            headers={"X-Request-ID": "gunicorn-test-1"},
+        )
         assert status == 200
         assert headers["Content-Type"].startswith("application/fhir+json")
         assert headers["X-Request-ID"] == "gunicorn-test-1"
@@ -80,8 +94,9 @@ def test_gunicorn_conf_serves_the_app_and_stops_cleanly(tmp_path: Path) -> None:
 
 
 def _post(url: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/fhir+json"})
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/fhir+json"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
         return response.status, dict(response.headers), response.read()
 
@@ -89,12 +104,26 @@ def _post(url: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
 @contextlib.contextmanager
 def _neuroroot_serve(tmp_path: Path, port: int) -> t.Iterator[str]:
     """`neuroroot serve` (the README's run command) on *port*, stopped with SIGTERM after."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEUROROOT_") and k != "DATABASE_URL"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("NEUROROOT_") and k != "DATABASE_URL"
+    }
     env["NEUROROOT_SQLITE_PATH"] = str(tmp_path / "served.sqlite3")
-    command = [str(Path(sys.executable).with_name("neuroroot")), "serve", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", "2"]
+    command = [
+        str(Path(sys.executable).with_name("neuroroot")),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+    ]
     with (tmp_path / "serve.log").open("ab") as log:
-        server = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 20
@@ -104,7 +133,9 @@ def _neuroroot_serve(tmp_path: Path, port: int) -> t.Iterator[str]:
                     _get(f"{base}/readyz")
                     break
                 except OSError:
-                    assert time.monotonic() < deadline, "neuroroot serve did not get ready within 20 s"
+                    assert time.monotonic() < deadline, (
+                        "neuroroot serve did not get ready within 20 s"
+                    )
                     time.sleep(0.2)
             yield base
         finally:
@@ -130,7 +161,8 @@ def test_bundles_round_trip_over_http_and_survive_a_restart(tmp_path: Path) -> N
             stored[impression["id"]] = impression
         _, _, found = _get(f"{base}/fhir/ClinicalImpression?patient=p-ces")
         assert [e["resource"]["id"] for e in json.loads(found)["entry"]] == [
-            i for i, r in stored.items() if r["subject"]["reference"] == "Patient/p-ces"]
+            i for i, r in stored.items() if r["subject"]["reference"] == "Patient/p-ces"
+        ]
     with _neuroroot_serve(tmp_path, port) as base:  # a restart on the same database
         for rid, impression in stored.items():
             _, _, read = _get(f"{base}/fhir/ClinicalImpression/{rid}")

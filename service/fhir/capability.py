@@ -27,20 +27,23 @@ _TEXT = '<div xmlns="http://www.w3.org/1999/xhtml"><p>{}</p></div>'
 def operation_definition() -> dict[str, t.Any]:
     """The OperationDefinition of ``POST /fhir/ClinicalImpression/$localize-root``."""
     description = (
-        "Localizes the most likely spinal nerve root(s) and side from neurological exam Observations "
-        "(sensation at body sites, deep tendon reflexes, muscle strength) and answers with a "
-        "ClinicalImpression: ranked root hypotheses, non-root patterns (polyneuropathy, cauda equina, "
-        "myelopathy, peripheral-nerve mimics) and the evidence for and against each. The body is either "
-        "a Bundle of any type (only entry.resource is read; this is the single-resource-input form), a "
-        "Parameters resource with one `bundle` or repeated `observation` parameters, or one bare "
-        "Observation. The result and its "
-        "Provenance are stored unless the server runs stateless; posting the same input again returns "
-        "the stored result.")
+        "Localizes the most likely spinal nerve root(s) and side from neurological exam "
+        "Observations (sensation at body sites, deep tendon reflexes, muscle strength) and answers "
+        "with a ClinicalImpression: ranked root hypotheses, non-root patterns (polyneuropathy, "
+        "cauda equina, myelopathy, peripheral-nerve mimics) and the evidence for and against each. "
+        "The "
+        "body is a Bundle of any type (only entry.resource is read; the single-resource-input "
+        "form), a Parameters resource with one `bundle` or repeated `observation` parameters, or "
+        "one bare Observation. The result and its Provenance are stored unless the server runs "
+        "stateless; posting the same input again returns the stored result."
+    )
     return {
         "resourceType": "OperationDefinition",
         "id": "localize-root",
-        "text": {"status": "generated", "div": _TEXT.format("$localize-root: exam Observations in, "
-                                                             "ClinicalImpression out.")},
+        "text": {
+            "status": "generated",
+            "div": _TEXT.format("$localize-root: exam Observations in, ClinicalImpression out."),
+        },
         "url": OPERATION_URL,
         "version": __version__,
         "name": "LocalizeRoot",
@@ -57,12 +60,31 @@ def operation_definition() -> dict[str, t.Any]:
         "type": True,
         "instance": False,
         "parameter": [
-            {"name": "bundle", "use": "in", "min": 0, "max": "1", "type": "Bundle",
-             "documentation": "The exam Observations as a Bundle of any type (use this or `observation`)."},
-            {"name": "observation", "use": "in", "min": 0, "max": "*", "type": "Observation",
-             "documentation": "One exam Observation per parameter (use this or `bundle`)."},
-            {"name": "return", "use": "out", "min": 1, "max": "1", "type": "ClinicalImpression",
-             "documentation": "The assessment: ranked findings with their basis, summary, notes."},
+            {
+                "name": "bundle",
+                "use": "in",
+                "min": 0,
+                "max": "1",
+                "type": "Bundle",
+                "documentation": "The exam Observations as a Bundle of any type "
+                "(use this or `observation`).",
+            },
+            {
+                "name": "observation",
+                "use": "in",
+                "min": 0,
+                "max": "*",
+                "type": "Observation",
+                "documentation": "One exam Observation per parameter (use this or `bundle`).",
+            },
+            {
+                "name": "return",
+                "use": "out",
+                "min": 1,
+                "max": "1",
+                "type": "ClinicalImpression",
+                "documentation": "The assessment: ranked findings, their basis, summary, notes.",
+            },
         ],
     }
 
@@ -73,27 +95,44 @@ def _search(name: str, kind: str, doc: str) -> dict[str, str]:
 
 def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[str, t.Any]:
     """The server's CapabilityStatement (kind instance), with the limits in force."""
-    limits = (f"Limits: request bodies up to {config['MAX_BODY_BYTES']} bytes and {config['MAX_ENTRIES']} "
-              f"entries (413 beyond), JSON nesting up to {config['MAX_JSON_DEPTH']} levels (400 beyond). "
-              "JSON only: application/fhir+json or application/json; fhirVersion 4.0.")
+    limits = (
+        f"Limits: request bodies up to {config['MAX_BODY_BYTES']} bytes and "
+        f"{config['MAX_ENTRIES']} entries (413 beyond), JSON nesting up to "
+        f"{config['MAX_JSON_DEPTH']} levels (400 beyond). "
+        "JSON only: application/fhir+json or application/json; fhirVersion 4.0."
+    )
     stored = bool(config.get("STORE_ENABLED"))
     read_search = [{"code": "read"}, {"code": "search-type"}]
     resources: list[dict[str, t.Any]] = [
-        {"type": "ClinicalImpression", "versioning": "versioned", "readHistory": False,
-         "conditionalRead": "not-match",
-         "interaction": [{"code": "read"}, {"code": "vread"}, {"code": "search-type"}],
-         "searchParam": [
-             _search("subject", "reference", "The patient or group assessed (Patient/123)."),
-             _search("patient", "reference", "The patient assessed (123 or Patient/123)."),
-             _search("date", "date", "When the assessment was made; prefixes eq, ge, le, gt, lt."),
-         ],
-         "searchRevInclude": ["Provenance:target"],
-         "operation": [{"name": "localize-root", "definition": OPERATION_URL}]},
-        {"type": "Provenance", "interaction": read_search,
-         "searchParam": [_search("target", "reference", "The ClinicalImpression (ClinicalImpression/{id}).")]},
+        {
+            "type": "ClinicalImpression",
+            "versioning": "versioned",
+            "readHistory": False,
+            "conditionalRead": "not-match",
+            "interaction": [{"code": "read"}, {"code": "vread"}, {"code": "search-type"}],
+            "searchParam": [
+                _search("subject", "reference", "The patient or group assessed (Patient/123)."),
+                _search("patient", "reference", "The patient assessed (123 or Patient/123)."),
+                _search(
+                    "date", "date", "When the assessment was made; prefixes eq, ge, le, gt, lt."
+                ),
+            ],
+            "searchRevInclude": ["Provenance:target"],
+            "operation": [{"name": "localize-root", "definition": OPERATION_URL}],
+        },
+        {
+            "type": "Provenance",
+            "interaction": read_search,
+            "searchParam": [
+                _search("target", "reference", "The ClinicalImpression (ClinicalImpression/{id}).")
+            ],
+        },
         {"type": "CodeSystem", "interaction": read_search},
-        {"type": "ConceptMap", "interaction": read_search,
-         "operation": [{"name": "translate", "definition": TRANSLATE_URL}]},
+        {
+            "type": "ConceptMap",
+            "interaction": read_search,
+            "operation": [{"name": "translate", "definition": TRANSLATE_URL}],
+        },
         {"type": "OperationDefinition", "interaction": [{"code": "read"}]},
     ]
     security: dict[str, t.Any] = {"cors": cors_enabled(config)}
@@ -111,8 +150,12 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
     return {
         "resourceType": "CapabilityStatement",
         "id": "neuroroot",
-        "text": {"status": "generated", "div": _TEXT.format(f"neuroroot {__version__}: FHIR R4 nerve-root "
-                                                             "localization server.")},
+        "text": {
+            "status": "generated",
+            "div": _TEXT.format(
+                f"neuroroot {__version__}: FHIR R4 nerve-root localization server."
+            ),
+        },
         "url": f"{CANONICAL_BASE}/CapabilityStatement/neuroroot",
         "version": __version__,
         "name": "Neuroroot",
@@ -120,13 +163,15 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
         "status": "active",
         "date": RELEASE_DATE,
         "publisher": "neuroroot",
-        "description": "Structured neurological findings in, nerve-root localization out. " + limits
-                       + ("" if stored else " Storage is off: results are not kept."),
+        "description": "Structured neurological findings in, nerve-root localization out. "
+        + limits
+        + ("" if stored else " Storage is off: results are not kept."),
         "kind": "instance",
         "software": {"name": "neuroroot", "version": __version__},
         "implementation": {"description": "neuroroot FHIR endpoint", "url": base_url},
         "fhirVersion": FHIR_VERSION,
         "format": ["json", "application/fhir+json"],
-        "rest": [{"mode": "server", "documentation": limits, "security": security,
-                  "resource": resources}],
+        "rest": [
+            {"mode": "server", "documentation": limits, "security": security, "resource": resources}
+        ],
     }

@@ -77,15 +77,21 @@ def outage_url(request: pytest.FixtureRequest, tmp_path: Path) -> t.Iterator[tup
 
 
 def test_store_calls_raise_store_unavailable_while_the_database_is_gone(
-        outage_url: tuple[str, Outage]) -> None:
+    outage_url: tuple[str, Outage],
+) -> None:
     url, outage = outage_url
     store = Store.from_url(url)
     saved = store.save(make_result())
     outage.down()
     try:
-        for call in (store.ping, lambda: store.get(saved.id), lambda: store.save(make_result()),
-                     lambda: store.search(subject=None, date_ge=None, date_le=None, count=5,
-                                          offset=0, newest_first=True)):
+        for call in (
+            store.ping,
+            lambda: store.get(saved.id),
+            lambda: store.save(make_result()),
+            lambda: store.search(
+                subject=None, date_ge=None, date_le=None, count=5, offset=0, newest_first=True
+            ),
+        ):
             with pytest.raises(StoreUnavailable) as info:
                 call()
             assert info.value.message == "the database is not available; retry later"
@@ -108,7 +114,8 @@ def _check(client: FlaskClient, path: str, status: int) -> None:
 
 
 def test_readyz_answers_503_while_the_database_is_gone_then_recovers(
-        outage_url: tuple[str, Outage]) -> None:
+    outage_url: tuple[str, Outage],
+) -> None:
     url, outage = outage_url
     app = create_app({"TESTING": True, "DATABASE_URL": url})
     client = app.test_client()
@@ -127,9 +134,10 @@ def test_readyz_answers_503_while_the_database_is_gone_then_recovers(
     app.extensions["store"].close()
 
 
-
 @pytest.mark.postgres
-def test_the_app_starts_without_its_database_and_migrates_when_it_comes(postgres: PostgresServer) -> None:
+def test_the_app_starts_without_its_database_and_migrates_when_it_comes(
+    postgres: PostgresServer,
+) -> None:
     direct = postgres.create_database()  # empty: never migrated
     proxy = TcpProxy(postgres.address)
     proxy.start()  # to learn its port...
@@ -140,11 +148,18 @@ def test_the_app_starts_without_its_database_and_migrates_when_it_comes(postgres
     sample = (Path(__file__).parent.parent / "data" / "samples" / "l4-left.json").read_bytes()
     headers = {"Content-Type": "application/fhir+json"}
     _check(client, "/readyz", 503)
-    assert client.post("/fhir/ClinicalImpression/$localize-root", data=sample, headers=headers).status_code == 503
+    assert (
+        client.post(
+            "/fhir/ClinicalImpression/$localize-root", data=sample, headers=headers
+        ).status_code
+        == 503
+    )
     proxy.start()
     try:
         _check(client, "/readyz", 200)
-        response = client.post("/fhir/ClinicalImpression/$localize-root", data=sample, headers=headers)
+        response = client.post(
+            "/fhir/ClinicalImpression/$localize-root", data=sample, headers=headers
+        )
         assert response.status_code == 200
         _check(client, f"/fhir/ClinicalImpression/{response.get_json()['id']}", 200)
     finally:

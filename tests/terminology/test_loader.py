@@ -57,7 +57,9 @@ CASES = {
     "site in a known non-SNOMED system": Broken(
         "sites.csv", ",6417001,", SNOMED, NEURO_EXAM, "sites must be SNOMED CT"
     ),
-    "empty field": Broken("sites.csv", ",6417001,", ",saphenous,", ",,", "column 'nerves' is empty"),
+    "empty field": Broken(
+        "sites.csv", ",6417001,", ",saphenous,", ",,", "column 'nerves' is empty"
+    ),
     "empty note": Broken(
         "sites.csv",
         ",6417001,",
