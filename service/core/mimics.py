@@ -46,7 +46,8 @@ def reflex(rid: str) -> Finder:
 
 
 def skin(*nerves: str) -> Finder:
-    return lambda exam, side: exam.sensory(side, lambda r: not set(r.nerves).isdisjoint(nerves))
+    wanted = frozenset(nerves)
+    return lambda exam, side: exam.sensory(side, lambda r: not wanted.isdisjoint(r.nerves))
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,9 +42,16 @@ class Exam:
         default_factory=lambda: defaultdict(list)
     )
 
+    #: the sensory findings with their site rows, in input order (looked up once, not per call)
+    sensory_rows: list[tuple[Finding, t.Any]] = field(default_factory=list)
+
     def __post_init__(self) -> None:
         for f in self.findings:
             self.by_target[(f.kind, f.target)].append(f)
+            if f.kind is Kind.SENSORY:
+                row = mapping_of(f, self.table)
+                if row is not None:
+                    self.sensory_rows.append((f, row))
 
     def on(self, kind: Kind, target: str, side: Side | None) -> list[Finding]:
         """Findings of *kind* at *target* on *side* (a bilateral finding is on both sides)."""
@@ -62,13 +69,11 @@ class Exam:
 
     def sensory(self, side: Side | None, pick: t.Callable[[t.Any], bool]) -> list[Finding]:
         """Sensory findings on *side* whose table row satisfies *pick*."""
-        out = []
-        for f in self.findings:
-            if f.kind is Kind.SENSORY and (side is None or f.side in (side, Side.BILATERAL)):
-                row = mapping_of(f, self.table)
-                if row is not None and pick(row):
-                    out.append(f)
-        return out
+        return [
+            f
+            for f, row in self.sensory_rows
+            if (side is None or f.side in (side, Side.BILATERAL)) and pick(row)
+        ]
 
     def evidence(
         self, findings: t.Iterable[Finding], weight: float, supports: bool, why: str

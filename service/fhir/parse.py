@@ -111,14 +111,21 @@ def _single_observation(observation: dict[str, t.Any], table: Table) -> ParsedRe
     FHIR lets an operation whose input is one resource take that resource as the body; EHRs
     posting a single exam Observation expect that. Error locations name ``Observation.…``.
     """
-    wrapped = {"resourceType": "Parameters", "parameter": [{"name": "observation", "resource": observation}]}
+    wrapped = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "observation", "resource": observation}],
+    }
     try:
         return parse_request(wrapped, table)
     except ServiceError as exc:
         exc.issues = tuple(
-            Issue(i.message.replace(_WRAPPED, "Observation"),
-                  tuple(e.replace(_WRAPPED, "Observation") for e in i.expression), i.code)
-            for i in exc.issues)
+            Issue(
+                i.message.replace(_WRAPPED, "Observation"),
+                tuple(e.replace(_WRAPPED, "Observation") for e in i.expression),
+                i.code,
+            )
+            for i in exc.issues
+        )
         exc.expression = exc.issues[0].expression
         raise
 

@@ -4,10 +4,17 @@ The body is UTF-8 JSON (RFC 8259): no ``NaN``/``Infinity``, no unpaired surrogat
 no deeper than a limit (a defence against pathological bodies; FHIR resources are shallow).
 Messages say what is wrong and where (line, column), never what the body holds: it is patient
 data.
+
+The depth is measured on the bytes, not on the decoded document: with the strings cut out, the
+brackets that remain form a balanced sequence (orjson has parsed it), and removing every
+innermost pair (``[]`` or ``{}``) once per pass takes exactly as many passes as the nesting is
+deep. Each pass is one C-level ``bytes.replace``; walking the decoded tree in Python cost five
+times the parse itself.
 """
 
 from __future__ import annotations
 
+import re
 import typing as t
 
 import orjson
@@ -30,8 +37,8 @@ def read_json(body: bytes, *, max_depth: int = 64) -> t.Any:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as error:
         raise _invalid(_json_message(body, error)) from None
-    depth = _depth(document)
-    if depth > max_depth:
+    if _deeper_than(body, max_depth):
+        depth = _depth(document)
         raise _invalid(
             f"request body is not acceptable JSON: objects and arrays are nested {depth} levels "
             f"deep, more than the limit of {max_depth}"
@@ -61,6 +68,31 @@ def _json_message(body: bytes, error: orjson.JSONDecodeError) -> str:
             f"request body is not valid JSON: a string holds an unpaired UTF-16 surrogate ({where})"
         )
     return f"request body is not valid JSON: {error.msg} ({where})"
+
+
+#: An escape in a JSON string: a backslash and the character after it.
+_ESCAPE = re.compile(rb"\\.")
+#: Makes every bracket ``(`` or ``)``; the second table deletes all but quotes and brackets.
+_BRACKETS = bytes.maketrans(b"[{]}", b"(())")
+_NOT_QUOTES_OR_BRACKETS = bytes(sorted(set(range(256)) - set(b'"[]{}')))
+
+
+def _deeper_than(body: bytes, limit: int) -> bool:
+    """Whether the (valid) JSON *body* nests objects and arrays more than *limit* deep."""
+    if b"\\" in body:  # drop escapes first, so that every quote left opens or closes a string
+        body = _ESCAPE.sub(b"", body)
+    kept = body.translate(None, _NOT_QUOTES_OR_BRACKETS)
+    # Strings without brackets are now "" pairs. If any quote survives their removal, some
+    # string holds a bracket (the first such string always leaves one): cut on the quotes.
+    skeleton = kept.replace(b'""', b"")
+    if b'"' in skeleton:
+        skeleton = b"".join(kept.split(b'"')[::2])
+    skeleton = skeleton.translate(_BRACKETS)
+    for _ in range(limit):
+        if not skeleton:
+            return False
+        skeleton = skeleton.replace(b"()", b"")
+    return bool(skeleton)
 
 
 def _depth(document: t.Any) -> int:

@@ -11,6 +11,7 @@ sides must agree (else 422 naming ``bodySite``). The words left/right/bilateral 
 
 from __future__ import annotations
 
+import functools
 import re
 import typing as t
 from dataclasses import dataclass
@@ -105,6 +106,11 @@ def parse_expression(code: str) -> tuple[str, dict[str, str]] | None:
     return focus, attributes
 
 
+#: :func:`parse_expression`, memoised for :func:`_site` (which only reads the result): the same
+#: site codes come back Observation after Observation.
+_expression = functools.lru_cache(maxsize=4096)(parse_expression)
+
+
 def read_place(observation: dict[str, t.Any], path: str, table: Table, resolve: Resolver) -> Place:
     """Read the site and the coded sides of *observation* (at *path*).
 
@@ -118,7 +124,8 @@ def read_place(observation: dict[str, t.Any], path: str, table: Table, resolve: 
     warnings: list[str] = []
     at = f"{path}.bodySite"
 
-    for k, extension in enumerate(_list(body_site.get("extension"))):
+    extensions = _list(body_site.get("extension"))
+    for k, extension in enumerate(extensions):
         for code in _snomed_codes(extension.get("valueCodeableConcept")):
             if code in LATERALITY:
                 sides.append(SideSource(LATERALITY[code], f"{at}.extension[{k}]"))
@@ -127,14 +134,19 @@ def read_place(observation: dict[str, t.Any], path: str, table: Table, resolve: 
     sides.extend(coded_sides)
 
     references = [
-        (f"{at}.extension[{k}]", ext) for k, ext in enumerate(_list(body_site.get("extension")))
+        (f"{at}.extension[{k}]", ext)
+        for k, ext in enumerate(extensions)
+        if ext.get("url") == BODY_SITE_EXTENSION
     ]
-    references += [
-        (f"{path}.extension[{k}]", ext) for k, ext in enumerate(_list(observation.get("extension")))
-    ]
+    if "extension" in observation:
+        references += [
+            (f"{path}.extension[{k}]", ext)
+            for k, ext in enumerate(_list(observation["extension"]))
+            if ext.get("url") == BODY_SITE_EXTENSION
+        ]
     for expression, extension in references:
         reference = extension.get("valueReference")
-        if extension.get("url") != BODY_SITE_EXTENSION or not isinstance(reference, dict):
+        if not isinstance(reference, dict):
             continue
         target = reference.get("reference")
         structure = resolve(target, observation) if isinstance(target, str) else None
@@ -157,7 +169,7 @@ def read_place(observation: dict[str, t.Any], path: str, table: Table, resolve: 
 
     resolve_side(sides, at)
     text = body_site["text"] if isinstance(body_site.get("text"), str) else ""
-    named = [side for side, word in _WORDS.items() if word.search(text)]
+    named = [side for side, word in _WORDS.items() if word.search(text)] if text else []
     text_side = named[0] if len(named) == 1 else None
     return Place(site, tuple(site_codes), tuple(sides), text_side, len(named) > 1, tuple(warnings))
 
@@ -192,7 +204,7 @@ def _site(
         system, code = coding.get("system"), coding["code"]
         expression = f"{at}.coding[{j}]"
         if system == SNOMED:
-            parsed = parse_expression(code)
+            parsed = _expression(code)
             if parsed is None:
                 codes.append((SNOMED, code))
                 continue

@@ -9,6 +9,7 @@ UTC (FHIR leaves its zone unknown). The strings are returned as given.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import typing as t
 from datetime import UTC, datetime, timedelta, timezone
@@ -21,6 +22,7 @@ _PATTERN = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1024)  # an exam's Observations usually share their time
 def bounds(value: str) -> tuple[datetime, datetime] | None:
     """The first and last instant *value* covers, or None when it is not a FHIR dateTime."""
     match = _PATTERN.match(value.strip())

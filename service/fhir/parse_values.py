@@ -262,34 +262,43 @@ def _negate(polarity: Polarity) -> Polarity:
     return Polarity.ABNORMAL if polarity is Polarity.NORMAL else Polarity.NORMAL
 
 
-def _graded(kind: Kind, umn: bool, grade: int, expression: str) -> Source:
-    """A numeric score on the scale of *kind*.
-
-    :raise Unprocessable: (issue type ``value``) when the score is outside its scale.
-    """
-    if kind is Kind.SENSORY:
-        scale, top, table = (
-            "ISNCSCI sensory score",
-            2,
-            {0: Polarity.ABSENT, 1: Polarity.DECREASED, 2: Polarity.NORMAL},
-        )
-    elif kind is Kind.MOTOR:
-        scale, top = "MRC muscle grade", 5
-        table = {0: Polarity.ABSENT, 5: Polarity.NORMAL} | dict.fromkeys(
-            range(1, 5), Polarity.DECREASED
-        )
-    elif umn:
-        scale, top = "grade of an upper motor neuron sign", 4
-        table = {0: Polarity.NORMAL} | dict.fromkeys(range(1, 5), Polarity.INCREASED)
-    else:
-        scale, top = "reflex grade", 4
-        table = {
+#: (scale name, top grade, grade -> result) of each kind of score ("umn": upper motor neuron).
+_SCALES: dict[t.Any, tuple[str, int, dict[int, Polarity]]] = {
+    Kind.SENSORY: (
+        "ISNCSCI sensory score",
+        2,
+        {0: Polarity.ABSENT, 1: Polarity.DECREASED, 2: Polarity.NORMAL},
+    ),
+    Kind.MOTOR: (
+        "MRC muscle grade",
+        5,
+        {0: Polarity.ABSENT, 5: Polarity.NORMAL} | dict.fromkeys(range(1, 5), Polarity.DECREASED),
+    ),
+    "umn": (
+        "grade of an upper motor neuron sign",
+        4,
+        {0: Polarity.NORMAL} | dict.fromkeys(range(1, 5), Polarity.INCREASED),
+    ),
+    Kind.REFLEX: (
+        "reflex grade",
+        4,
+        {
             0: Polarity.ABSENT,
             1: Polarity.DECREASED,
             2: Polarity.NORMAL,
             3: Polarity.INCREASED,
             4: Polarity.INCREASED,
-        }
+        },
+    ),
+}
+
+
+def _graded(kind: Kind, umn: bool, grade: int, expression: str) -> Source:
+    """A numeric score on the scale of *kind*.
+
+    :raise Unprocessable: (issue type ``value``) when the score is outside its scale.
+    """
+    scale, top, table = _SCALES[kind if kind is not Kind.REFLEX or not umn else "umn"]
     if grade not in table:
         raise _value_error(
             f"{expression} is {grade}, outside the {scale} range 0-{top}", expression

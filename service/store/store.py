@@ -19,7 +19,7 @@ import uuid
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, bindparam, func, insert, select
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
@@ -36,6 +36,11 @@ VERSION_ID = "1"
 
 _COLUMNS = (impressions.c.id, impressions.c.version_id, impressions.c.last_updated,
             impressions.c.resource, provenances.c.resource.label("provenance"))
+
+
+#: built once: constructing the statement per call cost more than running it
+_INSERT_IMPRESSION = insert(impressions)
+_INSERT_PROVENANCE = insert(provenances)
 
 
 def _identifier_hash(key: str | None) -> str | None:
@@ -134,10 +139,11 @@ class Store:
             impression_text, provenance_text = _dumps(impression), _dumps(provenance)
             try:
                 with self.engine.begin() as connection:
-                    connection.execute(insert(impressions).values(
-                        id=new_id, version_id=VERSION_ID, last_updated=now, subject=result.subject,
-                        date=result.date, identifier_key=identifier,
-                        content_key=result.content_key, resource=impression_text))
+                    connection.execute(_INSERT_IMPRESSION, {
+                        "id": new_id, "version_id": VERSION_ID, "last_updated": now,
+                        "subject": result.subject, "date": result.date,
+                        "identifier_key": identifier, "content_key": result.content_key,
+                        "resource": impression_text})
                     self._insert_provenance(connection, {
                         "id": provenance_id, "impression_id": new_id, "version_id": VERSION_ID,
                         "last_updated": now, "resource": provenance_text})
@@ -152,16 +158,14 @@ class Store:
 
     def _insert_provenance(self, connection: Connection, values: dict[str, t.Any]) -> None:
         """The second insert of :meth:`save` (a method of its own so tests can make it fail)."""
-        connection.execute(insert(provenances).values(**values))
+        connection.execute(_INSERT_PROVENANCE, values)
 
     def _existing(self, identifier: str | None, content_key: str) -> Stored | None:
         """The stored result with this identifier hash, else the one with this content key."""
-        match = impressions.c.content_key == content_key
-        if identifier is not None:
-            match = match | (impressions.c.identifier_key == identifier)
+        query = _BY_CONTENT if identifier is None else _BY_CONTENT_OR_IDENTIFIER
         with self.engine.connect() as connection:
-            rows = connection.execute(_joined().where(match).add_columns(
-                impressions.c.identifier_key)).all()
+            rows = connection.execute(
+                query, {"content_key": content_key, "identifier_key": identifier}).all()
         # an identifier match first (False sorts before True)
         ranked = sorted(rows, key=lambda row: row.identifier_key != identifier)
         return _stored(ranked[0]) if ranked else None
@@ -223,6 +227,15 @@ class Store:
 
 def _joined() -> Select[t.Any]:
     return select(*_COLUMNS).join(provenances, provenances.c.impression_id == impressions.c.id)
+
+
+#: the queries of :meth:`Store._existing`, built once
+_BY_CONTENT = _joined().where(impressions.c.content_key == bindparam("content_key")).add_columns(
+    impressions.c.identifier_key)
+_BY_CONTENT_OR_IDENTIFIER = _joined().where(
+    (impressions.c.content_key == bindparam("content_key"))
+    | (impressions.c.identifier_key == bindparam("identifier_key"))
+).add_columns(impressions.c.identifier_key)
 
 
 def _without(resource: t.Mapping[str, t.Any], *keys: str) -> dict[str, t.Any]:

@@ -1,0 +1,190 @@
+"""Where the time of one operation goes, and what each optimisation of issue 6 bought.
+
+:func:`stages` times the stages of the operation on one exam, each on its own (the body parsed
+once, the stages then repeated). :func:`steps` measures the whole operation (in-process, store
+on) with the optimisations switched off and then on again one at a time, in the order they were
+made, by swapping the optimised functions for the earlier ones: all in one process, on the same
+machine state, so the differences are comparable. (Some smaller changes cannot be switched off
+this way and are in every row: see RESULTS.md.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import typing as t
+from datetime import UTC, datetime
+
+import orjson
+
+from .bundles import SUBJECT_PLACEHOLDER
+from .inprocess import HEADERS, PATH, Timing, operation_client, time_calls
+
+__all__ = ["STEPS", "stages", "steps"]
+
+
+def stages(body: bytes, *, min_seconds: float = 0.5) -> dict[str, Timing]:
+    """Each stage of the operation on *body*, timed on its own."""
+    from service.core import localize
+    from service.fhir import parse_structure
+    from service.fhir.parse import parse_request, read_json
+    from service.fhir.parse_forms import root_type
+    from service.fhir.render import render_impression, render_provenance
+    from service.fhir.validate import fast_valid
+    from service.store import NewResult
+    from terminology import load_table
+
+    table = load_table()
+    document = read_json(body)
+    parsed = parse_request(document, table)
+    assessment = localize(parsed.findings, table)
+    now = datetime.now(UTC)
+    impression = render_impression(assessment, parsed, table, now)
+    provenance = render_provenance(parsed, assessment.used, table, now)
+    budget = {"min_seconds": min_seconds, "min_calls": 30}
+    out = {
+        "orjson.loads (the floor's parse)": time_calls(lambda _i: orjson.loads(body), **budget),
+        "read_json (parse + depth limit)": time_calls(lambda _i: read_json(body), **budget),
+        "fast structure check (schema)": time_calls(lambda _i: fast_valid(document), **budget),
+        "service rules (bindings, zones)": time_calls(
+            lambda _i: parse_structure._rule_issues(document, root_type(document)), **budget
+        ),
+        "parse_request (all of the above but read_json, + reading)": time_calls(
+            lambda _i: parse_request(document, table), **budget
+        ),
+        "localize (the engine)": time_calls(lambda _i: localize(parsed.findings, table), **budget),
+        "render ClinicalImpression + Provenance": time_calls(
+            lambda _i: (
+                render_impression(assessment, parsed, table, now),
+                render_provenance(parsed, assessment.used, table, now),
+            ),
+            **budget,
+        ),
+        "orjson.dumps of the answer": time_calls(lambda _i: orjson.dumps(impression), **budget),
+    }
+    with tempfile.TemporaryDirectory(prefix="neuroroot-stages-") as folder:
+        store = operation_client(folder).application.extensions["store"]
+        result = NewResult(
+            impression=impression,
+            provenance=provenance,
+            subject="Patient/s",
+            date=now,
+            identifier_key=None,
+            content_key="",
+        )
+        from dataclasses import replace
+
+        out["store.save (SQLite)"] = time_calls(
+            store.save, lambda i: replace(result, content_key=f"stage-{i}"), **budget
+        )
+        store.close()
+    return out
+
+
+# -- the optimisations, and how to switch each off -----------------------------------------------
+
+
+def _old_read_json(body: bytes, *, max_depth: int = 64) -> t.Any:
+    """read_json before issue 6: the depth measured by walking the decoded document."""
+    from service.fhir import parse_json
+
+    document = orjson.loads(body.removeprefix(b"\xef\xbb\xbf"))
+    if parse_json._depth(document) > max_depth:
+        raise ValueError("too deep")
+    return document
+
+
+def _old_sensory(self: t.Any, side: t.Any, pick: t.Callable[[t.Any], bool]) -> list[t.Any]:
+    """Exam.sensory before issue 6: every finding's site looked up on every call."""
+    from service.core.evidence import mapping_of
+    from service.core.model import Kind, Side
+
+    out = []
+    for f in self.findings:
+        if f.kind is Kind.SENSORY and (side is None or f.side in (side, Side.BILATERAL)):
+            row = mapping_of(f, self.table)
+            if row is not None and pick(row):
+                out.append(f)
+    return out
+
+
+@contextlib.contextmanager
+def _off(step: str, client: t.Any, folder: str) -> t.Iterator[None]:
+    """Switch one optimisation off for the duration."""
+    import service.api.localize as localize_view
+    from service.core import patterns
+    from service.fhir import parse_site, parse_structure, parse_times
+
+    saved: list[tuple[t.Any, str, t.Any]] = []
+
+    def swap(owner: t.Any, name: str, value: t.Any) -> None:
+        saved.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, value)
+
+    store = client.application.extensions["store"]
+    if step == "fast structure check":
+        swap(parse_structure, "fast_valid", lambda _document: False)
+    elif step == "pooled SQLite connection":
+        from .sqlite import _engine
+
+        swap(
+            store, "engine", _engine(os.path.join(folder, "bench.sqlite3"), False, "WAL", "NORMAL")
+        )
+    elif step == "depth limit on the bytes":
+        swap(localize_view, "read_json", _old_read_json)
+    elif step == "memoised lookups":
+        swap(parse_times, "bounds", parse_times.bounds.__wrapped__)
+        swap(parse_site, "_expression", parse_site.parse_expression)
+        swap(parse_structure, "_lacks_zone", parse_structure._lacks_zone.__wrapped__)
+        swap(patterns.Exam, "sensory", _old_sensory)
+    try:
+        yield
+    finally:
+        for owner, name, value in reversed(saved):
+            setattr(owner, name, value)
+
+
+#: in the order they were made
+STEPS = (
+    "fast structure check",
+    "pooled SQLite connection",
+    "depth limit on the bytes",
+    "memoised lookups",
+)
+
+
+def steps(body: bytes, *, min_seconds: float = 1.0) -> list[tuple[str, Timing]]:
+    """The operation with all of :data:`STEPS` off, then each switched on in turn."""
+    placeholder = SUBJECT_PLACEHOLDER.encode()
+    rows: list[tuple[str, Timing]] = []
+    with tempfile.TemporaryDirectory(prefix="neuroroot-steps-") as folder:
+        client = operation_client(folder)
+
+        def call(data: bytes) -> None:
+            response = client.post(PATH, data=data, headers=HEADERS)
+            if response.status_code != 200:
+                raise RuntimeError(
+                    f"{response.status_code}: {response.get_data(as_text=True)[:300]}"
+                )
+
+        for n in range(len(STEPS) + 1):
+            with contextlib.ExitStack() as stack:
+                for step in STEPS[n:]:
+                    stack.enter_context(_off(step, client, folder))
+                label = "none (as before issue 6)" if n == 0 else f"+ {STEPS[n - 1]}"
+                rows.append(
+                    (
+                        label,
+                        time_calls(
+                            call,
+                            lambda i, n=n: body.replace(
+                                placeholder, f"Patient/step{n}-{i}".encode()
+                            ),
+                            min_seconds=min_seconds,
+                            min_calls=20,
+                        ),
+                    )
+                )
+        client.application.extensions["store"].close()
+    return rows
