@@ -228,8 +228,10 @@ def _pydantic_issue(error: t.Mapping[str, t.Any], path: str) -> Issue:
 def _loc_path(loc: t.Iterable[t.Any]) -> str:
     """``('entry', 3, 'resource', 'status')`` -> ``.entry[3].resource.status``.
 
-    Segments that are not FHIR element names are dropped: resource-type names (FHIR element
-    names never start with a capital letter), fhir_core's ``root`` and pydantic's validator tags.
+    Segments that are not FHIR element names are dropped: resource-type names that pydantic
+    puts in the location of a nested resource, fhir_core's ``root`` and pydantic's validator
+    tags. A capitalised segment that is not a resource type stays: it is an unknown element
+    (``Status`` from a PascalCase serializer) and the issue must name it.
     """
     out = []
     for part in loc:
@@ -239,14 +241,39 @@ def _loc_path(loc: t.Iterable[t.Any]) -> str:
             isinstance(part, str)
             and part
             and part != "root"
-            and not part[0].isupper()
+            and not _is_resource_type(part)
             and not any(ch in part for ch in "[(<,")
         ):
             out.append(f".{part}")
     return "".join(out)
 
 
+@functools.cache
+def _is_resource_type(name: str) -> bool:
+    """Whether *name* is an R4B resource type (``Observation``), as in a pydantic location."""
+    if not name[0].isupper():
+        return False
+    from fhir.resources.R4B import get_fhir_model_class
+
+    try:
+        get_fhir_model_class(name)
+    except (KeyError, ValueError, LookupError):
+        return False
+    return True
+
+
 # -- rules R4B does not enforce ---------------------------------------------------------------
+
+
+def _bundles(document: dict[str, t.Any], root: str) -> list[tuple[dict[str, t.Any], str]]:
+    """The request's Bundle: the document itself, or a Parameters' ``bundle`` parameter."""
+    if root == "Bundle":
+        return [(document, root)]
+    return [
+        (r, path)
+        for r, path in parameter_resources(document, root)
+        if r.get("resourceType") == "Bundle"
+    ]
 
 
 def _rule_issues(document: dict[str, t.Any], root: str) -> list[Issue]:
@@ -280,6 +307,62 @@ def _rule_issues(document: dict[str, t.Any], root: str) -> list[Issue]:
         )
     for observation, path in observations:
         issues.extend(_observation_rule_issues(observation, path))
+    return issues
+
+
+#: Bundle types whose entries carry ``request`` (bdl-3) and may carry ``response`` (bdl-4).
+_REQUEST_TYPES = frozenset({"batch", "transaction", "history"})
+_RESPONSE_TYPES = frozenset({"batch-response", "transaction-response", "history"})
+
+
+def bundle_invariant_issues(bundle: dict[str, t.Any], path: str) -> list[Issue]:
+    """The R4 Bundle invariants that R4B and the JSON schema leave unchecked.
+
+    bdl-1 (``total`` only in a searchset or history), bdl-2 (``entry.search`` only in a
+    searchset), bdl-3 (``entry.request`` in, and only in, batch, transaction and history),
+    bdl-4 (``entry.response`` only in responses and history), bdl-5 (an entry has a resource, a
+    request or a response) and bdl-7 (``fullUrl`` unique, unless the versions differ). bdl-8 is
+    left out: as written in R4 it fails entries without a fullUrl (fixed in R5).
+    """
+    kind = bundle.get("type")
+    if not isinstance(kind, str) or kind not in BUNDLE_TYPES:
+        return []  # reported as a binding issue
+    issues = []
+
+    def invariant(key: str, message: str, expression: str) -> None:
+        issues.append(Issue(f"{key}: {message}", (expression,), "invariant"))
+
+    if "total" in bundle and kind not in ("searchset", "history"):
+        invariant(
+            "bdl-1", f"Bundle.total is only for a searchset or history, not {kind}", f"{path}.total"
+        )
+    entries = bundle.get("entry") if isinstance(bundle.get("entry"), list) else []
+    seen: dict[tuple[str, t.Any], int] = {}
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            continue  # reported by the structure check
+        at = f"{path}.entry[{i}]"
+        if "search" in entry and kind != "searchset":
+            invariant("bdl-2", f"entry.search is only for a searchset, not {kind}", f"{at}.search")
+        if kind in _REQUEST_TYPES and "request" not in entry:
+            invariant("bdl-3", f"a {kind} Bundle needs entry.request", f"{at}.request")
+        if kind not in _REQUEST_TYPES and "request" in entry:
+            invariant("bdl-3", f"entry.request is not allowed in a {kind} Bundle", f"{at}.request")
+        if "response" in entry and kind not in _RESPONSE_TYPES:
+            invariant(
+                "bdl-4", f"entry.response is not allowed in a {kind} Bundle", f"{at}.response"
+            )
+        if not any(key in entry for key in ("resource", "request", "response")):
+            invariant("bdl-5", "an entry needs a resource, a request or a response", at)
+        full_url = entry.get("fullUrl")
+        if isinstance(full_url, str) and kind != "history":
+            resource = entry.get("resource") if isinstance(entry.get("resource"), dict) else {}
+            meta = resource.get("meta") if isinstance(resource.get("meta"), dict) else {}
+            key = (full_url, meta.get("versionId"))
+            if key in seen:
+                invariant("bdl-7", f"fullUrl repeats that of entry[{seen[key]}]", f"{at}.fullUrl")
+            else:
+                seen[key] = i
     return issues
 
 
@@ -386,11 +469,18 @@ def check_structure(document: dict[str, t.Any], root: str, extra: t.Sequence[Iss
         report the same element, this module's (clearer) issue is kept.
     """
     ours = list(extra) + _rule_issues(document, root)
-    if not ours and fast_valid(document):
+    invariants = [
+        i
+        for bundle, path in _bundles(document, root)
+        for i in bundle_invariant_issues(bundle, path)
+    ]
+    if not ours and not invariants and fast_valid(document):
         return  # R4B would accept it too (validate.py); no need to ask
     theirs = _model_issues(document, root)
     taken = {issue.expression for issue in ours}
-    issues = [issue for issue in theirs if issue.expression not in taken] + ours
+    # Invariants are judged on a structurally valid Bundle only (as validators do): an entry
+    # whose resource is malformed is reported for that, not also as "no resource" (bdl-5).
+    issues = [issue for issue in theirs if issue.expression not in taken] + ours or invariants
     if issues:
         issues.sort(key=lambda issue: _path_key(issue.expression[0] if issue.expression else ""))
         raise InvalidRequest.many(issues)

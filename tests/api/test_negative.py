@@ -8,8 +8,7 @@ OperationOutcome (fhir.resources R4B and the official R4 JSON schema); every 405
 
 tests/api/test_conformance.py has the first rows of this kind (GET on the operation, XML, R5
 Content-Type, ``{not json``, a Patient, a Bundle without findings, the two 413s, the 500); this
-table extends them rather than repeating them. Rows marked ``xfail(strict=True)`` are bugs
-outside this suite's files (listed in the reason); they turn red once fixed so the mark goes.
+table extends them rather than repeating them.
 """
 
 from __future__ import annotations
@@ -144,16 +143,6 @@ def _value_string(index: int, text: str) -> t.Callable[[dict[str, t.Any]], None]
 
 E0, E1, E2, E3 = (f"Bundle.entry[{i}].resource" for i in range(4))
 R5_ONLY = "R5-only element"
-BDL = (
-    "parse_structure.py does not check the R4 Bundle invariants bdl-3/bdl-5/bdl-7 that "
-    "fhir-conventions.md section 4 asks for; the Bundle is accepted (200)"
-)
-CAPITAL = (
-    "parse_structure._loc_path drops a path segment that starts with a capital letter, so "
-    "an unknown element such as 'Status' (PascalCase serializers) is reported as "
-    "'Observation is not an element of FHIR R4' with expression ['Observation']"
-)
-
 ROWS: list[Row] = [
     # -- not JSON, or JSON the service refuses to read (400 structure, no element) -------------
     Row(
@@ -498,7 +487,6 @@ ROWS: list[Row] = [
         "structure",
         f"{E0}.Status",
         bundle_with(_set("Status", "final")),
-        marks=(pytest.mark.xfail(strict=True, reason=CAPITAL),),
     ),
     # -- wrong JSON types for primitives and complex elements -------------------------------------
     Row(
@@ -695,7 +683,6 @@ ROWS: list[Row] = [
         bundle_with(
             lambda d: d["entry"][0].update(request={"method": "POST", "url": "Observation"})
         ),
-        marks=(pytest.mark.xfail(strict=True, reason=BDL),),
     ),
     Row(
         "bdl-5: an entry with neither resource nor request",
@@ -707,7 +694,6 @@ ROWS: list[Row] = [
                 {"fullUrl": "urn:uuid:0a5e7d7e-0000-4000-8000-000000000099"}
             )
         ),
-        marks=(pytest.mark.xfail(strict=True, reason=BDL),),
     ),
     Row(
         "bdl-7: two entries with the same fullUrl",
@@ -715,7 +701,6 @@ ROWS: list[Row] = [
         "invariant",
         "Bundle.entry[1].fullUrl",
         bundle_with(lambda d: d["entry"][1].update(fullUrl=d["entry"][0]["fullUrl"])),
-        marks=(pytest.mark.xfail(strict=True, reason=BDL),),
     ),
     # -- well-formed but unusable (422) -----------------------------------------------------------
     Row(

@@ -39,8 +39,22 @@ from .test_parse import (
     ],
 )
 def test_any_bundle_type_is_read(table: Table, bundle_type: str) -> None:
-    parsed = parse_request(bundle(observation(), type=bundle_type), table)
+    document = bundle(observation(), type=bundle_type)
+    if bundle_type in ("batch", "transaction", "history"):  # bdl-3: their entries need a request
+        for entry in document["entry"]:
+            entry["request"] = {"method": "POST", "url": "Observation"}
+    parsed = parse_request(document, table)
     assert only(parsed).target == MEDIAL_MALLEOLUS
+
+
+@pytest.mark.parametrize("bundle_type", ["batch", "transaction", "history"])
+def test_a_batch_or_transaction_without_entry_requests_breaks_bdl_3(
+    table: Table, bundle_type: str
+) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        parse_request(bundle(observation(), type=bundle_type), table)
+    assert caught.value.issues[0].code == "invariant"
+    assert caught.value.expression == ("Bundle.entry[0].request",)
 
 
 def _parameters(*parameters: dict[str, t.Any]) -> dict[str, t.Any]:
