@@ -46,6 +46,7 @@ from pathlib import Path
 
 __all__ = [
     "FAST_SCHEMA",
+    "official_schema",
     "FAST_TYPES",
     "build_tightened_schema",
     "fast_valid",
@@ -110,8 +111,6 @@ _SURELY_VALID = {
 
 
 def _allow_r4_technical_correction(node: t.Any) -> None:
-    """Add "4.0.1" wherever the schema enumerates FHIR versions up to "4.0.0" (the vendored file
-    is the 4.0.0 build; 4.0.1 is R4's technical correction). Same as tests/validation.py."""
     if isinstance(node, dict):
         enum = node.get("enum")
         if isinstance(enum, list) and "4.0.0" in enum and "4.0.1" not in enum:
@@ -123,7 +122,14 @@ def _allow_r4_technical_correction(node: t.Any) -> None:
             _allow_r4_technical_correction(value)
 
 
-def _load_schema() -> dict[str, t.Any]:
+def official_schema() -> dict[str, t.Any]:
+    """The official R4 JSON schema (vendored from the npm package), as the service reads it.
+
+    The one change made on loading: "4.0.1" is added wherever the schema enumerates FHIR
+    versions up to "4.0.0". The npm package ships the schema of the 4.0.0 build; 4.0.1 is R4's
+    technical correction, the release this service speaks (and whose own schema lists it).
+    The vendored file stays byte-identical to the package's.
+    """
     text = resources.files("service.fhir").joinpath("schema/fhir.schema.json").read_text("utf-8")
     schema = json.loads(text)
     _allow_r4_technical_correction(schema)
@@ -363,7 +369,7 @@ _NUMERIC = frozenset({"integer", "number", "boolean"})
 
 def build_tightened_schema() -> dict[str, t.Any]:
     """Walk the official schema with the R4B models (slow: imports the models)."""
-    builder = _Builder(_load_schema())
+    builder = _Builder(official_schema())
     root = builder.resource_list()
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
