@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from ..fhir.http import check_content_type, fhir_response
+from ..fhir.http import check_content_type, fhir_response, version_headers
 from ..fhir.operation import run_operation
 from ..fhir.parse import read_json
+from ..store import NewResult
 
 bp = Blueprint("localize", __name__, url_prefix="/fhir")
 
@@ -22,8 +23,6 @@ def localize_root():  # noqa: ANN201
     store = current_app.extensions.get("store")
     if store is None:
         return fhir_response(outcome.impression)
-    from ..store import NewResult
-
     stored = store.save(
         NewResult(
             impression=outcome.impression,
@@ -34,10 +33,9 @@ def localize_root():  # noqa: ANN201
             content_key=outcome.content_key,
         )
     )
+    location = f"{request.host_url}fhir/ClinicalImpression/{stored.id}/_history/{stored.version_id}"
     headers = {
-        "ETag": f'W/"{stored.version_id}"',
-        "Last-Modified": stored.last_updated.strftime("%a, %d %b %Y %H:%M:%S GMT"),
-        "Content-Location": f"{request.host_url.rstrip('/')}/fhir/ClinicalImpression/{stored.id}"
-        f"/_history/{stored.version_id}",
+        **version_headers(stored.version_id, stored.last_updated),
+        "Content-Location": location,
     }
     return fhir_response(stored.impression, headers=headers)

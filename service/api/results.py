@@ -20,11 +20,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate
-from werkzeug.http import http_date
 from werkzeug.routing import BaseConverter
 
 from ..errors import InvalidRequest, Issue, NotFound
-from ..fhir.http import fhir_response
+from ..fhir.http import fhir_response, version_headers
 from ..store import Store, Stored
 from ..store.search import DateBounds, date_bounds, parse_reference
 
@@ -128,8 +127,7 @@ def _invalid(name: str, message: str) -> InvalidRequest:
 def _resource(resource: dict[str, t.Any]) -> Response:
     """200 with the resource, ETag and Last-Modified; 304 when If-None-Match has its version."""
     meta = resource["meta"]
-    headers = {"ETag": f'W/"{meta["versionId"]}"',
-               "Last-Modified": http_date(datetime.fromisoformat(meta["lastUpdated"]))}
+    headers = version_headers(meta["versionId"], datetime.fromisoformat(meta["lastUpdated"]))
     if request.if_none_match.contains_weak(meta["versionId"]):
         return Response(status=304, headers=headers)  # no body, so not fhir_response
     return fhir_response(resource, 200, headers)

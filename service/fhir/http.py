@@ -9,9 +9,11 @@ on Accept and 415 on Content-Type.
 from __future__ import annotations
 
 import typing as t
+from datetime import datetime
 
 import orjson
 from flask import Response, request
+from werkzeug.http import http_date
 
 from ..errors import NotAcceptable, UnsupportedMediaType
 
@@ -22,6 +24,7 @@ __all__ = [
     "check_content_type",
     "fhir_response",
     "response_media_type",
+    "version_headers",
 ]
 
 FHIR_JSON = "application/fhir+json"
@@ -114,6 +117,11 @@ def check_content_type() -> None:
             f"fhirVersion {params['fhirversion']!r} is not supported: this server is FHIR R4 (4.0)",
             "http.Content-Type",
         )
+
+
+def version_headers(version_id: str, last_updated: datetime) -> dict[str, str]:
+    """The weak ETag and Last-Modified of a stored resource version (R4 http.html, versioning)."""
+    return {"ETag": f'W/"{version_id}"', "Last-Modified": http_date(last_updated)}
 
 
 def _pretty() -> bool:
