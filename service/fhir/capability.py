@@ -98,7 +98,8 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
     limits = (
         f"Limits: request bodies up to {config['MAX_BODY_BYTES']} bytes and "
         f"{config['MAX_ENTRIES']} entries (413 beyond), JSON nesting up to "
-        f"{config['MAX_JSON_DEPTH']} levels (400 beyond). "
+        f"{config['MAX_JSON_DEPTH']} levels (400 beyond); a request is stopped after "
+        f"{config['REQUEST_TIMEOUT']} s (under gunicorn). "
         "JSON only: application/fhir+json or application/json; fhirVersion 4.0."
     )
     stored = bool(config.get("STORE_ENABLED"))
