@@ -361,3 +361,13 @@ def body_structure(
     if location:
         resource["location"] = concept(location)
     return resource
+
+
+#: Short names for the results in the value tables of the parse tests.
+A, D, N, H, X = (
+    Polarity.ABSENT,
+    Polarity.DECREASED,
+    Polarity.NORMAL,
+    Polarity.INCREASED,
+    Polarity.ABNORMAL,
+)  # absent, decreased, normal, high (increased), abnormal

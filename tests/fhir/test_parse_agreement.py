@@ -12,6 +12,10 @@ from terminology import NEURO_EXAM, SNOMED, Table
 
 from .test_parse import (
     IMPAIRED_LIGHT_TOUCH,
+    A,
+    D,
+    H,
+    N,
     concept,
     exam,
     interpretation,
@@ -19,15 +23,6 @@ from .test_parse import (
     parse,
     result,
 )
-
-A, D, N, H, X = (
-    Polarity.ABSENT,
-    Polarity.DECREASED,
-    Polarity.NORMAL,
-    Polarity.INCREASED,
-    Polarity.ABNORMAL,
-)  # absent, decreased, normal, high (increased), abnormal
-
 
 # -- agreement ---------------------------------------------------------------------------------
 

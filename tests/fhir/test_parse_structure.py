@@ -104,10 +104,14 @@ def test_a_resource_type_other_than_bundle_or_parameters_is_a_400_naming_resourc
 
 
 def test_a_bare_observation_body_is_read_as_one_observation(table: Table) -> None:
-    observation = {"resourceType": "Observation", "id": "o1", "status": "final",
-                   "code": {"coding": [{"system": SNOMED, "code": "299913001"}]},
-                   "subject": {"reference": "Patient/p1"},
-                   "bodySite": {"coding": [{"system": SNOMED, "code": "6417001"}]}}
+    observation = {
+        "resourceType": "Observation",
+        "id": "o1",
+        "status": "final",
+        "code": {"coding": [{"system": SNOMED, "code": "299913001"}]},
+        "subject": {"reference": "Patient/p1"},
+        "bodySite": {"coding": [{"system": SNOMED, "code": "6417001"}]},
+    }
     parsed = parse_request(observation, table)
     assert [f.target for f in parsed.findings] == ["6417001"]
     assert parsed.used == ("Observation/o1",)

@@ -10,21 +10,17 @@ from service.core.model import Polarity
 from terminology import NEURO_EXAM, SNOMED, Table
 
 from .test_parse import (
+    A,
+    D,
+    H,
+    N,
+    X,
     concept,
     exam,
     interpretation,
     observation,
     result,
 )
-
-A, D, N, H, X = (
-    Polarity.ABSENT,
-    Polarity.DECREASED,
-    Polarity.NORMAL,
-    Polarity.INCREASED,
-    Polarity.ABNORMAL,
-)  # absent, decreased, normal, high (increased), abnormal
-
 
 # -- the finding code and valueBoolean ---------------------------------------------------------
 

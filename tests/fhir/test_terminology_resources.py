@@ -21,8 +21,9 @@ def _params(resource: dict) -> dict:
     out: dict = {"match": []}
     for p in resource["parameter"]:
         if p["name"] == "match":
-            out["match"].append({q["name"]: next(v for k, v in q.items() if k != "name")
-                                 for q in p["part"]})
+            out["match"].append(
+                {q["name"]: next(v for k, v in q.items() if k != "name") for q in p["part"]}
+            )
         else:
             out[p["name"]] = next(v for k, v in p.items() if k != "name")
     return out
@@ -55,7 +56,8 @@ class TestResources:
 
     @pytest.mark.parametrize("rid", ft.CODE_SYSTEM_IDS + ft.CONCEPT_MAP_IDS)
     def test_every_resource_has_narrative_publisher_date_and_cites_sources(
-            self, table: Table, rid: str) -> None:
+        self, table: Table, rid: str
+    ) -> None:
         getter = ft.code_system if rid in ft.CODE_SYSTEM_IDS else ft.concept_map
         resource = getter(table, rid)
         assert resource["text"]["status"] == "generated"
@@ -78,18 +80,28 @@ class TestCodeSystems:
     def test_segment_code_system_has_every_segment_in_order(self, table: Table) -> None:
         concepts = ft.code_system(table, "spinal-segment")["concept"]
         # DESIGN.md section 4: C2-C8 (7), T1-T12 (12), L1-L5 (5), S1, S2, S3, S4-5 (4) = 28 codes.
-        expected = [*(f"C{n}" for n in range(2, 9)), *(f"T{n}" for n in range(1, 13)),
-                    *(f"L{n}" for n in range(1, 6)), "S1", "S2", "S3", "S4-5"]
+        expected = [
+            *(f"C{n}" for n in range(2, 9)),
+            *(f"T{n}" for n in range(1, 13)),
+            *(f"L{n}" for n in range(1, 6)),
+            "S1",
+            "S2",
+            "S3",
+            "S4-5",
+        ]
         assert [c["code"] for c in concepts] == expected == list(SEGMENTS)
         assert len(concepts) == 28
         assert all(c["definition"] for c in concepts)
 
-    @pytest.mark.parametrize(("code", "display"), [
-        ("C2", "Second cervical segment (C2)"),
-        ("T12", "Twelfth thoracic segment (T12)"),
-        ("L5", "Fifth lumbar segment (L5)"),
-        ("S4-5", "Fourth and fifth sacral segments (S4-5)"),
-    ])
+    @pytest.mark.parametrize(
+        ("code", "display"),
+        [
+            ("C2", "Second cervical segment (C2)"),
+            ("T12", "Twelfth thoracic segment (T12)"),
+            ("L5", "Fifth lumbar segment (L5)"),
+            ("S4-5", "Fourth and fifth sacral segments (S4-5)"),
+        ],
+    )
     def test_segment_displays(self, table: Table, code: str, display: str) -> None:
         concepts = {c["code"]: c for c in ft.code_system(table, "spinal-segment")["concept"]}
         assert concepts[code]["display"] == display
@@ -114,7 +126,8 @@ class TestCodeSystems:
 
 class TestConceptMaps:
     def test_site_map_has_one_element_per_site_and_one_target_per_segment(
-            self, table: Table) -> None:
+        self, table: Table
+    ) -> None:
         resource = ft.concept_map(table, "site-to-segment")
         elements = [e for g in resource["group"] for e in g["element"]]
         assert len(elements) == len(table.sites)
@@ -124,7 +137,8 @@ class TestConceptMaps:
 
     @pytest.mark.parametrize("rid", ft.CONCEPT_MAP_IDS)
     def test_only_a_sole_core_segment_is_wider_and_inexact_targets_explain(
-            self, table: Table, rid: str) -> None:
+        self, table: Table, rid: str
+    ) -> None:
         for group in ft.concept_map(table, rid)["group"]:
             for element in group["element"]:
                 core = [t for t in element["target"] if t.get("comment", "").startswith("core")]
@@ -161,13 +175,18 @@ class TestConceptMaps:
 
 
 class TestTranslate:
-    @pytest.mark.parametrize(("system", "code", "segments", "equivalences"), [
-        (SNOMED, "6417001", ["L4"], {"wider"}),
-        (SNOMED, "78883009", ["L5", "L4"], {"inexact"}),
-        (NEURO_EXAM, "great-toe-extension", ["L5"], {"wider"}),
-    ], ids=["medial-malleolus", "great-toe", "great-toe-extension"])
-    def test_known_codes_map_to_their_segments(self, table: Table, system: str, code: str,
-                                               segments: list[str], equivalences: set[str]) -> None:
+    @pytest.mark.parametrize(
+        ("system", "code", "segments", "equivalences"),
+        [
+            (SNOMED, "6417001", ["L4"], {"wider"}),
+            (SNOMED, "78883009", ["L5", "L4"], {"inexact"}),
+            (NEURO_EXAM, "great-toe-extension", ["L5"], {"wider"}),
+        ],
+        ids=["medial-malleolus", "great-toe", "great-toe-extension"],
+    )
+    def test_known_codes_map_to_their_segments(
+        self, table: Table, system: str, code: str, segments: list[str], equivalences: set[str]
+    ) -> None:
         answer = ft.translate(table, system, code)
         assert_valid_r4(answer)
         params = _params(answer)
@@ -187,16 +206,22 @@ class TestTranslate:
         assert_valid_r4(answer)
         params = _params(answer)
         assert params["result"] is False
-        assert params["match"] == [{"equivalence": "unmatched",
-                                    "source": f"{BASE}/ConceptMap/reflex-to-segment"}]
+        assert params["match"] == [
+            {"equivalence": "unmatched", "source": f"{BASE}/ConceptMap/reflex-to-segment"}
+        ]
 
-    @pytest.mark.parametrize(("system", "code", "message"), [
-        (SNOMED, "22298006", "not in the terminology table"),
-        (SNOMED, "299872004", "is a finding code"),
-        ("http://loinc.org", "1234-5", "no ConceptMap here maps from"),
-    ], ids=["unknown-snomed", "finding-code", "other-system"])
-    def test_unknown_code_is_result_false_with_a_reason(self, table: Table, system: str,
-                                                        code: str, message: str) -> None:
+    @pytest.mark.parametrize(
+        ("system", "code", "message"),
+        [
+            (SNOMED, "22298006", "not in the terminology table"),
+            (SNOMED, "299872004", "is a finding code"),
+            ("http://loinc.org", "1234-5", "no ConceptMap here maps from"),
+        ],
+        ids=["unknown-snomed", "finding-code", "other-system"],
+    )
+    def test_unknown_code_is_result_false_with_a_reason(
+        self, table: Table, system: str, code: str, message: str
+    ) -> None:
         answer = ft.translate(table, system, code)
         assert_valid_r4(answer)
         params = _params(answer)
@@ -211,8 +236,9 @@ class TestTranslate:
         versioned = f"{BASE}/ConceptMap/site-to-segment|{table.version}"
         assert _params(ft.translate(table, SNOMED, "6417001", versioned))["result"] is True
 
-    @pytest.mark.parametrize("url", ["http://example.org/ConceptMap/x",
-                                     f"{BASE}/ConceptMap/site-to-segment|0.0.1"])
+    @pytest.mark.parametrize(
+        "url", ["http://example.org/ConceptMap/x", f"{BASE}/ConceptMap/site-to-segment|0.0.1"]
+    )
     def test_unknown_map_url_is_not_found_naming_url(self, table: Table, url: str) -> None:
         with pytest.raises(NotFound) as caught:
             ft.translate(table, SNOMED, "6417001", url, where={"url": "http.url"})
@@ -226,29 +252,62 @@ class TestTranslate:
 class TestReadParameters:
     def test_reads_every_parameter_with_its_expression(self) -> None:
         coding = {"system": SNOMED, "code": "6417001"}
-        body = {"resourceType": "Parameters", "parameter": [
-            {"name": "coding", "valueCoding": coding},
-            {"name": "url", "valueUri": f"{BASE}/ConceptMap/site-to-segment"}]}
+        body = {
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "coding", "valueCoding": coding},
+                {"name": "url", "valueUri": f"{BASE}/ConceptMap/site-to-segment"},
+            ],
+        }
         assert ft.read_translate_parameters(body) == {
             "coding": (coding, "Parameters.parameter[0]"),
-            "url": (f"{BASE}/ConceptMap/site-to-segment", "Parameters.parameter[1]")}
+            "url": (f"{BASE}/ConceptMap/site-to-segment", "Parameters.parameter[1]"),
+        }
 
-    @pytest.mark.parametrize(("body", "expression"), [
-        ([1, 2], "Parameters"),
-        ({"resourceType": "Patient"}, "Patient"),
-        ({"parameter": []}, "resourceType"),
-        ({"resourceType": "Parameters", "parameter": "code"}, "Parameters.parameter"),
-        ({"resourceType": "Parameters", "parameter": [{"valueCode": "x"}]},
-         "Parameters.parameter[0].name"),
-        ({"resourceType": "Parameters", "parameter": [{"name": "reverse", "valueBoolean": True}]},
-         "Parameters.parameter[0].name"),
-        ({"resourceType": "Parameters", "parameter": [{"name": "code", "valueString": "x"}]},
-         "Parameters.parameter[0].valueString"),
-        ({"resourceType": "Parameters", "parameter": [{"name": "code", "valueCode": "a"},
-                                                      {"name": "code", "valueCode": "b"}]},
-         "Parameters.parameter[1]"),
-    ], ids=["not-an-object", "patient", "no-resource-type", "parameter-not-a-list",
-            "nameless", "unsupported-parameter", "wrong-value-type", "repeated"])
+    @pytest.mark.parametrize(
+        ("body", "expression"),
+        [
+            ([1, 2], "Parameters"),
+            ({"resourceType": "Patient"}, "Patient"),
+            ({"parameter": []}, "resourceType"),
+            ({"resourceType": "Parameters", "parameter": "code"}, "Parameters.parameter"),
+            (
+                {"resourceType": "Parameters", "parameter": [{"valueCode": "x"}]},
+                "Parameters.parameter[0].name",
+            ),
+            (
+                {
+                    "resourceType": "Parameters",
+                    "parameter": [{"name": "reverse", "valueBoolean": True}],
+                },
+                "Parameters.parameter[0].name",
+            ),
+            (
+                {"resourceType": "Parameters", "parameter": [{"name": "code", "valueString": "x"}]},
+                "Parameters.parameter[0].valueString",
+            ),
+            (
+                {
+                    "resourceType": "Parameters",
+                    "parameter": [
+                        {"name": "code", "valueCode": "a"},
+                        {"name": "code", "valueCode": "b"},
+                    ],
+                },
+                "Parameters.parameter[1]",
+            ),
+        ],
+        ids=[
+            "not-an-object",
+            "patient",
+            "no-resource-type",
+            "parameter-not-a-list",
+            "nameless",
+            "unsupported-parameter",
+            "wrong-value-type",
+            "repeated",
+        ],
+    )
     def test_malformed_bodies_name_the_element(self, body: object, expression: str) -> None:
         with pytest.raises(InvalidRequest) as caught:
             ft.read_translate_parameters(body)
