@@ -34,6 +34,7 @@ from terminology import Table
 
 from ..core.model import Finding, Skipped
 from ..errors import Issue, MixedSubjects, NothingToLocalize, ServiceError
+from .parse_common import read_common
 from .parse_forms import (
     Slot,
     bundle_identifier,
@@ -174,7 +175,12 @@ def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -
         references.setdefault(ref, reference)
         reading = None
         if slot.resource.get("resourceType") == "Observation":
-            reading = read_observation(slot.resource, slot.path, ref, table, resolve)
+            finding = read_common(slot.resource, ref, table)
+            reading = (
+                ObservationReading([finding])
+                if finding is not None
+                else read_observation(slot.resource, slot.path, ref, table, resolve)
+            )
         readings.append((slot, ref, reading))
 
     findings: list[Finding] = []

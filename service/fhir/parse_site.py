@@ -32,6 +32,7 @@ __all__ = [
     "parse_expression",
     "read_place",
     "resolve_side",
+    "text_sides",
 ]
 
 #: The core R4 extension pointing at a BodyStructure.
@@ -169,9 +170,14 @@ def read_place(observation: dict[str, t.Any], path: str, table: Table, resolve: 
 
     resolve_side(sides, at)
     text = body_site["text"] if isinstance(body_site.get("text"), str) else ""
-    named = [side for side, word in _WORDS.items() if word.search(text)] if text else []
+    named = text_sides(text) if text else ()
     text_side = named[0] if len(named) == 1 else None
     return Place(site, tuple(site_codes), tuple(sides), text_side, len(named) > 1, tuple(warnings))
+
+
+def text_sides(text: str) -> tuple[Side, ...]:
+    """The sides the words of a free text name (left, right, bilateral / both sides)."""
+    return tuple(side for side, word in _WORDS.items() if word.search(text))
 
 
 def resolve_side(sides: t.Sequence[SideSource], body_site: str) -> Side | None:

@@ -26,10 +26,12 @@ __all__ = [
     "Result",
     "Source",
     "UnreadableValue",
+    "boolean_result",
     "contradiction",
     "finding_for",
     "read_code",
     "read_result",
+    "scale_of",
 ]
 
 _ABNORMAL_DIRECTIONS = frozenset({Polarity.DECREASED, Polarity.ABSENT, Polarity.INCREASED})
@@ -243,12 +245,8 @@ def _boolean(value: bool, expression: str, sources: list[Source], umn: bool) -> 
             Source(_negate(s.polarity), expression, f"valueBoolean false negates {s.says}")
             for s in sources
         ]
-    if umn:
-        polarity, says = (
-            (Polarity.INCREASED, "sign present") if value else (Polarity.NORMAL, "sign absent")
-        )
-    else:
-        polarity, says = (Polarity.NORMAL, "present") if value else (Polarity.ABSENT, "absent")
+    polarity = boolean_result(value, umn)
+    says = ("sign " if umn else "") + ("present" if value else "absent")
     return [
         Source(
             polarity,
@@ -256,6 +254,14 @@ def _boolean(value: bool, expression: str, sources: list[Source], umn: bool) -> 
             f"valueBoolean {str(value).lower()} means {says} ({polarity.value})",
         )
     ]
+
+
+def boolean_result(value: bool, umn: bool) -> Polarity:
+    """What a plain ``valueBoolean`` says: a test present (normal) or absent, or an upper motor
+    neuron sign present (increased) or absent (normal)."""
+    if umn:
+        return Polarity.INCREASED if value else Polarity.NORMAL
+    return Polarity.NORMAL if value else Polarity.ABSENT
 
 
 def _negate(polarity: Polarity) -> Polarity:
@@ -293,12 +299,18 @@ _SCALES: dict[t.Any, tuple[str, int, dict[int, Polarity]]] = {
 }
 
 
+def scale_of(kind: Kind, umn: bool) -> tuple[str, int, dict[int, Polarity]]:
+    """(name, top grade, grade -> result) of the score of a *kind* of test (*umn*: an upper
+    motor neuron sign)."""
+    return _SCALES[kind if kind is not Kind.REFLEX or not umn else "umn"]
+
+
 def _graded(kind: Kind, umn: bool, grade: int, expression: str) -> Source:
     """A numeric score on the scale of *kind*.
 
     :raise Unprocessable: (issue type ``value``) when the score is outside its scale.
     """
-    scale, top, table = _SCALES[kind if kind is not Kind.REFLEX or not umn else "umn"]
+    scale, top, table = scale_of(kind, umn)
     if grade not in table:
         raise _value_error(
             f"{expression} is {grade}, outside the {scale} range 0-{top}", expression
