@@ -386,8 +386,8 @@ def _paths(node: t.Any, prefix: tuple[t.Any, ...] = ()) -> list[tuple[t.Any, ...
 
 def _mutate(document: t.Any, path: tuple[t.Any, ...], how: str, value: t.Any, key: str) -> t.Any:
     parent = document
-    for key in path[:-1]:
-        parent = parent[key]
+    for step in path[:-1]:
+        parent = parent[step]
     last = path[-1]
     if how == "delete":
         del parent[last]

@@ -165,11 +165,12 @@ def _root(
 
 
 def _roots(ledger: _Ledger) -> list[Hypothesis]:
-    singles = [_root(ledger, (seg,), side) for seg, side in ledger.candidates()]
+    candidates = ledger.candidates()
+    singles = [_root(ledger, (seg,), side) for seg, side in candidates]
     singles = [h for h in singles if h.score >= w.REPORT_MINIMUM]
     pairs = []
     by_side: dict[Side | None, dict[str, float]] = defaultdict(dict)
-    for seg, side in ledger.candidates():
+    for seg, side in candidates:
         pro, con, _, _ = ledger.totals((seg,), side)
         by_side[side][seg] = pro - con
     for side, nets in by_side.items():
@@ -265,9 +266,9 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
     :param table: the terminology table (segments, weights, nerves).
     :return: the assessment; ``localized`` is False when nothing explains the abnormal findings.
     """
-    items = contributions(findings, table)
-    roots = _roots(_Ledger(items, table))
     exam = Exam(findings, table)
+    items = contributions(findings, table, exam.rows)
+    roots = _roots(_Ledger(items, table))
     pnp = polyneuropathy(exam)
     patterns = [p for p in (pnp, myelopathy(exam)) if p is not None]
     ces = cauda_equina(exam, _bilateral_roots(roots), pnp is not None)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from .evidence import mapping_of
 from .model import Evidence, Finding, Hypothesis, Kind, Polarity, Side
 from .patterns import PERONEAL, Exam, _hypothesis, _reduced
 
@@ -47,7 +46,7 @@ def reflex(rid: str) -> Finder:
 
 def skin(*nerves: str) -> Finder:
     wanted = frozenset(nerves)
-    return lambda exam, side: exam.sensory(side, lambda r: not wanted.isdisjoint(r.nerves))
+    return lambda exam, side: exam.territory(wanted, side)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,10 +178,11 @@ def _nerves(row: t.Any) -> frozenset[str]:
 def _unexplained(exam: Exam, mimic: Mimic, side: Side, triggered: list[Finding]) -> list[Finding]:
     """Abnormal findings on *side* in the mimic's limb whose known nerve is not the mimic's."""
     out = []
+    explained = {id(f) for f in triggered}
     for f in exam.findings:
-        if f in triggered or f.side not in (side, Side.BILATERAL) or not _reduced(f):
+        if id(f) in explained or f.side not in (side, Side.BILATERAL) or not _reduced(f):
             continue
-        row = mapping_of(f, exam.table)
+        row = exam.rows[id(f)]
         if row is None or (getattr(row, "region", None) or _region(row)) != mimic.region:
             continue
         nerves = _nerves(row)

@@ -12,7 +12,7 @@ import typing as t
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .evidence import describe, mapping_of, ranked
+from .evidence import REDUCED, describe, mapping_of, ranked
 from .model import Evidence, Finding, Hypothesis, Kind, Polarity, Side
 from .weights import PROBABLE
 
@@ -29,7 +29,7 @@ SIDES = (Side.LEFT, Side.RIGHT)
 
 
 def _reduced(f: Finding) -> bool:
-    return f.polarity in (Polarity.DECREASED, Polarity.ABSENT, Polarity.ABNORMAL)
+    return f.polarity in REDUCED
 
 
 @dataclass
@@ -44,14 +44,22 @@ class Exam:
 
     #: the sensory findings with their site rows, in input order (looked up once, not per call)
     sensory_rows: list[tuple[Finding, t.Any]] = field(default_factory=list)
+    #: nerve -> (input position, finding) of the sensory findings in its territory
+    by_nerve: dict[str, list[tuple[int, Finding]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    #: id(finding) -> its table row (Site, Reflex or Movement) or None, looked up once
+    rows: dict[int, t.Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for f in self.findings:
+        for i, f in enumerate(self.findings):
             self.by_target[(f.kind, f.target)].append(f)
-            if f.kind is Kind.SENSORY:
-                row = mapping_of(f, self.table)
-                if row is not None:
-                    self.sensory_rows.append((f, row))
+            row = self.rows[id(f)] = mapping_of(f, self.table)
+            if f.kind is Kind.SENSORY and row is not None:
+                self.sensory_rows.append((f, row))
+                for nerve in row.nerves:
+                    self.by_nerve[nerve].append((i, f))
 
     def on(self, kind: Kind, target: str, side: Side | None) -> list[Finding]:
         """Findings of *kind* at *target* on *side* (a bilateral finding is on both sides)."""
@@ -73,6 +81,14 @@ class Exam:
             f
             for f, row in self.sensory_rows
             if (side is None or f.side in (side, Side.BILATERAL)) and pick(row)
+        ]
+
+    def territory(self, nerves: t.Collection[str], side: Side | None) -> list[Finding]:
+        """Sensory findings on *side* in the skin territory of any of *nerves*, in input order
+        (the same as ``sensory(side, lambda row: not nerves.isdisjoint(row.nerves))``)."""
+        found = {i: f for nerve in nerves for i, f in self.by_nerve.get(nerve, ())}
+        return [
+            f for _, f in sorted(found.items()) if side is None or f.side in (side, Side.BILATERAL)
         ]
 
     def evidence(
@@ -132,7 +148,7 @@ def cauda_equina(
         for f in exam.findings
         if f.kind is Kind.REFLEX
         and _reduced(f)
-        and (row := mapping_of(f, exam.table)) is not None
+        and (row := exam.rows[id(f)]) is not None
         and row.kind == "dtr"
         and _segments(row) & SADDLE
     ]
@@ -193,7 +209,7 @@ def myelopathy(exam: Exam) -> Hypothesis | None:
     for f in exam.findings:
         if f.kind is not Kind.REFLEX or f.polarity is not Polarity.INCREASED:
             continue
-        row = mapping_of(f, exam.table)
+        row = exam.rows[id(f)]
         if row is None:
             continue
         sign = f.target if row.kind == "umn" and f.target != "hyperreflexia" else "hyperreflexia"
@@ -261,11 +277,7 @@ def polyneuropathy(exam: Exam) -> Hypothesis | None:
             feet[Side.LEFT] + feet[Side.RIGHT], PNP_BILATERAL_DISTAL, True, "distal, both feet"
         )
         reasons.append("Sensory loss in both feet, distally: a stocking distribution.")
-        segs = {
-            w
-            for f in feet[Side.LEFT] + feet[Side.RIGHT]
-            for w in _segments(mapping_of(f, exam.table))
-        }
+        segs = {w for f in feet[Side.LEFT] + feet[Side.RIGHT] for w in _segments(exam.rows[id(f)])}
         if len(segs) >= 2:
             score += PNP_MULTI_DERMATOME
             reasons.append(
