@@ -13,7 +13,6 @@ import typing as t
 from dataclasses import dataclass
 
 from ..errors import InvalidRequest, Issue, PayloadTooLarge
-from .parse_structure import entry_resources
 
 __all__ = [
     "Slot",
@@ -40,12 +39,25 @@ _PARAMETER_NAMES = ("bundle", "observation")
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """One resource the request hands over: where it is and how the answer names it."""
+    """One resource the request hands over: where it is and how the answer names it.
+
+    :param list_path: the list it is an item of, e.g. ``Bundle.entry``; *index* its position.
+    """
 
     resource: dict[str, t.Any]
-    path: str  # e.g. Bundle.entry[3].resource
-    label: str  # e.g. Bundle.entry[3]
+    list_path: str
+    index: int
     full_url: str | None
+
+    @property
+    def label(self) -> str:
+        """e.g. ``Bundle.entry[3]``"""
+        return f"{self.list_path}[{self.index}]"
+
+    @property
+    def path(self) -> str:
+        """e.g. ``Bundle.entry[3].resource``"""
+        return f"{self.list_path}[{self.index}].resource"
 
 
 def root_type(document: t.Any) -> str:
@@ -191,24 +203,18 @@ def request_slots(
     """The resources to read: the Bundle's entries, or the ``observation`` parameters."""
     if bundle is not None:
         resource, path = bundle
-        entries = resource.get("entry") or []
+        entries = resource.get("entry")
         out = []
-        for item, item_path in entry_resources(resource, path):
-            index = int(item_path.rsplit("[", 1)[1].split("]", 1)[0])
-            full_url = entries[index].get("fullUrl")
-            out.append(
-                Slot(
-                    item,
-                    item_path,
-                    item_path.removesuffix(".resource"),
-                    full_url if isinstance(full_url, str) else None,
+        for i, entry in enumerate(entries if type(entries) is list else ()):
+            item = entry.get("resource") if type(entry) is dict else None
+            if type(item) is dict:
+                full_url = entry.get("fullUrl")
+                out.append(
+                    Slot(item, f"{path}.entry", i, full_url if type(full_url) is str else None)
                 )
-            )
         return out
     return [
-        Slot(
-            p["resource"], f"Parameters.parameter[{i}].resource", f"Parameters.parameter[{i}]", None
-        )
+        Slot(p["resource"], "Parameters.parameter", i, None)
         for i, p in enumerate(document.get("parameter") or ())
         if isinstance(p, dict)
         and p.get("name") == "observation"

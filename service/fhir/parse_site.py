@@ -49,11 +49,9 @@ LATERALITY = {
 _LATERALITY_ATTRIBUTE = "272741003"
 _TERM = re.compile(r"\|[^|]*\|")
 _CONCEPT = re.compile(r"^\d{6,18}$")
-_WORDS = {
-    Side.LEFT: re.compile(r"\bleft\b", re.IGNORECASE),
-    Side.RIGHT: re.compile(r"\bright\b", re.IGNORECASE),
-    Side.BILATERAL: re.compile(r"\b(bilateral|both sides)\b", re.IGNORECASE),
-}
+#: the words naming a side; group n names the n-th side of :data:`_WORD_SIDES`
+_WORDS = re.compile(r"\b(?:(left)|(right)|(bilateral|both sides))\b", re.IGNORECASE)
+_WORD_SIDES = (Side.LEFT, Side.RIGHT, Side.BILATERAL)
 
 Resolver = t.Callable[[str, dict[str, t.Any]], "dict[str, t.Any] | None"]
 
@@ -177,7 +175,8 @@ def read_place(observation: dict[str, t.Any], path: str, table: Table, resolve: 
 
 def text_sides(text: str) -> tuple[Side, ...]:
     """The sides the words of a free text name (left, right, bilateral / both sides)."""
-    return tuple(side for side, word in _WORDS.items() if word.search(text))
+    named = {match.lastindex for match in _WORDS.finditer(text)}
+    return tuple(side for n, side in enumerate(_WORD_SIDES, 1) if n in named)
 
 
 def resolve_side(sides: t.Sequence[SideSource], body_site: str) -> Side | None:

@@ -338,29 +338,48 @@ def bundle_invariant_issues(bundle: dict[str, t.Any], path: str) -> list[Issue]:
         )
     entries = bundle.get("entry") if isinstance(bundle.get("entry"), list) else []
     seen: dict[tuple[str, t.Any], int] = {}
+    search_allowed = kind == "searchset"
+    needs_request = kind in _REQUEST_TYPES
+    response_allowed = kind in _RESPONSE_TYPES
+    unique_urls = kind != "history"
     for i, entry in enumerate(entries):
-        if not isinstance(entry, dict):
+        if type(entry) is not dict:
             continue  # reported by the structure check
-        at = f"{path}.entry[{i}]"
-        if "search" in entry and kind != "searchset":
-            invariant("bdl-2", f"entry.search is only for a searchset, not {kind}", f"{at}.search")
-        if kind in _REQUEST_TYPES and "request" not in entry:
-            invariant("bdl-3", f"a {kind} Bundle needs entry.request", f"{at}.request")
-        if kind not in _REQUEST_TYPES and "request" in entry:
-            invariant("bdl-3", f"entry.request is not allowed in a {kind} Bundle", f"{at}.request")
-        if "response" in entry and kind not in _RESPONSE_TYPES:
-            invariant(
-                "bdl-4", f"entry.response is not allowed in a {kind} Bundle", f"{at}.response"
-            )
-        if not any(key in entry for key in ("resource", "request", "response")):
-            invariant("bdl-5", "an entry needs a resource, a request or a response", at)
+        has_request = "request" in entry
+        if (
+            ("search" in entry and not search_allowed)
+            or has_request is not needs_request
+            or ("response" in entry and not response_allowed)
+            or not ("resource" in entry or has_request or "response" in entry)
+        ):
+            at = f"{path}.entry[{i}]"
+            if "search" in entry and not search_allowed:
+                invariant(
+                    "bdl-2", f"entry.search is only for a searchset, not {kind}", f"{at}.search"
+                )
+            if needs_request and not has_request:
+                invariant("bdl-3", f"a {kind} Bundle needs entry.request", f"{at}.request")
+            if has_request and not needs_request:
+                invariant(
+                    "bdl-3", f"entry.request is not allowed in a {kind} Bundle", f"{at}.request"
+                )
+            if "response" in entry and not response_allowed:
+                invariant(
+                    "bdl-4", f"entry.response is not allowed in a {kind} Bundle", f"{at}.response"
+                )
+            if not ("resource" in entry or has_request or "response" in entry):
+                invariant("bdl-5", "an entry needs a resource, a request or a response", at)
         full_url = entry.get("fullUrl")
-        if isinstance(full_url, str) and kind != "history":
-            resource = entry.get("resource") if isinstance(entry.get("resource"), dict) else {}
-            meta = resource.get("meta") if isinstance(resource.get("meta"), dict) else {}
-            key = (full_url, meta.get("versionId"))
+        if unique_urls and type(full_url) is str:
+            resource = entry.get("resource")
+            meta = resource.get("meta") if type(resource) is dict else None
+            key = (full_url, meta.get("versionId") if type(meta) is dict else None)
             if key in seen:
-                invariant("bdl-7", f"fullUrl repeats that of entry[{seen[key]}]", f"{at}.fullUrl")
+                invariant(
+                    "bdl-7",
+                    f"fullUrl repeats that of entry[{seen[key]}]",
+                    f"{path}.entry[{i}].fullUrl",
+                )
             else:
                 seen[key] = i
     return issues
@@ -395,7 +414,7 @@ def parameter_resources(
 def _observation_rule_issues(observation: dict[str, t.Any], path: str) -> list[Issue]:
     issues: list[Issue] = []
     status = observation.get("status")
-    if isinstance(status, str) and status not in OBSERVATION_STATUSES:
+    if type(status) is str and status not in OBSERVATION_STATUSES:
         issues.append(
             Issue(
                 f"{path}.status is not an Observation status of FHIR R4 (required binding: "
@@ -405,17 +424,18 @@ def _observation_rule_issues(observation: dict[str, t.Any], path: str) -> list[I
             )
         )
     for name in _TIMED_ELEMENTS:
-        if name in observation:
-            issues.extend(_timezone_issue(observation[name], f"{path}.{name}"))
+        value = observation.get(name)
+        if type(value) is str and _lacks_zone(value):
+            issues.append(_zone_issue(f"{path}.{name}"))
     period = observation.get("effectivePeriod")
-    if isinstance(period, dict):
+    if type(period) is dict:
         for name in ("start", "end"):
             issues.extend(_timezone_issue(period.get(name), f"{path}.effectivePeriod.{name}"))
     issues.extend(_primitive_issues(observation, path))
     components = observation.get("component")
-    if isinstance(components, list):
+    if type(components) is list:
         for i, component in enumerate(components):
-            if isinstance(component, dict):
+            if type(component) is dict:
                 issues.extend(_primitive_issues(component, f"{path}.component[{i}]"))
     return issues
 
@@ -427,20 +447,19 @@ def _lacks_zone(value: str) -> bool:
 
 
 def _timezone_issue(value: t.Any, expression: str) -> list[Issue]:
-    if not isinstance(value, str):
-        return []
-    if _lacks_zone(value):
-        return [
-            Issue(
-                f"{expression} has a time but no time zone (FHIR R4: if hours and minutes are "
-                "specified, a time zone SHALL be populated)",
-                (expression,),
-                "value",
-            )
-        ]
-    return []
+    return [_zone_issue(expression)] if isinstance(value, str) and _lacks_zone(value) else []
 
 
+def _zone_issue(expression: str) -> Issue:
+    return Issue(
+        f"{expression} has a time but no time zone (FHIR R4: if hours and minutes are "
+        "specified, a time zone SHALL be populated)",
+        (expression,),
+        "value",
+    )
+
+
+_ABSENT = object()
 _PRIMITIVE_CHECKS = (
     ("valueBoolean", bool, "a JSON boolean (true or false)"),
     ("valueInteger", int, "a JSON integer"),
@@ -452,9 +471,9 @@ def _primitive_issues(element: dict[str, t.Any], path: str) -> list[Issue]:
     """JSON types of the value[x] the service reads: R4B's lax mode would take ``"3"`` or ``1``."""
     issues = []
     for name, expected, wording in _PRIMITIVE_CHECKS:
-        if name not in element:
+        value = element.get(name, _ABSENT)
+        if value is _ABSENT or type(value) is expected:
             continue
-        value = element[name]
         wrong = not isinstance(value, expected) or (expected is int and isinstance(value, bool))
         if wrong:
             issues.append(Issue(f"{path}.{name} must be {wording}", (f"{path}.{name}",), "value"))

@@ -74,13 +74,14 @@ def effective_range(observations: t.Iterable[dict[str, t.Any]]) -> tuple[str | N
     """
     starts: list[tuple[datetime, str]] = []
     ends: list[tuple[datetime, str]] = []
-    for observation in observations:
-        for first, last in _moments(observation):
-            first_bounds, last_bounds = bounds(first), bounds(last)
-            if first_bounds is not None:
-                starts.append((first_bounds[0], first))
-            if last_bounds is not None:
-                ends.append((last_bounds[1], last))
+    # the Observations of an exam mostly share their times: each distinct one is read once
+    moments = dict.fromkeys(m for observation in observations for m in _moments(observation))
+    for first, last in moments:
+        first_bounds, last_bounds = bounds(first), bounds(last)
+        if first_bounds is not None:
+            starts.append((first_bounds[0], first))
+        if last_bounds is not None:
+            ends.append((last_bounds[1], last))
     start = min(starts, key=lambda item: item[0])[1] if starts else None
     end = max(ends, key=lambda item: item[0])[1] if ends else None
     return start, end
