@@ -2,9 +2,10 @@
 
 Saves are idempotent. A result already stored under the same ``identifier_key`` (the input
 Bundle.identifier) or the same ``content_key`` (a hash of the input) is returned as it is, with
-``created=False``. Two UNIQUE constraints enforce this, so that two concurrent saves of the same
-input cannot both insert: the loser's INSERT fails, the transaction rolls back, and it reads the
-winner's row. The ClinicalImpression and its Provenance are written in one transaction, so a
+``created=False``. Two UNIQUE constraints enforce this: a save inserts straight away (a new
+result, the usual case, needs no lookup first); when the input was stored before, or a
+concurrent save of it won, the INSERT fails, the transaction rolls back, and the stored row is
+read and returned. The ClinicalImpression and its Provenance are written in one transaction, so a
 failure between the two leaves nothing behind.
 
 Every database call runs under :func:`~service.store.guard.database_errors`: a database that
@@ -123,9 +124,8 @@ class Store:
             raise ValueError("NewResult.date must be timezone-aware")
         identifier = _identifier_hash(result.identifier_key)
         with database_errors():
-            existing = self._existing(identifier, result.content_key)
-            if existing is not None:
-                return existing
+            # Insert first: a new result (the usual case) costs no lookup; a repeated one fails
+            # on a UNIQUE key, rolls back and is read, exactly as a lost race is.
             new_id, provenance_id, now = str(uuid.uuid4()), str(uuid.uuid4()), _now()
             version = {"versionId": VERSION_ID, "lastUpdated": fhir_instant(now)}
             impression = {"resourceType": "ClinicalImpression", "id": new_id,
@@ -147,14 +147,13 @@ class Store:
                     self._insert_provenance(connection, {
                         "id": provenance_id, "impression_id": new_id, "version_id": VERSION_ID,
                         "last_updated": now, "resource": provenance_text})
-            except IntegrityError as exc:  # a concurrent save of the same input won
+            except IntegrityError as exc:  # stored before, or a concurrent save of it won
                 existing = self._existing(identifier, result.content_key)
                 if existing is None:
                     raise Conflict("the result could not be stored; retry the request") from exc
                 return existing
-        return Stored(id=new_id, version_id=VERSION_ID, last_updated=now,
-                      impression=orjson.loads(impression_text),
-                      provenance=orjson.loads(provenance_text), created=True)
+        return Stored(id=new_id, version_id=VERSION_ID, last_updated=now, impression=impression,
+                      provenance=provenance, created=True)
 
     def _insert_provenance(self, connection: Connection, values: dict[str, t.Any]) -> None:
         """The second insert of :meth:`save` (a method of its own so tests can make it fail)."""
