@@ -169,17 +169,16 @@ class _BodyStructures:
 def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -> ParsedRequest:
     references: dict[str, dict[str, t.Any]] = {}
     resolve = _BodyStructures(slots)
-    readings: list[tuple[Slot, str, ObservationReading | None]] = []
+    # per slot: the one finding of a common Observation, the general reading of any other, or
+    # None for a resource that is not an Observation
+    readings: list[tuple[Slot, str, Finding | ObservationReading | None]] = []
     for slot in slots:
         ref, reference = slot_reference(slot)
         references.setdefault(ref, reference)
-        reading = None
+        reading: Finding | ObservationReading | None = None
         if slot.resource.get("resourceType") == "Observation":
-            finding = read_common(slot.resource, ref, table)
-            reading = (
-                ObservationReading([finding])
-                if finding is not None
-                else read_observation(slot.resource, slot.path, ref, table, resolve)
+            reading = read_common(slot.resource, ref, table) or read_observation(
+                slot.resource, slot.path, ref, table, resolve
             )
         readings.append((slot, ref, reading))
 
@@ -189,6 +188,10 @@ def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -
     warnings: list[str] = []
     used: dict[str, Slot] = {}
     for index, (slot, ref, reading) in enumerate(readings):
+        if type(reading) is Finding:
+            findings.append(reading)
+            used.setdefault(ref, slot)
+            continue
         kind = slot.resource.get("resourceType")
         if reading is None:
             if kind == "BodyStructure" and index in resolve.used:
@@ -275,7 +278,7 @@ def _where(slots: list[Slot]) -> str | None:
 
 
 def _nothing_message(
-    readings: list[tuple[Slot, str, ObservationReading | None]], categories: list[str]
+    readings: list[tuple[Slot, str, Finding | ObservationReading | None]], categories: list[str]
 ) -> str:
     observations = sum(1 for _, _, reading in readings if reading is not None)
     others = len(readings) - observations
