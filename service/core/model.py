@@ -7,6 +7,7 @@ and uses it to name each piece of evidence in the answer.
 
 from __future__ import annotations
 
+import typing as t
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -47,9 +48,12 @@ class Side(StrEnum):
     BILATERAL = "bilateral"
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(t.NamedTuple):
     """One examined item with its result.
+
+    A named tuple rather than a frozen dataclass like the other records: a request makes one
+    per Observation, and a tuple is built in a fifth of the time. (It compares equal to a tuple
+    of the same values; nothing here compares it with anything but another Finding.)
 
     :param ref: the reference naming the Observation this came from.
     :param kind: sensory, reflex or motor.
