@@ -21,7 +21,7 @@ import orjson
 from .bundles import SUBJECT_PLACEHOLDER
 from .inprocess import HEADERS, PATH, Timing, operation_client, time_calls
 
-__all__ = ["STEPS", "stages", "steps"]
+__all__ = ["STEPS", "in_situ", "stages", "steps"]
 
 
 def stages(body: bytes, *, min_seconds: float = 0.5) -> dict[str, Timing]:
@@ -80,6 +80,87 @@ def stages(body: bytes, *, min_seconds: float = 0.5) -> dict[str, Timing]:
         )
         store.close()
     return out
+
+
+#: (module, function name, label) of the stages :func:`in_situ` times inside real requests
+_IN_SITU = (
+    ("service.api.localize", "read_json", "read_json (parse + depth limit)"),
+    ("service.fhir.operation", "parse_request", "parse_request"),
+    ("service.fhir.parse", "check_structure", "- structure check (schema, rules, invariants)"),
+    ("service.fhir.parse", "_read", "- reading the Observations"),
+    ("service.fhir.parse", "_content_key", "- content key (idempotency)"),
+    ("service.fhir.operation", "localize", "localize (the engine)"),
+    ("service.fhir.operation", "render_impression", "render ClinicalImpression"),
+    ("service.fhir.operation", "render_provenance", "render Provenance"),
+    ("service.api.localize", "fhir_response", "fhir_response (serialise, headers)"),
+)
+
+
+def in_situ(body: bytes, *, min_seconds: float = 1.0) -> dict[str, float]:
+    """The stages timed inside real operation calls (store on), medians in ms.
+
+    Unlike :func:`stages`, which repeats each stage on its own (its code and data stay in the
+    processor's caches), this times them where they run, between Flask, the other stages and
+    SQLite: what a request really pays. ``request`` is the whole call through the test client
+    and ``view`` the view function; the rest of ``request`` is Flask, the test client and
+    freeing the request's objects.
+    """
+    import importlib
+    import statistics
+    import time
+
+    placeholder = SUBJECT_PLACEHOLDER.encode()
+    spent: dict[str, list[float]] = {}
+    saved: list[tuple[t.Any, str, t.Any]] = []
+
+    def timed(owner: t.Any, name: str, label: str) -> None:
+        """Wrap ``owner.name`` (or ``owner[name]`` for a dict) so its calls are timed."""
+        original = owner[name] if isinstance(owner, dict) else getattr(owner, name)
+
+        def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            begin = time.perf_counter_ns()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent.setdefault(label, []).append((time.perf_counter_ns() - begin) / 1e6)
+
+        saved.append((owner, name, original))
+        if isinstance(owner, dict):
+            owner[name] = wrapper
+        else:
+            setattr(owner, name, wrapper)
+
+    with tempfile.TemporaryDirectory(prefix="neuroroot-insitu-") as folder:
+        client = operation_client(folder)
+        app = client.application
+        for module, name, label in _IN_SITU:
+            timed(importlib.import_module(module), name, label)
+        timed(app.extensions["store"], "save", "store.save (SQLite)")
+        timed(app.view_functions, "localize.localize_root", "view")
+        try:
+
+            def call(i: int) -> None:
+                data = body.replace(placeholder, f"Patient/situ-{i}".encode())
+                begin = time.perf_counter_ns()
+                client.post(PATH, data=data, headers=HEADERS)
+                spent.setdefault("request", []).append((time.perf_counter_ns() - begin) / 1e6)
+
+            for i in range(20):  # warm-up
+                call(i)
+            spent.clear()
+            started, i = time.perf_counter(), 20
+            while i < 60 or time.perf_counter() - started < min_seconds:
+                call(i)
+                i += 1
+        finally:
+            for owner, name, original in reversed(saved):
+                if isinstance(owner, dict):
+                    owner[name] = original
+                else:
+                    setattr(owner, name, original)
+            client.application.extensions["store"].close()
+    order = ["request", "view", *(label for _, _, label in _IN_SITU), "store.save (SQLite)"]
+    return {label: statistics.median(spent[label]) for label in order if label in spent}
 
 
 # -- the optimisations, and how to switch each off -----------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import orjson
 
-from .breakdown import stages, steps
+from .breakdown import in_situ, stages, steps
 from .bundles import SIZES, exam_bundle
 from .inprocess import measure
 from .load import CONCURRENCY, measure_http
@@ -206,6 +206,17 @@ def render(results: dict[str, t.Any], *, markdown: bool = False) -> str:
                 markdown,
             )
         )
+    if results.get("in_situ"):
+        parts.append("")
+        parts.append(
+            f"The same stages inside real requests, {FULL_EXAM} Observations, store on "
+            "(ms, median; '-' marks a part of parse_request)"
+        )
+        parts.append(
+            _table(
+                ["stage", "ms"], [[k, f"{v:.3f}"] for k, v in results["in_situ"].items()], markdown
+            )
+        )
     if results.get("steps"):
         parts.append("")
         parts.append(
@@ -320,6 +331,7 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     print("(f) stages, optimisation steps, SQLite settings ...", flush=True)
     quick = {"min_seconds": 0.3 if args.quick else 1.0}
     results["stages"] = {k: v.as_dict() for k, v in stages(bodies[FULL_EXAM], **quick).items()}
+    results["in_situ"] = {k: round(v, 4) for k, v in in_situ(bodies[FULL_EXAM], **quick).items()}
     results["steps"] = [(label, v.as_dict()) for label, v in steps(bodies[FULL_EXAM], **quick)]
     results["sqlite"] = {
         k: v.as_dict() for k, v in measure_sqlite(_result(bodies[FULL_EXAM]), **quick).items()
