@@ -14,15 +14,16 @@ does not answer is a :class:`~service.errors.StoreUnavailable` (503), never a 50
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import typing as t
 import uuid
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import Select, bindparam, func, insert, select
-from sqlalchemy.engine import Connection, Engine, Row
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy import Select, Table, bindparam, func, insert, select
+from sqlalchemy.engine import Dialect, Engine, Row
+from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
 from ..errors import Conflict, StoreUnavailable
 from .engine import make_engine
@@ -39,9 +40,32 @@ _COLUMNS = (impressions.c.id, impressions.c.version_id, impressions.c.last_updat
             impressions.c.resource, provenances.c.resource.label("provenance"))
 
 
-#: built once: constructing the statement per call cost more than running it
-_INSERT_IMPRESSION = insert(impressions)
-_INSERT_PROVENANCE = insert(provenances)
+class _Insert:
+    """An INSERT of every column of *table*, compiled once for *dialect*, for a DBAPI cursor."""
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        compiled = insert(table).compile(dialect=dialect,
+                                         column_keys=[column.key for column in table.columns])
+        self.sql = str(compiled)
+        self.order: list[str] | None = list(compiled.positiontup or ()) if compiled.positional \
+            else None
+        self.convert = {column.key: column.type.dialect_impl(dialect).bind_processor(dialect)
+                        for column in table.columns}
+
+    def bind(self, values: dict[str, t.Any]) -> tuple[str, t.Any]:
+        """(SQL, parameters) for ``cursor.execute``: *values* converted by the column types."""
+        converted = {key: (convert(value) if (convert := self.convert[key]) else value)
+                     for key, value in values.items()}
+        if self.order is None:
+            return self.sql, converted
+        return self.sql, tuple(converted[key] for key in self.order)
+
+
+def _as_sqlalchemy(error: Exception, dialect: Dialect, *, invalidated: bool = False) -> DBAPIError:
+    """A driver's error as the SQLAlchemy error an ``engine.begin()`` block would raise (same
+    class name: IntegrityError, OperationalError...), without SQL or parameters."""
+    return DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error, hide_parameters=True,
+                               connection_invalidated=invalidated, dialect=dialect)
 
 
 def _identifier_hash(key: str | None) -> str | None:
@@ -73,6 +97,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect: str = engine.dialect.name
+        self._inserts = (_Insert(impressions, engine.dialect), _Insert(provenances, engine.dialect))
         #: the URL to migrate before first use, when the database was down at start
         self.pending_upgrade: str | None = None
 
@@ -138,15 +163,13 @@ class Store:
                           **_without(result.provenance, "resourceType", "id", "meta", "target")}
             impression_text, provenance_text = _dumps(impression), _dumps(provenance)
             try:
-                with self.engine.begin() as connection:
-                    connection.execute(_INSERT_IMPRESSION, {
-                        "id": new_id, "version_id": VERSION_ID, "last_updated": now,
-                        "subject": result.subject, "date": result.date,
-                        "identifier_key": identifier, "content_key": result.content_key,
-                        "resource": impression_text})
-                    self._insert_provenance(connection, {
-                        "id": provenance_id, "impression_id": new_id, "version_id": VERSION_ID,
-                        "last_updated": now, "resource": provenance_text})
+                self._write({
+                    "id": new_id, "version_id": VERSION_ID, "last_updated": now,
+                    "subject": result.subject, "date": result.date,
+                    "identifier_key": identifier, "content_key": result.content_key,
+                    "resource": impression_text}, {
+                    "id": provenance_id, "impression_id": new_id, "version_id": VERSION_ID,
+                    "last_updated": now, "resource": provenance_text})
             except IntegrityError as exc:  # stored before, or a concurrent save of it won
                 existing = self._existing(identifier, result.content_key)
                 if existing is None:
@@ -155,9 +178,49 @@ class Store:
         return Stored(id=new_id, version_id=VERSION_ID, last_updated=now, impression=impression,
                       provenance=provenance, created=True)
 
-    def _insert_provenance(self, connection: Connection, values: dict[str, t.Any]) -> None:
+    def _write(self, impression: dict[str, t.Any], provenance: dict[str, t.Any]) -> None:
+        """The two INSERTs of :meth:`save`, in one transaction, on the driver's connection.
+
+        SQLAlchemy's execution layer is skipped here, on the one write every request makes:
+        inside a request (its code and data pushed out of the processor's caches by the rest of
+        the request) it cost three times SQLite's own work (benchmarks/RESULTS.md). The pool,
+        its checks, the statements (compiled by SQLAlchemy for the dialect) and the column
+        types' conversions are SQLAlchemy's still, and a driver error is raised as SQLAlchemy's
+        (IntegrityError, OperationalError...; a connection the driver reports dead is
+        invalidated), so callers see what an ``engine.begin()`` block would raise.
+
+        :raise IntegrityError: a UNIQUE key is taken (nothing is written).
+        """
+        dialect = self.engine.dialect
+        driver_error = dialect.loaded_dbapi.Error
+        try:
+            connection = self.engine.raw_connection()
+        except driver_error as exc:  # the pool wraps errors of its checks, not of connecting
+            raise _as_sqlalchemy(exc, dialect) from exc
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(*self._inserts[0].bind(impression))
+                self._insert_provenance(cursor, provenance)
+                connection.commit()
+            except BaseException:
+                with contextlib.suppress(Exception):  # a dead connection cannot roll back
+                    connection.rollback()
+                raise
+            finally:
+                with contextlib.suppress(Exception):
+                    cursor.close()
+        except driver_error as exc:
+            dead = dialect.is_disconnect(exc, connection.dbapi_connection, None)
+            if dead:
+                connection.invalidate(exc)
+            raise _as_sqlalchemy(exc, dialect, invalidated=dead) from exc
+        finally:
+            connection.close()
+
+    def _insert_provenance(self, cursor: t.Any, values: dict[str, t.Any]) -> None:
         """The second insert of :meth:`save` (a method of its own so tests can make it fail)."""
-        connection.execute(_INSERT_PROVENANCE, values)
+        cursor.execute(*self._inserts[1].bind(values))
 
     def _existing(self, identifier: str | None, content_key: str) -> Stored | None:
         """The stored result with this identifier hash, else the one with this content key."""

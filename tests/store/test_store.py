@@ -232,6 +232,23 @@ def test_failure_between_the_two_inserts_stores_nothing(
     assert store.save(make_result(content_key="e" * 64)).created  # the keys were not taken
 
 
+def test_saved_rows_are_what_sqlalchemy_itself_writes(store: Store) -> None:
+    """save writes on the driver's connection (store.py, _write); its rows must be the ones a
+    SQLAlchemy Core insert of the same values writes, or reads, ranges and sorting would differ
+    between them (SQLite keeps datetimes as text)."""
+    saved = store.save(make_result(date=datetime(2026, 3, 1, 9, 30, tzinfo=UTC)))
+    with store.engine.begin() as connection:
+        mine = connection.execute(select(impressions).where(impressions.c.id == saved.id)).one()
+        connection.execute(impressions.insert(), {**mine._asdict(), "id": "core",
+                                                  "content_key": "k" * 64})
+        core = connection.execute(select(impressions).where(impressions.c.id == "core")).one()
+        raw = [tuple(r) for r in connection.exec_driver_sql(
+            "SELECT last_updated, date FROM clinical_impression ORDER BY id")]
+    assert {**mine._asdict(), "id": "core", "content_key": "k" * 64} == core._asdict()
+    assert raw[0] == raw[1]  # the very same stored form (text on SQLite), not just equal values
+    assert mine.date == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
 def test_unserialisable_provenance_stores_nothing(store: Store) -> None:
     result = make_result()
     result.provenance["entity"] = {object()}
