@@ -12,9 +12,13 @@ ISNCSCI exam) and 1,000 Observations:
     wrk is missing, a Python load generator, and the output says so);
 (e) the peak RSS of a fresh process doing one operation call on the 1,000-Observation bundle.
 
-and, on the 132-Observation exam, (f) each stage of the operation on its own, the operation with
-the optimisations of issue 6 switched on one at a time, and the SQLite write under several
-settings.
+and (f) the Python function calls of one operation call per exam size (counted, so linear
+growth is checked apart from the processor's caches) and, on the 132-Observation exam, each
+stage of the operation on its own and inside real requests, the operation with the
+optimisations of issue 6 switched on one at a time, and the SQLite write under several settings.
+
+Before measuring, the in-process apps get the post-start step of a gunicorn worker
+(``service.serving.freeze_after_startup``: compile the validator, collect, ``gc.freeze()``).
 
 It prints a table and PASS/FAIL per target, and writes ``benchmarks/out/results.json``
 (git-ignored). The figures, the machine they were measured on and what each optimisation bought

@@ -21,7 +21,7 @@ import orjson
 from .bundles import SUBJECT_PLACEHOLDER
 from .inprocess import HEADERS, PATH, Timing, operation_client, time_calls
 
-__all__ = ["STEPS", "in_situ", "stages", "steps"]
+__all__ = ["STEPS", "in_situ", "python_calls", "stages", "steps"]
 
 
 def stages(body: bytes, *, min_seconds: float = 0.5) -> dict[str, Timing]:
@@ -161,6 +161,35 @@ def in_situ(body: bytes, *, min_seconds: float = 1.0) -> dict[str, float]:
             client.application.extensions["store"].close()
     order = ["request", "view", *(label for _, _, label in _IN_SITU), "store.save (SQLite)"]
     return {label: statistics.median(spent[label]) for label in order if label in spent}
+
+
+def python_calls(bodies: dict[int, bytes]) -> dict[int, int]:
+    """Python function calls of one operation call (store on) per exam size, counted by
+    cProfile: a measure of the work that does not depend on the processor's caches or on other
+    load, so that linear growth can be checked exactly (the times of the largest exam also
+    carry the memory hierarchy: the floor itself costs more per byte there)."""
+    import cProfile
+    import pstats
+
+    placeholder = SUBJECT_PLACEHOLDER.encode()
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="neuroroot-calls-") as folder:
+        client = operation_client(folder)
+        for size, body in bodies.items():
+            client.post(
+                PATH, data=body.replace(placeholder, b"Patient/calls-warm"), headers=HEADERS
+            )
+            profile = cProfile.Profile()
+            data = body.replace(placeholder, f"Patient/calls-{size}".encode())
+            profile.enable()
+            response = client.post(PATH, data=data, headers=HEADERS)
+            profile.disable()
+            if response.status_code != 200:
+                raise RuntimeError(f"{response.status_code}: {response.get_data(as_text=True)}")
+            stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+            out[size] = sum(entry[1] for entry in stats.values())
+        client.application.extensions["store"].close()
+    return out
 
 
 # -- the optimisations, and how to switch each off -----------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import orjson
 
-from .breakdown import in_situ, stages, steps
+from .breakdown import in_situ, python_calls, stages, steps
 from .bundles import SIZES, exam_bundle
 from .inprocess import measure
 from .load import CONCURRENCY, measure_http
@@ -58,15 +58,28 @@ def _targets(results: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     per = {n: timings[n]["operation"]["median_ms"] / n for n in sizes}
     largest = sizes[-1]
     growth = per[largest] / per[FULL_EXAM]
+    floor = {n: timings[n]["floor"]["median_ms"] / n for n in (FULL_EXAM, largest)}
     out.append(
         {
-            "target": f"linear: per-Observation cost at {largest} <= {LINEAR_TOLERANCE:g} x "
+            "target": f"linear time: per-Observation time at {largest} <= {LINEAR_TOLERANCE:g} x "
             f"that at {FULL_EXAM}",
             "value": f"{growth:.2f} x ({per[largest] * 1000:.1f} vs {per[FULL_EXAM] * 1000:.1f} "
-            "us/Observation)",
+            f"us/Observation; the floor's own: {floor[largest] / floor[FULL_EXAM]:.2f} x)",
             "pass": growth <= LINEAR_TOLERANCE,
         }
     )
+    calls = results.get("python_calls")
+    if calls:
+        work = (calls[largest] / largest) / (calls[FULL_EXAM] / FULL_EXAM)
+        out.append(
+            {
+                "target": f"linear work: Python calls per Observation at {largest} <= "
+                f"{LINEAR_TOLERANCE:g} x those at {FULL_EXAM} (counted, not timed)",
+                "value": f"{work:.2f} x ({calls[largest] / largest:.1f} vs "
+                f"{calls[FULL_EXAM] / FULL_EXAM:.1f} calls/Observation)",
+                "pass": work <= LINEAR_TOLERANCE,
+            }
+        )
     rss = results.get("rss")
     if rss:
         out.append(
@@ -206,6 +219,16 @@ def render(results: dict[str, t.Any], *, markdown: bool = False) -> str:
                 markdown,
             )
         )
+    if results.get("python_calls"):
+        parts.append("")
+        parts.append("Python function calls of one operation call (cProfile; deterministic)")
+        parts.append(
+            _table(
+                ["Observations", "calls", "calls/Observation"],
+                [[str(n), str(c), f"{c / n:.1f}"] for n, c in results["python_calls"].items()],
+                markdown,
+            )
+        )
     if results.get("in_situ"):
         parts.append("")
         parts.append(
@@ -328,8 +351,9 @@ def main(argv: t.Sequence[str] | None = None) -> int:
         results["http"] = measure_http(
             bodies[FULL_EXAM], seconds=seconds, warmup=1.0 if args.quick else 2.0
         )
-    print("(f) stages, optimisation steps, SQLite settings ...", flush=True)
+    print("(f) Python calls, stages, optimisation steps, SQLite settings ...", flush=True)
     quick = {"min_seconds": 0.3 if args.quick else 1.0}
+    results["python_calls"] = python_calls(bodies)
     results["stages"] = {k: v.as_dict() for k, v in stages(bodies[FULL_EXAM], **quick).items()}
     results["in_situ"] = {k: round(v, 4) for k, v in in_situ(bodies[FULL_EXAM], **quick).items()}
     results["steps"] = [(label, v.as_dict()) for label, v in steps(bodies[FULL_EXAM], **quick)]
