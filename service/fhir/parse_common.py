@@ -30,11 +30,10 @@ from terminology import SNOMED, Table
 from ..core.model import Finding, Kind, Polarity, Side
 from .parse_observation import USED_STATUSES
 from .parse_site import BODY_SITE_EXTENSION, LATERALITY, text_sides
-from .parse_values import boolean_result, scale_of
+from .parse_values import TEST_KINDS, boolean_result, scale_of
 
 __all__ = ["read_common"]
 
-_KINDS = {"sensory": Kind.SENSORY, "reflex": Kind.REFLEX, "motor": Kind.MOTOR}
 #: Elements of an Observation that only the general reader reads.
 _GENERAL = frozenset(
     {
@@ -60,13 +59,13 @@ def read_common(observation: dict[str, t.Any], ref: str, table: Table) -> Findin
     if observation.get("status") not in USED_STATUSES or not _GENERAL.isdisjoint(observation):
         return None
     test = _one_row(observation.get("code"), table)
-    if test is None or test.polarity or test.side or test.kind not in _KINDS:
+    if test is None or test.polarity or test.side or test.kind not in TEST_KINDS:
         return None
     place = _place(observation.get("bodySite"), table)
     if place is None:
         return None
     site, side, site_codes = place
-    kind = _KINDS[test.kind]
+    kind = TEST_KINDS[test.kind]
     if kind is Kind.SENSORY:
         if site is None:
             return None

@@ -21,6 +21,7 @@ from ..core.model import Kind, Polarity, Side
 from ..errors import ContradictoryFinding, Issue, Unprocessable
 
 __all__ = [
+    "TEST_KINDS",
     "CodeReading",
     "NotExamined",
     "Result",
@@ -44,7 +45,8 @@ _SUPPORTED_VALUES = (
     "valueCodeableConcept",
     "valueQuantity",
 )
-_KINDS = {"sensory": Kind.SENSORY, "reflex": Kind.REFLEX, "motor": Kind.MOTOR}
+#: the ``kind`` of a findings.csv row that names a test -> the finding's kind
+TEST_KINDS = {"sensory": Kind.SENSORY, "reflex": Kind.REFLEX, "motor": Kind.MOTOR}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,7 @@ def read_code(concept: t.Any, path: str, table: Table) -> CodeReading | None:
     known = []
     for i, coding in enumerate(_codings(concept)):
         row = finding_for(table, coding)
-        if row is not None and row.kind in _KINDS:
+        if row is not None and row.kind in TEST_KINDS:
             known.append((i, row))
     if not known:
         return None
@@ -121,7 +123,7 @@ def read_code(concept: t.Any, path: str, table: Table) -> CodeReading | None:
         if row.polarity
     )
     return CodeReading(
-        _KINDS[known[0][1].kind],
+        TEST_KINDS[known[0][1].kind],
         next(iter(targets), None),
         sources,
         Side(next(iter(sides))) if sides else None,
@@ -366,7 +368,7 @@ def _coded_value(
         if row is None or row.polarity is None:
             continue
         if row.kind != "value":
-            if _KINDS.get(row.kind) is not reading.kind or (
+            if TEST_KINDS.get(row.kind) is not reading.kind or (
                 row.target and row.target != target and target not in (None, "sensation")
             ):
                 raise contradiction(
