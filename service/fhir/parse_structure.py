@@ -329,57 +329,38 @@ def bundle_invariant_issues(bundle: dict[str, t.Any], path: str) -> list[Issue]:
         return []  # reported as a binding issue
     issues = []
 
-    def invariant(key: str, message: str, expression: str) -> None:
-        issues.append(Issue(f"{key}: {message}", (expression,), "invariant"))
+    def invariant(key: str, message: str, entry: int | None, element: str = "") -> None:
+        """An issue at ``Bundle{element}``, or at ``Bundle.entry[entry]{element}``."""
+        where = path if entry is None else f"{path}.entry[{entry}]"
+        issues.append(Issue(f"{key}: {message}", (where + element,), "invariant"))
 
     if "total" in bundle and kind not in ("searchset", "history"):
         invariant(
-            "bdl-1", f"Bundle.total is only for a searchset or history, not {kind}", f"{path}.total"
+            "bdl-1", f"Bundle.total is only for a searchset or history, not {kind}", None, ".total"
         )
     entries = bundle.get("entry") if isinstance(bundle.get("entry"), list) else []
     seen: dict[tuple[str, t.Any], int] = {}
-    search_allowed = kind == "searchset"
     needs_request = kind in _REQUEST_TYPES
-    response_allowed = kind in _RESPONSE_TYPES
-    unique_urls = kind != "history"
     for i, entry in enumerate(entries):
         if type(entry) is not dict:
             continue  # reported by the structure check
-        has_request = "request" in entry
-        if (
-            ("search" in entry and not search_allowed)
-            or has_request is not needs_request
-            or ("response" in entry and not response_allowed)
-            or not ("resource" in entry or has_request or "response" in entry)
-        ):
-            at = f"{path}.entry[{i}]"
-            if "search" in entry and not search_allowed:
-                invariant(
-                    "bdl-2", f"entry.search is only for a searchset, not {kind}", f"{at}.search"
-                )
-            if needs_request and not has_request:
-                invariant("bdl-3", f"a {kind} Bundle needs entry.request", f"{at}.request")
-            if has_request and not needs_request:
-                invariant(
-                    "bdl-3", f"entry.request is not allowed in a {kind} Bundle", f"{at}.request"
-                )
-            if "response" in entry and not response_allowed:
-                invariant(
-                    "bdl-4", f"entry.response is not allowed in a {kind} Bundle", f"{at}.response"
-                )
-            if not ("resource" in entry or has_request or "response" in entry):
-                invariant("bdl-5", "an entry needs a resource, a request or a response", at)
+        if "search" in entry and kind != "searchset":
+            invariant("bdl-2", f"entry.search is only for a searchset, not {kind}", i, ".search")
+        if needs_request and "request" not in entry:
+            invariant("bdl-3", f"a {kind} Bundle needs entry.request", i, ".request")
+        if not needs_request and "request" in entry:
+            invariant("bdl-3", f"entry.request is not allowed in a {kind} Bundle", i, ".request")
+        if "response" in entry and kind not in _RESPONSE_TYPES:
+            invariant("bdl-4", f"entry.response is not allowed in a {kind} Bundle", i, ".response")
+        if "resource" not in entry and "request" not in entry and "response" not in entry:
+            invariant("bdl-5", "an entry needs a resource, a request or a response", i)
         full_url = entry.get("fullUrl")
-        if unique_urls and type(full_url) is str:
+        if type(full_url) is str and kind != "history":
             resource = entry.get("resource")
             meta = resource.get("meta") if type(resource) is dict else None
             key = (full_url, meta.get("versionId") if type(meta) is dict else None)
             if key in seen:
-                invariant(
-                    "bdl-7",
-                    f"fullUrl repeats that of entry[{seen[key]}]",
-                    f"{path}.entry[{i}].fullUrl",
-                )
+                invariant("bdl-7", f"fullUrl repeats that of entry[{seen[key]}]", i, ".fullUrl")
             else:
                 seen[key] = i
     return issues
