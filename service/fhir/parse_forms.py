@@ -10,7 +10,6 @@ form (400 issues, raised with the structure issues), and lists the resources to 
 from __future__ import annotations
 
 import typing as t
-from dataclasses import dataclass
 
 from ..errors import InvalidRequest, Issue, PayloadTooLarge
 
@@ -37,9 +36,10 @@ _JSON_KINDS = {
 _PARAMETER_NAMES = ("bundle", "observation")
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
+class Slot(t.NamedTuple):
     """One resource the request hands over: where it is and how the answer names it.
+
+    (A named tuple: a request makes one per entry.)
 
     :param list_path: the list it is an item of, e.g. ``Bundle.entry``; *index* its position.
     """
