@@ -42,8 +42,6 @@ class Exam:
         default_factory=lambda: defaultdict(list)
     )
 
-    #: the sensory findings with their site rows, in input order (looked up once, not per call)
-    sensory_rows: list[tuple[Finding, t.Any]] = field(default_factory=list)
     #: nerve -> (input position, finding) of the sensory findings in its territory
     by_nerve: dict[str, list[tuple[int, Finding]]] = field(
         default_factory=lambda: defaultdict(list)
@@ -51,15 +49,23 @@ class Exam:
 
     #: id(finding) -> its table row (Site, Reflex or Movement) or None, looked up once
     rows: dict[int, t.Any] = field(default_factory=dict)
+    #: (region, distal) -> the sensory findings at sites of that part of a limb, in input order
+    by_zone: dict[tuple[str, bool], list[Finding]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    #: the sensory findings at sites whose core dermatomes include S3 or S4-5, in input order
+    saddle: list[Finding] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for i, f in enumerate(self.findings):
             self.by_target[(f.kind, f.target)].append(f)
             row = self.rows[id(f)] = mapping_of(f, self.table)
             if f.kind is Kind.SENSORY and row is not None:
-                self.sensory_rows.append((f, row))
                 for nerve in row.nerves:
                     self.by_nerve[nerve].append((i, f))
+                self.by_zone[(row.region, row.distal)].append(f)
+                if _segments(row) & SADDLE:
+                    self.saddle.append(f)
 
     def on(self, kind: Kind, target: str, side: Side | None) -> list[Finding]:
         """Findings of *kind* at *target* on *side* (a bilateral finding is on both sides)."""
@@ -75,17 +81,18 @@ class Exam:
     def weak(self, kind: Kind, target: str, side: Side | None) -> list[Finding]:
         return [f for f in self.on(kind, target, side) if _reduced(f)]
 
-    def sensory(self, side: Side | None, pick: t.Callable[[t.Any], bool]) -> list[Finding]:
-        """Sensory findings on *side* whose table row satisfies *pick*."""
+    def zone(self, region: str, distal: bool, side: Side | None) -> list[Finding]:
+        """Sensory findings on *side* at the distal (or proximal) sites of *region*, in input
+        order."""
         return [
             f
-            for f, row in self.sensory_rows
-            if (side is None or f.side in (side, Side.BILATERAL)) and pick(row)
+            for f in self.by_zone.get((region, distal), ())
+            if side is None or f.side in (side, Side.BILATERAL)
         ]
 
     def territory(self, nerves: t.Collection[str], side: Side | None) -> list[Finding]:
-        """Sensory findings on *side* in the skin territory of any of *nerves*, in input order
-        (the same as ``sensory(side, lambda row: not nerves.isdisjoint(row.nerves))``)."""
+        """Sensory findings on *side* in the skin territory of any of *nerves*, in input
+        order."""
         found = {i: f for nerve in nerves for i, f in self.by_nerve.get(nerve, ())}
         return [
             f for _, f in sorted(found.items()) if side is None or f.side in (side, Side.BILATERAL)
@@ -142,7 +149,7 @@ CES_SADDLE_AND_ROOTS = 0.05
 def cauda_equina(
     exam: Exam, bilateral_roots: list[Evidence], polyneuropathy: bool
 ) -> Hypothesis | None:
-    saddle = [f for f in exam.sensory(None, lambda r: bool(_segments(r) & SADDLE)) if _reduced(f)]
+    saddle = [f for f in exam.saddle if _reduced(f)]
     saddle += [
         f
         for f in exam.findings
@@ -258,10 +265,7 @@ _PROXIMAL_MOVES = (
 
 
 def polyneuropathy(exam: Exam) -> Hypothesis | None:
-    def distal_lower(r: t.Any) -> bool:
-        return r.distal and r.region == "lower-limb"
-
-    feet = {s: [f for f in exam.sensory(s, distal_lower) if _reduced(f)] for s in SIDES}
+    feet = {s: [f for f in exam.zone("lower-limb", True, s) if _reduced(f)] for s in SIDES}
     ankles = {s: exam.weak(Kind.REFLEX, "reflex-achilles", s) for s in SIDES}
     bilateral_feet = all(feet.values())
     both_ankles = all(ankles.values())
@@ -302,7 +306,7 @@ def polyneuropathy(exam: Exam) -> Hypothesis | None:
             reasons.append("Knee jerks are preserved.")
     proximal_normal = [
         f
-        for f in exam.sensory(None, lambda r: r.region == "lower-limb" and not r.distal)
+        for f in exam.zone("lower-limb", False, None)
         if f.polarity is Polarity.NORMAL
     ]
     if bilateral_feet and proximal_normal:
@@ -310,7 +314,7 @@ def polyneuropathy(exam: Exam) -> Hypothesis | None:
         support += exam.evidence(
             proximal_normal, PNP_PROXIMAL_SPARED, True, "proximal sensation spared"
         )
-    hands = [exam.sensory(s, lambda r: r.distal and r.region == "upper-limb") for s in SIDES]
+    hands = [exam.zone("upper-limb", True, s) for s in SIDES]
     if all(any(_reduced(f) for f in h) for h in hands):
         score += PNP_GLOVE
         reasons.append("Both hands are involved distally too (glove).")
@@ -321,7 +325,7 @@ def polyneuropathy(exam: Exam) -> Hypothesis | None:
         reasons.append(
             "Proximal weakness argues for roots (polyradiculopathy, stenosis) over a neuropathy."
         )
-    saddle = [f for f in exam.sensory(None, lambda r: bool(_segments(r) & SADDLE)) if _reduced(f)]
+    saddle = [f for f in exam.saddle if _reduced(f)]
     if saddle:
         score -= PNP_SADDLE
         against += exam.evidence(saddle, PNP_SADDLE, False, "saddle loss is not length-dependent")
