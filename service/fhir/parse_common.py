@@ -2,14 +2,15 @@
 
 Nearly every Observation an EHR sends has one shape: ``code`` is one coding naming the test,
 ``bodySite`` is plain SNOMED CT concepts with at most a laterality extension, and the result is
-one ``valueInteger``, ``valueBoolean`` or ``valueCodeableConcept``. :func:`read_common` reads
+one ``valueInteger``, ``valueBoolean`` or ``valueCodeableConcept``, or else one
+``interpretation`` (L, N, A...). :func:`read_common` reads
 that shape without building the intermediate records of the general reader
 (:func:`~.parse_observation.read_observation`: paths, sources, places), about four times
 faster (3 µs against 13), and *declines* (returns None) everything else, which then goes the
 general way:
 
-- components, ``method``, ``interpretation``, ``dataAbsentReason``, Observation extensions,
-  value types other than the three above;
+- components, ``method``, ``dataAbsentReason``, Observation extensions, value types other than
+  the three above, an interpretation beside a value (the two must then be reconciled);
 - a code that is not exactly one coding of a test, or that states a result or a side itself;
 - body-site codes that are not plain SNOMED CT concepts (post-coordinated expressions, other
   systems), a BodyStructure reference, coded sides that disagree, a site the table lacks;
@@ -40,7 +41,6 @@ _GENERAL = frozenset(
     {
         "component",
         "method",
-        "interpretation",
         "dataAbsentReason",
         "extension",
         "valueQuantity",
@@ -82,7 +82,9 @@ def read_common(observation: dict[str, t.Any], ref: str, table: Table) -> Findin
         return None
     umn = kind is Kind.REFLEX and getattr(table.reflex(target), "kind", None) == "umn"
     grade = None
-    if "valueInteger" in observation:
+    if "interpretation" in observation:
+        polarity = _interpretation(observation, table)
+    elif "valueInteger" in observation:
         grade = observation["valueInteger"]
         if type(grade) is not int:
             return None
@@ -91,11 +93,27 @@ def read_common(observation: dict[str, t.Any], ref: str, table: Table) -> Findin
         value = observation["valueBoolean"]
         polarity = boolean_result(value, umn) if type(value) is bool else None
     else:
-        coded = _one_row(observation.get("valueCodeableConcept"), table)
-        polarity = Polarity(coded.polarity) if coded and coded.kind == "value" else None
+        polarity = _result(_one_row(observation.get("valueCodeableConcept"), table))
     if polarity is None:
         return None
     return Finding(ref, kind, target, modality, polarity, side, grade)
+
+
+def _interpretation(observation: dict[str, t.Any], table: Table) -> Polarity | None:
+    """The result stated by the one interpretation of an Observation without a value[x]."""
+    interpretation = observation["interpretation"]
+    if type(interpretation) is not list or len(interpretation) != 1:
+        return None
+    if any(name.startswith("value") for name in observation):
+        return None
+    return _result(_one_row(interpretation[0], table))
+
+
+def _result(row: t.Any) -> Polarity | None:
+    """The result a ``value`` row of the table states (interpretation and result codes)."""
+    if row is None or row.kind != "value" or not row.polarity:
+        return None
+    return Polarity(row.polarity)
 
 
 def _one_row(concept: t.Any, table: Table) -> t.Any:

@@ -138,6 +138,10 @@ def _edits(table: Table) -> st.SearchStrategy[t.Callable[[dict[str, t.Any]], Non
     a_coding = st.builds(
         lambda row: {"system": row.system, "code": row.code}, some_finding
     ) | st.sampled_from([{"system": SNOMED, "code": "349006"}, {"code": "light-touch"}])
+    # the codings that state a result (interpretation and result codes), drawn as often as the rest
+    results = [row for row in findings if row.kind == "value"]
+    a_result = st.sampled_from([{"system": row.system, "code": row.code} for row in results])
+    some_coding = a_result | a_coding
     return st.one_of(
         texts.map(set_path("bodySite", "text")),
         side_codes.map(
@@ -179,6 +183,17 @@ def _edits(table: Table) -> st.SearchStrategy[t.Callable[[dict[str, t.Any]], Non
         st.just(set_path("dataAbsentReason")({"text": "not done"})),
         st.just(set_path("component")([{"code": {"text": "x"}, "valueInteger": 1}])),
         st.just(drop("bodySite")),
+        # an interpretation, alone or beside a value, of one or two codings, or two of them
+        st.lists(some_coding, min_size=1, max_size=2).map(
+            lambda codings: set_path("interpretation")([{"coding": codings}])
+        ),
+        st.lists(a_result, min_size=2, max_size=2).map(
+            lambda codings: set_path("interpretation")([{"coding": [c]} for c in codings])
+        ),
+        a_result.map(lambda c: then(clear_values, set_path("interpretation")([{"coding": [c]}]))),
+        a_result.map(
+            lambda c: then(clear_values, set_path("valueCodeableConcept")({"coding": [c]}))
+        ),
     )
 
 
