@@ -134,6 +134,52 @@ SETTINGS: tuple[Setting, ...] = (
         "Required `aud` of accepted tokens.",
     ),
     Setting(
+        "AUTH_MAX_TOKEN_LIFETIME",
+        "NEUROROOT_AUTH_MAX_TOKEN_LIFETIME",
+        3600,
+        fields.Integer(validate=validate.Range(min=60)),
+        "Longest token lifetime accepted, in seconds (exp - iat, and exp - now); "
+        "longer-lived tokens answer 401.",
+    ),
+    Setting(
+        "AUTH_JWKS_TIMEOUT",
+        "NEUROROOT_AUTH_JWKS_TIMEOUT",
+        5.0,
+        fields.Float(validate=validate.Range(min=0.1, max=60)),
+        "Total seconds one fetch of a JWK Set URL may take (connect, headers and body).",
+    ),
+    Setting(
+        "AUTH_JWKS_MAX_BYTES",
+        "NEUROROOT_AUTH_JWKS_MAX_BYTES",
+        1024 * 1024,
+        fields.Integer(validate=validate.Range(min=1024)),
+        "Largest JWK Set body accepted from a URL; a larger one is a failed fetch.",
+    ),
+    Setting(
+        "AUTH_JWKS_COOLDOWN",
+        "NEUROROOT_AUTH_JWKS_COOLDOWN",
+        30.0,
+        fields.Float(validate=validate.Range(min=0)),
+        "Seconds without a JWK Set fetch after a failed one, and between refreshes "
+        "triggered by tokens with an unknown kid.",
+    ),
+    Setting(
+        "AUTH_TOKEN_ENDPOINT",
+        "NEUROROOT_AUTH_TOKEN_ENDPOINT",
+        None,
+        fields.String(allow_none=True),
+        "The authorization server's token endpoint, published in "
+        "/.well-known/smart-configuration.",
+    ),
+    Setting(
+        "AUDIT_LOG",
+        "NEUROROOT_AUDIT_LOG",
+        None,
+        fields.String(allow_none=True),
+        "Where the audit trail goes (one FHIR AuditEvent per line): a file path, - for "
+        "standard output, or off. Unset: audit.ndjson in the Flask instance folder.",
+    ),
+    Setting(
         "CORS_ORIGINS",
         "NEUROROOT_CORS_ORIGINS",
         "",

@@ -2,15 +2,19 @@
 
 With ``NEUROROOT_AUTH_ENABLED`` false (the default, for local use) nothing is checked. When true,
 every request under ``/fhir`` needs ``Authorization: Bearer <JWT>``, except ``GET /fhir/metadata``
-(public, as on any FHIR server) and ``OPTIONS`` (CORS preflights); ``/healthz``, ``/readyz`` and
-``/openapi.yaml`` stay public.
+(public, as on any FHIR server), the SMART discovery document
+(``/.well-known/smart-configuration``, also under ``/fhir``) and ``OPTIONS`` (CORS preflights);
+``/healthz``, ``/readyz`` and ``/openapi.yaml`` stay public.
 
 **Token.** Signed with RS256 or ES256 (never ``none`` or HMAC) by the key of the JWK Set
 ``NEUROROOT_AUTH_JWKS`` named by its ``kid``; the set is a file (read and checked at start: the
-app refuses to start on a bad one) or an http(s) URL (fetched on first use, cached by PyJWT's
-``PyJWKClient``; unreachable: 503). ``exp`` is required, ``iss`` must equal
-``NEUROROOT_AUTH_ISSUER``, ``aud`` must be or contain ``NEUROROOT_AUTH_AUDIENCE``, clocks may
-differ by :data:`LEEWAY_SECONDS`. Any failure is a 401 (``login``) whose text never says which
+app refuses to start on a bad one) or an https URL (http only to a loopback host), fetched on
+first use within a total deadline and a size cap, cached, cooled down after a failure, served
+stale while a refresh fails (:mod:`service.auth.jwks`; no good keys at all: 503). ``exp`` is
+required, ``iss`` must equal ``NEUROROOT_AUTH_ISSUER``, ``aud`` must be or contain
+``NEUROROOT_AUTH_AUDIENCE``, clocks may differ by :data:`LEEWAY_SECONDS`, the token may live
+at most ``NEUROROOT_AUTH_MAX_TOKEN_LIFETIME`` seconds and its ``typ``, if any, must be ``JWT`` or
+``at+jwt``. Any failure is a 401 (``login``) whose text never says which
 check failed; the log gets the exception class, never the token.
 
 **Scopes** (``scope``, space-separated, or ``scp``, a list): SMART v2 ``system/<Type>.<cruds>``
@@ -32,6 +36,7 @@ GET  ConceptMap/{id}, ConceptMap                system/ConceptMap.r, system/Conc
 GET|POST ConceptMap/$translate                  system/ConceptMap.r
 GET  OperationDefinition/{id}                   system/OperationDefinition.r
 GET  metadata, /healthz, /readyz, /openapi.yaml none
+GET  [/fhir]/.well-known/smart-configuration    none
 ==============================================  ============================================
 
 :data:`ROUTE_SCOPES` is that table; a route missing from it is refused (403, logged), and a test
@@ -60,6 +65,7 @@ __all__ = [
     "Verifier",
     "granted",
     "init_app",
+    "scopes_supported",
     "load_verifier",
 ]
 
@@ -75,6 +81,8 @@ ROUTE_SCOPES: dict[tuple[str, str], Need | None] = {
     ("GET", "health.readyz"): PUBLIC,
     ("GET", "docs.openapi"): PUBLIC,
     ("GET", "metadata.metadata"): PUBLIC,
+    ("GET", "smart.root_configuration"): PUBLIC,
+    ("GET", "smart.fhir_configuration"): PUBLIC,
     ("GET", "metadata.operation"): ("OperationDefinition", "r"),
     ("POST", "localize.localize_root"): ("ClinicalImpression", "c"),
     ("GET", "results.read_impression"): ("ClinicalImpression", "r"),
@@ -123,6 +131,19 @@ def granted(claims: t.Mapping[str, t.Any]) -> frozenset[Need]:
             continue
         found |= {(match["type"], letter) for letter in letters}
     return frozenset(found)
+
+
+def scopes_supported() -> list[str]:
+    """Every system scope a route here needs (v2 letters), for the SMART discovery document."""
+    needs = {n for n in ROUTE_SCOPES.values() if n is not PUBLIC}
+    needs |= set(PARAMETER_SCOPES.values())
+    by_type: dict[str, str] = {}
+    for kind, letter in needs:
+        by_type[kind] = by_type.get(kind, "") + letter
+    return [
+        f"system/{kind}.{''.join(c for c in 'cruds' if c in letters)}"
+        for kind, letters in sorted(by_type.items())
+    ]
 
 
 def _allows(grants: frozenset[Need], need: Need) -> bool:
@@ -189,6 +210,8 @@ def init_app(app: Flask) -> None:
         except Unauthorized:
             g.setdefault("auth_challenge", 'Bearer realm="neuroroot", error="invalid_token"')
             raise
+        g.auth_claims = claims  # for the audit trail, also when the scope check below fails
+        g.auth_subject = claims.get("sub")
         grants = granted(claims)
         for need in needs:
             if not _allows(grants, need):
@@ -200,7 +223,6 @@ def init_app(app: Flask) -> None:
                     f"the bearer token lacks scope {scope} (or a wildcard such as "
                     f"system/*.{need[1]}) needed for this request"
                 )
-        g.auth_subject = claims.get("sub")
 
     @app.after_request
     def _challenge(response: Response) -> Response:

@@ -2,17 +2,29 @@
 
 Only RS256 and ES256 are accepted (never ``none`` or an HMAC algorithm: RFC 8725 2.1), with the
 key named by the token's ``kid`` in a JWK Set of public keys (RSA keys of 2048 bits or more). A
-file is read and checked when the app starts, so a bad one stops it; a URL is fetched on first
-use by PyJWT's ``PyJWKClient``, which caches the set and refetches it for an unknown ``kid``.
-``exp`` is required, ``iss`` and ``aud`` must match the settings, and clocks may differ by
-:data:`LEEWAY_SECONDS`. Every failure becomes the same :class:`~service.errors.Unauthorized`;
-only the exception's class name is logged, never the token.
+file is read and checked when the app starts, so a bad one stops it; a URL (https, or http to a
+loopback host) is fetched on first use by :class:`~service.auth.jwks.UrlKeys`, which bounds the
+fetch's total time and size, cools down after a failure, rate-limits refreshes for unknown
+``kid`` values and keeps serving the last good keys when a refresh fails.
+
+Claims: ``exp`` is required, ``iss`` and ``aud`` must match the settings, and clocks may differ
+by :data:`LEEWAY_SECONDS`. A token may live at most ``NEUROROOT_AUTH_MAX_TOKEN_LIFETIME``
+seconds: ``exp - iat`` (when ``iat`` is present) and ``exp - now`` must both be within it, so a
+stolen long-lived token is refused rather than honoured for days. The JOSE ``typ`` header, when
+present, must be ``JWT`` or ``at+jwt`` (RFC 9068 access tokens; ``application/`` prefix and case
+ignored): a token typed for something else (``dpop+jwt``, ``logout+jwt``, ``secevent+jwt``...)
+is not an access token and is refused (RFC 8725 3.11). A token without ``typ`` is accepted, as
+most issuers of SMART backend-services tokens omit it.
+
+Every failure becomes the same :class:`~service.errors.Unauthorized`; only the exception's class
+name is logged, never the token.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 import typing as t
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,7 +34,8 @@ from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from ..config import ConfigError
-from ..errors import StoreUnavailable, Unauthorized
+from ..errors import Unauthorized
+from .jwks import KeysUnavailable, UrlKeys
 
 __all__ = [
     "ALGORITHMS",
@@ -37,13 +50,9 @@ logger = logging.getLogger(__name__)
 
 ALGORITHMS: tuple[str, ...] = ("RS256", "ES256")
 LEEWAY_SECONDS = 30
-JWKS_CACHE_SECONDS = 300
-JWKS_TIMEOUT_SECONDS = 5
+#: accepted values of the JOSE ``typ`` header (lower case, without ``application/``).
+TOKEN_TYPES = frozenset({"jwt", "at+jwt"})
 INVALID = "invalid or expired bearer token"
-
-
-class KeysUnavailable(StoreUnavailable):
-    """The JWK Set URL does not answer: tokens cannot be checked for now (503, Retry-After)."""
 
 
 def _usable(key: jwt.PyJWK) -> bool:
@@ -88,32 +97,14 @@ class _FileKeys:
         return self._keys.get(kid)
 
 
-class _UrlKeys:
-    """A JWK Set URL, fetched on first use and cached by PyJWKClient (refreshed on a new kid)."""
-
-    def __init__(self, url: str):
-        self._client = jwt.PyJWKClient(
-            url, cache_jwk_set=True, lifespan=JWKS_CACHE_SECONDS, timeout=JWKS_TIMEOUT_SECONDS
-        )
-
-    def key(self, kid: str) -> jwt.PyJWK | None:
-        try:
-            key = self._client.get_signing_key(kid)
-        except (jwt.PyJWKClientConnectionError, jwt.PyJWKSetError) as exc:
-            logger.warning("JWK Set unavailable: %s", type(exc).__name__)
-            raise KeysUnavailable(
-                "the key set that signs bearer tokens cannot be fetched; retry later"
-            ) from exc
-        except jwt.PyJWKClientError:
-            return None
-        return key if _usable(key) else None
-
-
 class Verifier:
     """Checks bearer tokens against one key set, issuer and audience."""
 
-    def __init__(self, keys: _FileKeys | _UrlKeys, issuer: str, audience: str):
+    def __init__(
+        self, keys: _FileKeys | UrlKeys, issuer: str, audience: str, max_lifetime: int = 3600
+    ):
         self.keys, self.issuer, self.audience = keys, issuer, audience
+        self.max_lifetime = max_lifetime
 
     def claims(self, token: str) -> dict[str, t.Any]:
         """The verified claims of *token*.
@@ -125,10 +116,16 @@ class Verifier:
             alg, kid = header.get("alg"), header.get("kid")
             if alg not in ALGORITHMS or not isinstance(kid, str):
                 raise jwt.InvalidAlgorithmError("alg not allowed or kid missing")
+            typ = header.get("typ")
+            if typ is not None and (
+                not isinstance(typ, str) or typ.lower().removeprefix("application/")
+                not in TOKEN_TYPES
+            ):
+                raise jwt.InvalidTokenError("typ is not JWT or at+jwt")
             key = self.keys.key(kid)
             if key is None or key.algorithm_name != alg:
                 raise jwt.InvalidKeyError("no key for this kid and alg")
-            return jwt.decode(
+            claims: dict[str, t.Any] = jwt.decode(
                 token,
                 key.key,
                 algorithms=[alg],
@@ -137,9 +134,20 @@ class Verifier:
                 leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iss", "aud"], "enforce_minimum_key_length": True},
             )
+            self._check_lifetime(claims)
+            return claims
         except jwt.PyJWTError as exc:
             logger.info("bearer token rejected: %s", type(exc).__name__)
             raise Unauthorized(INVALID) from exc
+
+
+    def _check_lifetime(self, claims: t.Mapping[str, t.Any]) -> None:
+        """Refuse a token that lives longer than ``max_lifetime`` (exp - iat, or exp - now)."""
+        exp, iat = claims["exp"], claims.get("iat")
+        if exp - time.time() > self.max_lifetime + LEEWAY_SECONDS:
+            raise jwt.InvalidTokenError("exp too far in the future")
+        if isinstance(iat, (int, float)) and exp - iat > self.max_lifetime:
+            raise jwt.InvalidTokenError("lifetime longer than allowed")
 
 
 def load_verifier(config: t.Mapping[str, t.Any]) -> Verifier | None:
@@ -159,11 +167,19 @@ def load_verifier(config: t.Mapping[str, t.Any]) -> Verifier | None:
     if missing:
         raise ConfigError(f"{', '.join(missing)}: required when NEUROROOT_AUTH_ENABLED is true")
     source = str(config["AUTH_JWKS"]).strip()
-    parts = urlsplit(source)
-    if parts.scheme in {"http", "https"}:
-        if not parts.hostname:
-            raise ConfigError(f"NEUROROOT_AUTH_JWKS: {source!r} is not a URL with a host")
-        keys: _FileKeys | _UrlKeys = _UrlKeys(source)
+    if urlsplit(source).scheme.lower() in {"http", "https"}:
+        keys: _FileKeys | UrlKeys = UrlKeys(
+            source,
+            _usable,
+            timeout=float(config.get("AUTH_JWKS_TIMEOUT") or 5),
+            max_bytes=int(config.get("AUTH_JWKS_MAX_BYTES") or 1024 * 1024),
+            cooldown=float(config.get("AUTH_JWKS_COOLDOWN") or 0),
+        )
     else:
         keys = _FileKeys(source)
-    return Verifier(keys, str(config["AUTH_ISSUER"]).strip(), str(config["AUTH_AUDIENCE"]).strip())
+    return Verifier(
+        keys,
+        str(config["AUTH_ISSUER"]).strip(),
+        str(config["AUTH_AUDIENCE"]).strip(),
+        int(config.get("AUTH_MAX_TOKEN_LIFETIME") or 3600),
+    )

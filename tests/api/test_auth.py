@@ -2,7 +2,7 @@
 
 Keys are made here (an RSA and an EC P-256 pair, plus an RSA pair the server does not know),
 the JWK Set is written to tmp_path, and tokens are minted with PyJWT; nothing touches the
-network (the JWKS URL case replaces PyJWKClient's fetch).
+network (JWK Set URLs are tested against a loopback key host in test_auth_keys.py).
 """
 
 from __future__ import annotations
@@ -513,7 +513,8 @@ def test_every_route_of_the_app_is_in_the_scope_table(secured: t.Any) -> None:
         for m in r.methods - {"HEAD", "OPTIONS"}
     }
     assert {key for key in fhir if auth.ROUTE_SCOPES[key] is auth.PUBLIC} == {
-        ("GET", "metadata.metadata")
+        ("GET", "metadata.metadata"),
+        ("GET", "smart.fhir_configuration"),
     }
     assert {(m, e) for m, e, _ in auth.PARAMETER_SCOPES} <= served
 
@@ -602,34 +603,8 @@ def test_auth_reads_its_settings_from_the_environment(
     assert_refused(app.test_client().get("/fhir/CodeSystem"), 401)
 
 
-def test_a_jwks_url_is_fetched_at_run_time_and_its_outage_is_503(
-    monkeypatch: pytest.MonkeyPatch, keys: Keys, tmp_path: Path
-) -> None:
-    fetched: list[str] = []
-
-    def fetch(self: jwt.PyJWKClient) -> dict[str, t.Any]:
-        fetched.append(self.uri)
-        return keys.jwks()
-
-    monkeypatch.setattr(jwt.PyJWKClient, "fetch_data", fetch)
-    app = create_app(
-        settings("https://issuer.example.org/jwks.json", SQLITE_PATH=str(tmp_path / "url.sqlite3"))
-    )
-    assert fetched == [], "nothing is fetched at start"
-    client = app.test_client()
-    assert client.get("/fhir/CodeSystem", headers=bearer(mint(keys, key="ec"))).status_code == 200
-    assert fetched == ["https://issuer.example.org/jwks.json"]
-
-    def down(self: jwt.PyJWKClient) -> dict[str, t.Any]:
-        raise jwt.PyJWKClientConnectionError("unreachable")
-
-    monkeypatch.setattr(jwt.PyJWKClient, "fetch_data", down)
-    outage = create_app(
-        settings("https://issuer.example.org/jwks.json", SQLITE_PATH=str(tmp_path / "down.sqlite3"))
-    ).test_client()
-    response = outage.get("/fhir/CodeSystem", headers=bearer(mint(keys)))
-    assert response.status_code == 503 and response.headers["Retry-After"]
-    assert_valid_r4(response.get_json())
+# JWK Set URLs (fetch bounds, cooldown, stale keys, https) are tested against a real loopback
+# key host in tests/api/test_auth_keys.py.
 
 
 def test_granted_reads_scope_and_scp() -> None:

@@ -70,7 +70,12 @@ def test_capability_statement_lists_every_fhir_route_and_nothing_else(
         for operation in resource.get("operation", []):
             methods = {"localize-root": ["post"], "translate": ["get", "post"]}[operation["name"]]
             claimed |= {(f"/fhir/{kind}/${operation['name']}", m) for m in methods}
-    served = {r for r in routes(app) if r[0].startswith("/fhir/") and r[0] != "/fhir/metadata"}
+    served = {
+        r
+        for r in routes(app)
+        if r[0].startswith("/fhir/")
+        and r[0] not in {"/fhir/metadata", "/fhir/.well-known/smart-configuration"}
+    }
     assert claimed == served
 
 
