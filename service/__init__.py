@@ -27,7 +27,7 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     """
     from terminology import load_table
 
-    from . import auth, logs
+    from . import audit, auth, logs
     from .api import register_blueprints
     from .fhir.http import check_accept
     from .fhir.outcome import register_error_handlers
@@ -42,6 +42,7 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     logs.init_app(app)
+    audit.init_app(app)  # after the response is computed: who touched which patient's data
     app.extensions["terminology"] = load_table()
     register_error_handlers(app)
     auth.init_app(app)  # CORS preflights, then bearer tokens, before content negotiation

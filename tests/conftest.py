@@ -19,6 +19,12 @@ def table() -> Table:
     return load_table()
 
 
+@pytest.fixture(autouse=True)
+def _audit_to_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app a test builds writes its audit trail under tmp_path, not the instance folder."""
+    monkeypatch.setenv("NEUROROOT_AUDIT_LOG", str(tmp_path / "audit.ndjson"))
+
+
 @pytest.fixture
 def app(tmp_path: Path):  # noqa: ANN201
     """A fresh app with its own SQLite file."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
+from ..audit import concerns
 from ..fhir.http import check_content_type, fhir_response, version_headers
 from ..fhir.operation import run_operation
 from ..fhir.parse import read_json
@@ -22,6 +23,7 @@ def localize_root():  # noqa: ANN201
     outcome = run_operation(document, table, max_entries=config["MAX_ENTRIES"])
     store = current_app.extensions.get("store")
     if store is None:
+        concerns(patients=[outcome.subject])
         return fhir_response(outcome.impression)
     stored = store.save(
         NewResult(
@@ -33,6 +35,7 @@ def localize_root():  # noqa: ANN201
             content_key=outcome.content_key,
         )
     )
+    concerns(patients=[outcome.subject], resources=[f"ClinicalImpression/{stored.id}"])
     location = f"{request.host_url}fhir/ClinicalImpression/{stored.id}/_history/{stored.version_id}"
     headers = {
         **version_headers(stored.version_id, stored.last_updated),

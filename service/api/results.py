@@ -22,6 +22,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.routing import BaseConverter
 
+from ..audit import concerns
 from ..errors import InvalidRequest, Issue, NotFound
 from ..fhir.http import fhir_response, version_headers
 from ..store import Store, Stored
@@ -124,6 +125,19 @@ def _invalid(name: str, message: str) -> InvalidRequest:
     return InvalidRequest(f"{name}: {message}", f"http.{name}")
 
 
+def _subject_of(resource: t.Mapping[str, t.Any]) -> list[str]:
+    reference = (resource.get("subject") or {}).get("reference")
+    return [reference] if isinstance(reference, str) else []
+
+
+def _audit_stored(stored: Stored, *, provenance: bool = False) -> None:
+    """Tell the audit trail which patient and resources a stored result exposes."""
+    resources = [f"ClinicalImpression/{stored.id}"]
+    if provenance:
+        resources.append(f"Provenance/{stored.provenance['id']}")
+    concerns(patients=_subject_of(stored.impression), resources=resources)
+
+
 def _resource(resource: dict[str, t.Any]) -> Response:
     """200 with the resource, ETag and Last-Modified; 304 when If-None-Match has its version."""
     meta = resource["meta"]
@@ -139,6 +153,7 @@ def read_impression(id: str) -> Response:  # noqa: A002
     stored = _store().get(id)
     if stored is None:
         raise NotFound(f"no ClinicalImpression with id {id!r}")
+    _audit_stored(stored)
     return _resource(stored.impression)
 
 
@@ -148,6 +163,7 @@ def vread_impression(id: str, vid: str) -> Response:  # noqa: A002
     stored = _store().get(id)
     if stored is None or stored.version_id != vid:
         raise NotFound(f"no ClinicalImpression with id {id!r} and version {vid!r}")
+    _audit_stored(stored)
     return _resource(stored.impression)
 
 
@@ -157,6 +173,7 @@ def read_provenance(id: str) -> Response:  # noqa: A002
     stored = _store().get_provenance(id)
     if stored is None:
         raise NotFound(f"no Provenance with id {id!r}")
+    _audit_stored(stored, provenance=True)
     return _resource(stored.provenance)
 
 
@@ -231,6 +248,10 @@ def search_impressions() -> Response:
         links.append(_page_link("next", kept, offset + count))
     if count and offset > 0:
         links.append(_page_link("previous", kept, max(offset - count, 0)))
+    if subject is not None:
+        concerns(patients=[subject])
+    for found in page:
+        _audit_stored(found, provenance="revinclude" in params)
     entries = [_entry("results.read_impression", s.impression, "match") for s in page]
     if "revinclude" in params:
         entries += [_entry("results.read_provenance", s.provenance, "include") for s in page]
@@ -248,6 +269,8 @@ def search_provenance() -> Response:
     stored = _store().provenance_for(id_) if kind == "ClinicalImpression" else None
     if stored is not None and version not in (None, stored.version_id):
         stored = None
+    if stored is not None:
+        _audit_stored(stored, provenance=True)
     entries = [] if stored is None else [
         _entry("results.read_provenance", stored.provenance, "match")]
     self_link = {"relation": "self", "url": f"{request.base_url}?{urlencode(params)}"}

@@ -26,6 +26,7 @@ A body that is not JSON, not a JWK Set or without any usable key counts as a fai
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import json
@@ -107,10 +108,8 @@ def _fetch(url: str, deadline: float, max_bytes: int, context: ssl.SSLContext | 
         sock = connection.sock
 
         def cut() -> None:  # the total deadline: wake up a read blocked on a dripping host
-            try:
+            with contextlib.suppress(OSError):
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except OSError:
-                pass
 
         timer = threading.Timer(max(end - time.monotonic(), 0.0), cut)
         timer.daemon = True
