@@ -24,6 +24,7 @@ import orjson
 from .breakdown import in_situ, python_calls, stages, steps
 from .bundles import SIZES, exam_bundle
 from .inprocess import measure
+from .isncsci import measure_isncsci
 from .load import CONCURRENCY, measure_http
 from .machine import describe
 from .rss import measure_rss
@@ -360,9 +361,12 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     results["sqlite"] = {
         k: v.as_dict() for k, v in measure_sqlite(_result(bodies[FULL_EXAM]), **quick).items()
     }
+    results["isncsci"] = {k: v.as_dict() for k, v in measure_isncsci(**quick).items()}
     results["targets"] = _targets(results)
     print()
     print(render(results))
+    for name, timing in results["isncsci"].items():
+        print(f"ISNCSCI {name}, one full exam: {timing['median_ms'] * 1000:.0f} µs median")
     if args.markdown:
         print()
         print(render(results, markdown=True))

@@ -16,6 +16,7 @@ an OperationOutcome issue type.
     ├── Unprocessable                         well-formed but unusable
     │   ├── MixedSubjects                     Observations about different patients
     │   ├── ContradictoryFinding              one Observation says two different things
+    │   ├── InvalidExam (ValueError)          an ISNCSCI score out of range, a bad star tag
     │   └── NothingToLocalize                 no usable neuro finding
     ├── Unauthorized / Forbidden              access control
     ├── Conflict                              a write lost a race it cannot recover from
@@ -30,8 +31,9 @@ __all__ = [
     "Conflict",
     "ContradictoryFinding",
     "Forbidden",
-    "Issue",
+    "InvalidExam",
     "InvalidRequest",
+    "Issue",
     "MethodNotAllowed",
     "MixedSubjects",
     "NotAcceptable",
@@ -123,6 +125,19 @@ class MixedSubjects(Unprocessable):
 
 class ContradictoryFinding(Unprocessable):
     """Raised when one Observation carries values that contradict each other."""
+
+
+class InvalidExam(Unprocessable, ValueError):
+    """Raised when an ISNCSCI exam holds a value the standard does not allow.
+
+    A grade out of range (light touch 3, motor 6), a star on a normal grade (``5*``), an unknown
+    level or a missing item. ``item`` names the worksheet cell in words (``C5 right motor``); the
+    FHIR edge turns it into an ``expression`` pointing at the Observation that carried it.
+    """
+
+    def __init__(self, message: str, item: str = ""):
+        super().__init__(message)
+        self.item = item
 
 
 class NothingToLocalize(Unprocessable):
