@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
 
 from ..fhir.http import check_content_type, fhir_response, version_headers
 from ..fhir.operation import run_operation
@@ -31,6 +31,7 @@ def localize_root():  # noqa: ANN201
             date=outcome.date,
             identifier_key=outcome.identifier_key,
             content_key=outcome.content_key,
+            client=g.get("auth_client"),  # None without authentication: the anonymous client
         )
     )
     location = f"{request.host_url}fhir/ClinicalImpression/{stored.id}/_history/{stored.version_id}"

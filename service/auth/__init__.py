@@ -56,6 +56,7 @@ __all__ = [
     "PARAMETER_SCOPES",
     "PUBLIC",
     "ROUTE_SCOPES",
+    "client_of",
     "KeysUnavailable",
     "Verifier",
     "granted",
@@ -123,6 +124,20 @@ def granted(claims: t.Mapping[str, t.Any]) -> frozenset[Need]:
             continue
         found |= {(match["type"], letter) for letter in letters}
     return frozenset(found)
+
+
+def client_of(claims: t.Mapping[str, t.Any]) -> str:
+    """The client a verified token was issued to: ``client_id`` (RFC 9068), else ``azp``, else
+    ``sub`` (SMART backend services name the client there); ``""`` when the token names none.
+
+    The store scopes its idempotency keys by it (:mod:`service.store.store`), so one client's
+    retries never reach another client's results.
+    """
+    for name in ("client_id", "azp", "sub"):
+        value = claims.get(name)
+        if isinstance(value, str) and value:
+            return f"{name}:{value}"
+    return ""
 
 
 def _allows(grants: frozenset[Need], need: Need) -> bool:
@@ -201,6 +216,7 @@ def init_app(app: Flask) -> None:
                     f"system/*.{need[1]}) needed for this request"
                 )
         g.auth_subject = claims.get("sub")
+        g.auth_client = client_of(claims)
 
     @app.after_request
     def _challenge(response: Response) -> Response:
