@@ -9,6 +9,10 @@ identifier itself: the hash has a fixed length that fits any index, and it keeps
 patient-identifying value out of the database. Several NULLs never collide under UNIQUE, in
 SQLite and PostgreSQL alike, so "unique where not null" needs no partial index.
 
+``subject`` is bounded (256 characters, as an index key must be on PostgreSQL): the operation
+refuses a longer ``subject.reference`` with a 422 before the store
+(:data:`service.fhir.parse.MAX_REFERENCE_LENGTH`), so neither database ever sees one.
+
 ``client_key`` is the sha256 of the client that posted the result (the bearer token's client),
 or ``""`` for the anonymous client (authentication off, and every row stored before revision
 0002). Both idempotency keys are scoped by it: for a named client they hash the client key

@@ -132,3 +132,10 @@ def test_concurrent_upgrades_migrate_once(db_url: str) -> None:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
         assert versions.all() == ["0002"]
     engine.dispose()
+
+
+def test_the_subject_column_holds_every_reference_the_operation_accepts() -> None:
+    from service.fhir.parse import MAX_REFERENCE_LENGTH
+    from service.store.schema import impressions
+
+    assert impressions.c.subject.type.length == MAX_REFERENCE_LENGTH
