@@ -71,6 +71,22 @@ SETTINGS: tuple[Setting, ...] = (
         "Run the database migrations when the app starts.",
     ),
     Setting(
+        "DB_STATEMENT_TIMEOUT_MS",
+        "NEUROROOT_DB_STATEMENT_TIMEOUT_MS",
+        5000,
+        fields.Integer(validate=validate.Range(min=0)),
+        "PostgreSQL statement_timeout of the service's connections, in milliseconds; a "
+        "statement that runs longer is cancelled and the request answers 503. 0: no limit. "
+        "(Not applied to migrations, nor to SQLite.)",
+    ),
+    Setting(
+        "SEARCH_MAX_OFFSET",
+        "NEUROROOT_SEARCH_MAX_OFFSET",
+        10_000,
+        fields.Integer(validate=validate.Range(min=0)),
+        "Largest _offset a search accepts; deeper pages answer 400 (narrow the search instead).",
+    ),
+    Setting(
         "MAX_BODY_BYTES",
         "NEUROROOT_MAX_BODY_BYTES",
         10 * 1024 * 1024,

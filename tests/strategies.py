@@ -16,6 +16,7 @@ Everything here is deterministic given the draw, so ``derandomize=True`` makes t
 
 from __future__ import annotations
 
+import calendar
 import copy
 import typing as t
 from dataclasses import dataclass
@@ -39,6 +40,9 @@ __all__ = [
     "near_miss_documents",
     "normal_items",
     "resource_shaped",
+    "search_dates",
+    "store_requests",
+    "subject_references",
     "to_finding",
     "to_observation",
 ]
@@ -438,3 +442,100 @@ def near_miss_documents(draw: st.DrawFn, table: Table) -> t.Any:
         )
         document = _mutate(document, path, how, draw(json_values(6)), draw(_KEYS))
     return document
+
+
+# -- shapes that reach the store: subject references and search values --------------------------
+
+_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-."
+#: reference lengths around the store's 256-character column, and far beyond it.
+_EDGE_LENGTHS = (1, 64, 248, 255, 256, 257, 300, 1000, 20_000)
+
+
+@st.composite
+def subject_references(draw: st.DrawFn) -> str:
+    """A subject reference as clients send them: relative or absolute, any length (often right
+    at the store's 256-character limit, or far past it), sometimes with non-ASCII text."""
+    length = draw(st.one_of(st.sampled_from(_EDGE_LENGTHS), st.integers(1, 400)))
+    form = draw(st.sampled_from(["relative", "absolute", "text"]))
+    if form == "text":
+        body = draw(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs")),
+                            min_size=1, max_size=40))
+        return ("Patient/" + body * (length // len(body) + 1))[:max(length, 9)]
+    prefix = "Patient/" if form == "relative" else "https://ehr.example.org/fhir/Patient/"
+    char = draw(st.sampled_from(_ID_CHARS))
+    return prefix + char * max(length - len(prefix), 1)
+
+
+#: FHIR search prefixes, and none (eq).
+SEARCH_PREFIXES = ("", "eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
+#: time zones FHIR allows (``Z``, or ±hh:mm up to ±14:00) and, for invalid values, beyond.
+_TIME_ZONES = ("", "Z", "+00:00", "+14:00", "-12:00", "+05:30", "-00:00", "+13:59", "-14:00")
+_BAD_TIME_ZONES = ("+23:59", "-24:00", "+14:60")
+
+
+@st.composite
+def search_dates(draw: st.DrawFn, valid: bool = False) -> str:
+    """A ``date`` search value: any prefix, any precision, years 0001 to 9999 (most often at
+    the very edges of the calendar: the first and last instants), any FHIR time zone.
+
+    :param valid: only values that are valid FHIR (every day exists); otherwise also days that
+        do not exist, out-of-range time zones and, now and then, random text.
+    """
+    if not valid and draw(st.integers(0, 9)) == 0:  # no lone surrogates: not in a URL
+        return draw(st.text(st.characters(blacklist_categories=("Cs",)), max_size=30))
+    prefix = draw(st.sampled_from(SEARCH_PREFIXES))
+    year = draw(st.one_of(st.sampled_from([1, 9999]), st.sampled_from([2, 1970, 2026, 9998]),
+                          st.integers(1, 9999)))
+    value = f"{year:04d}"
+    precision = draw(st.integers(0, 5))
+    month = draw(st.one_of(st.sampled_from([1, 12]), st.integers(1, 12)))
+    last_day = calendar.monthrange(year, month)[1]
+    day = draw(st.one_of(st.sampled_from([1, last_day]), st.integers(1, last_day if valid else 31)))
+    if precision >= 1:
+        value += f"-{month:02d}"
+    if precision >= 2:
+        value += f"-{day:02d}"
+    if precision >= 3:
+        hour, minute = draw(st.sampled_from([0, 23, 12])), draw(st.sampled_from([0, 59, 30]))
+        value += f"T{hour:02d}:{minute:02d}"
+        if precision >= 4:
+            value += f":{draw(st.sampled_from([0, 59, 30])):02d}"
+        if precision >= 5:
+            value += "." + draw(st.text(alphabet="0123456789", min_size=1, max_size=12))
+        zones = _TIME_ZONES if valid else _TIME_ZONES + _BAD_TIME_ZONES
+        value += draw(st.sampled_from(zones))
+    return prefix + value
+
+
+_OFFSETS = st.one_of(st.integers(0, 20_000), st.sampled_from([10_000, 10_001, 1_000_000, 10**30]),
+                     st.integers(-5, -1))
+
+
+@st.composite
+def store_requests(draw: st.DrawFn) -> tuple[str, list[tuple[str, str]]]:
+    """``(path, query)`` of a GET on a store route (search, read, vread, Provenance read and
+    search) with values drawn from the shapes above: long references, calendar-edge dates,
+    deep offsets."""
+    route = draw(st.sampled_from(["search", "search", "search", "read", "vread", "provenance",
+                                  "provenance-search"]))
+    if route in ("read", "vread", "provenance"):
+        ident = draw(st.one_of(st.sampled_from(["x", "a" * 64, "a" * 65]),
+                               st.text(alphabet=_ID_CHARS, min_size=1, max_size=80)))
+        path = {"read": f"/fhir/ClinicalImpression/{ident}",
+                "vread": f"/fhir/ClinicalImpression/{ident}/_history/1",
+                "provenance": f"/fhir/Provenance/{ident}"}[route]
+        return path, []
+    if route == "provenance-search":
+        target = draw(st.one_of(subject_references(), st.just("ClinicalImpression/x")))
+        return "/fhir/Provenance", [("target", target.replace("Patient/", "ClinicalImpression/"))]
+    query: list[tuple[str, str]] = []
+    if draw(st.booleans()):
+        query.append((draw(st.sampled_from(["subject", "patient"])), draw(subject_references())))
+    query += [("date", value) for value in draw(st.lists(search_dates(), max_size=3))]
+    if draw(st.booleans()):
+        query.append(("_offset", str(draw(_OFFSETS))))
+    if draw(st.booleans()):
+        query.append(("_count", str(draw(st.integers(-1, 120)))))
+    if draw(st.booleans()):
+        query.append(("_sort", draw(st.sampled_from(["date", "-date"]))))
+    return "/fhir/ClinicalImpression", query

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
 
 from ..audit import concerns
 from ..fhir.http import check_content_type, fhir_response, version_headers
@@ -33,6 +33,7 @@ def localize_root():  # noqa: ANN201
             date=outcome.date,
             identifier_key=outcome.identifier_key,
             content_key=outcome.content_key,
+            client=g.get("auth_client"),  # None without authentication: the anonymous client
         )
     )
     concerns(patients=[outcome.subject], resources=[f"ClinicalImpression/{stored.id}"])

@@ -54,7 +54,7 @@ class ImpressionSearch(Schema):
     count = fields.Integer(data_key="_count", load_default=20,
                            validate=validate.Range(0, 100))
     offset = fields.Integer(data_key="_offset", load_default=0,
-                            validate=validate.Range(0, 1_000_000))
+                            validate=validate.Range(min=0))  # the maximum: _check_offset
     sort = fields.String(data_key="_sort", load_default="-date",
                          validate=validate.OneOf(["-date", "date"]))
     revinclude = fields.String(data_key="_revinclude",
@@ -223,6 +223,23 @@ def _entry(endpoint: str, resource: dict[str, t.Any], mode: str) -> dict[str, t.
             "resource": resource, "search": {"mode": mode}}
 
 
+def _check_offset(offset: int) -> None:
+    """400 naming ``_offset`` when it is past ``SEARCH_MAX_OFFSET``.
+
+    Skipping rows costs the database as much as reading them (PostgreSQL sorts every match up
+    to the offset, on disk once past ``work_mem``), so one client paging very deep could slow
+    every other; the bound keeps the cost of a request small. A client that needs older
+    results narrows the search (subject, patient, date) instead.
+    """
+    deepest = current_app.config["SEARCH_MAX_OFFSET"]
+    if offset > deepest:
+        raise InvalidRequest.many([Issue(
+            f"_offset: {offset} is deeper than this server pages ({deepest} at most); narrow "
+            "the search (subject, patient or a date range such as date=lt2026-01-01) "
+            "instead of paging further",
+            ("http._offset",), "too-costly")])
+
+
 @bp.get("/ClinicalImpression")
 def search_impressions() -> Response:
     """Stored ClinicalImpressions by subject or patient and date, newest first, paged."""
@@ -230,12 +247,13 @@ def search_impressions() -> Response:
     subject, satisfiable = _subject(params)
     bounds = _bounds(params.get("date", []))
     count, offset = params["count"], params["offset"]
+    _check_offset(offset)
     store = _store()
     page: list[Stored] = []
     total = 0
-    if satisfiable:
+    if satisfiable and not bounds.empty:
         page, total = store.search(subject=subject, date_ge=bounds.ge, date_le=bounds.le,
-                                   count=count, offset=offset,
+                                   date_excluded=bounds.excluded, count=count, offset=offset,
                                    newest_first=params["sort"] == "-date")
     kept: list[tuple[str, t.Any]] = [(name, params[name]) for name in ("subject", "patient")
                                      if name in params]
@@ -244,7 +262,8 @@ def search_impressions() -> Response:
     if "revinclude" in params:
         kept.append(("_revinclude", params["revinclude"]))
     links = [_page_link("self", kept, offset)]
-    if count and offset + count < total:
+    if count and offset + count < total and offset + count <= current_app.config[
+            "SEARCH_MAX_OFFSET"]:  # no link to a page the server would refuse
         links.append(_page_link("next", kept, offset + count))
     if count and offset > 0:
         links.append(_page_link("previous", kept, max(offset - count, 0)))

@@ -61,6 +61,7 @@ __all__ = [
     "PARAMETER_SCOPES",
     "PUBLIC",
     "ROUTE_SCOPES",
+    "client_of",
     "KeysUnavailable",
     "Verifier",
     "granted",
@@ -146,6 +147,20 @@ def scopes_supported() -> list[str]:
     ]
 
 
+def client_of(claims: t.Mapping[str, t.Any]) -> str:
+    """The client a verified token was issued to: ``client_id`` (RFC 9068), else ``azp``, else
+    ``sub`` (SMART backend services name the client there); ``""`` when the token names none.
+
+    The store scopes its idempotency keys by it (:mod:`service.store.store`), so one client's
+    retries never reach another client's results.
+    """
+    for name in ("client_id", "azp", "sub"):
+        value = claims.get(name)
+        if isinstance(value, str) and value:
+            return f"{name}:{value}"
+    return ""
+
+
 def _allows(grants: frozenset[Need], need: Need) -> bool:
     return need in grants or ("*", need[1]) in grants
 
@@ -212,6 +227,7 @@ def init_app(app: Flask) -> None:
             raise
         g.auth_claims = claims  # for the audit trail, also when the scope check below fails
         g.auth_subject = claims.get("sub")
+        g.auth_client = client_of(claims)
         grants = granted(claims)
         for need in needs:
             if not _allows(grants, need):

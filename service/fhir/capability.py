@@ -35,7 +35,12 @@ def operation_definition() -> dict[str, t.Any]:
         "body is a Bundle of any type (only entry.resource is read; the single-resource-input "
         "form), a Parameters resource with one `bundle` or repeated `observation` parameters, or "
         "one bare Observation. The result and its Provenance are stored unless the server runs "
-        "stateless; posting the same input again returns the stored result."
+        "stateless; posting the same input again returns the stored result. Retries are keyed by "
+        "Bundle.identifier (and by content), per client: the same identifier with the same "
+        "content answers the stored result, with different content (other Observations, "
+        "another patient) 409, never the stored answer; another client's identifiers never "
+        "match (the bearer token's client_id, else azp, else sub; one anonymous client "
+        "without authentication)."
     )
     return {
         "resourceType": "OperationDefinition",
@@ -99,7 +104,8 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
         f"Limits: request bodies up to {config['MAX_BODY_BYTES']} bytes and "
         f"{config['MAX_ENTRIES']} entries (413 beyond), JSON nesting up to "
         f"{config['MAX_JSON_DEPTH']} levels (400 beyond); a request is stopped after "
-        f"{config['REQUEST_TIMEOUT']} s (under gunicorn). "
+        f"{config['REQUEST_TIMEOUT']} s (under gunicorn); search _offset up to "
+        f"{config['SEARCH_MAX_OFFSET']} (400 beyond: narrow the search). "
         "JSON only: application/fhir+json or application/json; fhirVersion 4.0."
     )
     stored = bool(config.get("STORE_ENABLED"))
@@ -115,7 +121,10 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
                 _search("subject", "reference", "The patient or group assessed (Patient/123)."),
                 _search("patient", "reference", "The patient assessed (123 or Patient/123)."),
                 _search(
-                    "date", "date", "When the assessment was made; prefixes eq, ge, le, gt, lt."
+                    "date",
+                    "date",
+                    "When the assessment was made; every prefix (eq, ne, gt, lt, ge, le, sa, "
+                    "eb, ap), years 0001 to 9999.",
                 ),
             ],
             "searchRevInclude": ["Provenance:target"],

@@ -33,7 +33,7 @@ import orjson
 from terminology import Table
 
 from ..core.model import Finding, Skipped
-from ..errors import Issue, MixedSubjects, NothingToLocalize, ServiceError
+from ..errors import Issue, MixedSubjects, NothingToLocalize, ServiceError, Unprocessable
 from .parse_common import read_common
 from .parse_forms import (
     Slot,
@@ -49,7 +49,13 @@ from .parse_observation import ObservationReading, read_observation
 from .parse_structure import check_structure
 from .parse_times import effective_range
 
-__all__ = ["ParsedRequest", "parse_request", "read_json"]
+__all__ = ["MAX_REFERENCE_LENGTH", "ParsedRequest", "parse_request", "read_json"]
+
+#: the longest ``subject.reference`` this service keeps (the store's ``subject`` column, 256
+#: characters). FHIR sets no limit; a longer one is refused with a 422 naming the element on
+#: every database and in stateless mode alike, rather than failing in the store (PostgreSQL)
+#: or being kept whole (SQLite). A relative ``Patient/<id>`` is at most 72 characters.
+MAX_REFERENCE_LENGTH = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +243,7 @@ def _subject(slots: list[Slot]) -> dict[str, t.Any] | None:
     keys = [_subject_key(subject) for _, subject in subjects]
     counts = Counter(keys)
     if len(counts) == 1:
+        _check_reference_length(subjects[0][0], subjects[0][1])
         return t.cast(dict[str, t.Any], subjects[0][1])
     common = max(counts, key=lambda key: (counts[key], -keys.index(key)))
     offending = [
@@ -255,6 +262,19 @@ def _subject(slots: list[Slot]) -> dict[str, t.Any] | None:
             )
         ]
     )
+
+
+def _check_reference_length(slot: Slot, subject: dict[str, t.Any]) -> None:
+    """422 (``too-long``) naming the element when the subject reference is over the limit."""
+    reference = subject.get("reference")
+    if isinstance(reference, str) and len(reference) > MAX_REFERENCE_LENGTH:
+        raise Unprocessable.many([Issue(
+            f"subject.reference is {len(reference)} characters long; this server keeps "
+            f"references of at most {MAX_REFERENCE_LENGTH} characters (use a relative "
+            "reference such as Patient/<id>)",
+            (f"{slot.path}.subject.reference",),
+            "too-long",
+        )])
 
 
 def _subject_key(subject: dict[str, t.Any]) -> str:

@@ -73,7 +73,7 @@ def init_store(app: Flask) -> None:
         logger.info("store disabled: results are not kept (stateless mode)")
         return
     url = database_url(app.config, app.instance_path)
-    store = Store.from_url(url)
+    store = Store.from_url(url, statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"])
     if app.config["AUTO_MIGRATE"]:
         try:
             upgrade(url)

@@ -16,6 +16,10 @@ the service runs (stop it first): the open connection's WAL would be read with t
 
 PostgreSQL: psycopg 3, ``pool_pre_ping`` (a connection the server dropped is replaced, not
 handed to a request) and a connect timeout, so an unreachable server fails fast into a 503.
+The store's engine also sets ``statement_timeout`` on every connection (libpq ``options``, so it
+holds from the first statement and survives rollbacks): a statement that runs longer is
+cancelled by the server and the request answers 503 (:mod:`.guard`), so one expensive request
+cannot hold a connection and the server's disk for long. Migrations run without it.
 """
 
 from __future__ import annotations
@@ -125,11 +129,14 @@ def _check_file_on_checkout(engine: Engine, path: Path) -> None:
     event.listen(engine, "checkout", check)
 
 
-def make_engine(url: str, *, create: bool = False) -> Engine:
+def make_engine(url: str, *, create: bool = False,
+                statement_timeout_ms: int | None = None) -> Engine:
     """An engine for *url*, set up for this service (see the module docstring).
 
     :param create: for SQLite, create the file (and its folder) when missing; only the
         migrations ask for this.
+    :param statement_timeout_ms: PostgreSQL's ``statement_timeout`` for every connection
+        (None or 0: the server's default, usually none). Ignored by SQLite.
     """
     url = normalize_url(url)
     parsed = make_url(url)
@@ -140,6 +147,11 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
         connect_args: dict[str, t.Any] = {"application_name": "neuroroot"}
         if "connect_timeout" not in parsed.query:
             connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+        if statement_timeout_ms:
+            given = parsed.query.get("options")
+            given = " ".join(given) if isinstance(given, tuple) else (given or "")
+            connect_args["options"] = \
+                f"{given} -c statement_timeout={int(statement_timeout_ms)}".strip()
         # At most 10 connections per process: 8 workers stay under PostgreSQL's default 100.
         return create_engine(url, pool_pre_ping=True, pool_recycle=1800, pool_size=5,
                              max_overflow=5, connect_args=connect_args)

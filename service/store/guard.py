@@ -15,7 +15,7 @@ from sqlalchemy import exc as sa_exc
 
 from ..errors import StoreUnavailable
 
-__all__ = ["UNAVAILABLE", "database_errors"]
+__all__ = ["QUERY_CANCELED", "UNAVAILABLE", "database_errors"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +29,26 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
 )
 
 
+#: PostgreSQL's SQLSTATE for a statement cancelled, by ``statement_timeout`` among others.
+QUERY_CANCELED = "57014"
+
+
 @contextmanager
 def database_errors() -> t.Iterator[None]:
-    """Run the block; turn a connection-level database error into ``StoreUnavailable``."""
+    """Run the block; turn a connection-level database error into ``StoreUnavailable``.
+
+    A statement cancelled by PostgreSQL's ``statement_timeout`` is one too (a 503 saying so):
+    the database is busy, not the request malformed.
+    """
     try:
         yield
     except UNAVAILABLE as exc:
         cause = getattr(exc, "orig", None) or exc
+        if getattr(cause, "sqlstate", None) == QUERY_CANCELED:
+            logger.warning("database statement cancelled: %s (statement timeout)",
+                           type(cause).__name__)
+            raise StoreUnavailable(
+                "the database did not answer in time (statement timeout); retry later, or "
+                "narrow the search") from exc
         logger.warning("database unavailable: %s", type(cause).__name__)
         raise StoreUnavailable("the database is not available; retry later") from exc

@@ -23,6 +23,9 @@ class NewResult:
     :param date: ``ClinicalImpression.date``, timezone-aware.
     :param identifier_key: ``system|value`` of the input ``Bundle.identifier``, or None.
     :param content_key: sha256 hex digest of the input Observations and the rules version.
+    :param client: who posted it: the bearer token's client (``client_id``, else ``azp``, else
+        ``sub``), or None without authentication (one anonymous client). Both keys are scoped
+        by it: a client's retries find its own results only, never another client's.
     """
 
     impression: dict[str, t.Any]
@@ -31,6 +34,7 @@ class NewResult:
     date: datetime
     identifier_key: str | None
     content_key: str
+    client: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

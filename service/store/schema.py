@@ -8,6 +8,16 @@ it exist only to find rows (subject, date) and to make saves idempotent (two UNI
 identifier itself: the hash has a fixed length that fits any index, and it keeps a possibly
 patient-identifying value out of the database. Several NULLs never collide under UNIQUE, in
 SQLite and PostgreSQL alike, so "unique where not null" needs no partial index.
+
+``subject`` is bounded (256 characters, as an index key must be on PostgreSQL): the operation
+refuses a longer ``subject.reference`` with a 422 before the store
+(:data:`service.fhir.parse.MAX_REFERENCE_LENGTH`), so neither database ever sees one.
+
+``client_key`` is the sha256 of the client that posted the result (the bearer token's client),
+or ``""`` for the anonymous client (authentication off, and every row stored before revision
+0002). Both idempotency keys are scoped by it: for a named client they hash the client key
+with the identifier or content (see :mod:`.store`), for the anonymous client they are the plain
+hashes of revision 0001, so rows stored before the upgrade still answer retries.
 """
 
 from __future__ import annotations
@@ -72,6 +82,7 @@ impressions = Table(
     Column("date", UTCDateTime(), nullable=False),
     Column("identifier_key", String(64), nullable=True, unique=True),
     Column("content_key", String(64), nullable=False, unique=True),
+    Column("client_key", String(64), nullable=False, server_default=""),
     Column("resource", Text(), nullable=False),
     Index(None, "subject", "date"),
     Index(None, "date"),

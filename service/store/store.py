@@ -1,12 +1,20 @@
 """The store: save a result (ClinicalImpression + Provenance) once, read and search it.
 
-Saves are idempotent. A result already stored under the same ``identifier_key`` (the input
-Bundle.identifier) or the same ``content_key`` (a hash of the input) is returned as it is, with
-``created=False``. Two UNIQUE constraints enforce this: a save inserts straight away (a new
-result, the usual case, needs no lookup first); when the input was stored before, or a
+Saves are idempotent, per client. A client's result already stored under the same
+``identifier_key`` (the input Bundle.identifier) or the same ``content_key`` (a hash of the
+input) is returned as it is, with ``created=False``, but only when it is the same exam: the same
+identifier with other content (another exam, another patient) is a :class:`Conflict` (409),
+never the stored answer. Two UNIQUE constraints enforce this: a save inserts straight away (a
+new result, the usual case, needs no lookup first); when the input was stored before, or a
 concurrent save of it won, the INSERT fails, the transaction rolls back, and the stored row is
-read and returned. The ClinicalImpression and its Provenance are written in one transaction, so a
-failure between the two leaves nothing behind.
+read, compared and returned. The ClinicalImpression and its Provenance are written in one
+transaction, so a failure between the two leaves nothing behind.
+
+Scope. Both keys are hashed with the client that posted the result (the bearer token's
+client; without authentication, one anonymous client whose keys are the plain hashes, as
+before scoping existed). So a client that replays another client's identifier, or content,
+gets a new result of its own and learns nothing of the other's; and within one client, a
+replayed identifier answers the stored result only for the same subject and the same content.
 
 Every database call runs under :func:`~service.store.guard.database_errors`: a database that
 does not answer is a :class:`~service.errors.StoreUnavailable` (503), never a 500.
@@ -21,7 +29,7 @@ import uuid
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import Select, Table, bindparam, func, insert, select
+from sqlalchemy import Select, Table, and_, bindparam, func, insert, select, true
 from sqlalchemy.engine import Dialect, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
@@ -31,7 +39,7 @@ from .guard import database_errors
 from .records import NewResult, Stored, fhir_instant
 from .schema import impressions, provenances
 
-__all__ = ["VERSION_ID", "Store"]
+__all__ = ["REUSED_IDENTIFIER", "VERSION_ID", "Store", "client_key"]
 
 #: results are never updated, so every stored resource is version 1.
 VERSION_ID = "1"
@@ -68,8 +76,33 @@ def _as_sqlalchemy(error: Exception, dialect: Dialect, *, invalidated: bool = Fa
                                connection_invalidated=invalidated, dialect=dialect)
 
 
-def _identifier_hash(key: str | None) -> str | None:
-    return None if key is None else hashlib.sha256(key.encode("utf-8")).hexdigest()
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def client_key(client: str | None) -> str:
+    """The stored form of a client: the sha256 of its id, ``""`` for the anonymous client."""
+    return "" if client is None else _sha256(f"client|{client}")
+
+
+def _identifier_hash(key: str | None, client: str) -> str | None:
+    """The stored identifier key: sha256 of ``system|value``, with the client key when named."""
+    if key is None:
+        return None
+    return _sha256(key if not client else f"{client}|identifier|{key}")
+
+
+def _scoped_content(content_key: str, client: str) -> str:
+    """The stored content key: the operation's own for the anonymous client, else hashed with
+    the client key (the same exam posted by two clients is two results, one each)."""
+    return content_key if not client else _sha256(f"{client}|content|{content_key}")
+
+
+#: the diagnostics of the 409 for a reused identifier (it names no patient and no result).
+REUSED_IDENTIFIER = (
+    "Bundle.identifier was already used by this client for a different exam (other "
+    "Observations or another patient); a retry must repeat the same content. Give this exam "
+    "its own identifier")
 
 
 def _now() -> datetime:
@@ -113,9 +146,12 @@ class Store:
             self.pending_upgrade = None
 
     @classmethod
-    def from_url(cls, url: str) -> Store:
-        """A store on the (already migrated) database at *url*."""
-        return cls(make_engine(url))
+    def from_url(cls, url: str, *, statement_timeout_ms: int | None = None) -> Store:
+        """A store on the (already migrated) database at *url*.
+
+        :param statement_timeout_ms: PostgreSQL's ``statement_timeout`` (None or 0: none).
+        """
+        return cls(make_engine(url, statement_timeout_ms=statement_timeout_ms))
 
     def close(self) -> None:
         """Close the pooled connections (the store can still be used afterwards)."""
@@ -142,12 +178,16 @@ class Store:
 
         :return: the stored result; ``created`` says whether this call stored it.
         :raise StoreUnavailable: when the database does not answer (nothing is stored).
-        :raise Conflict: when the insert lost a race but the winner cannot be read back.
+        :raise Conflict: when this client stored the identifier for another subject or other
+            content (409, expression ``Bundle.identifier``), or when the insert lost a race but
+            the winner cannot be read back.
         """
         self._ensure_schema()
         if result.date.tzinfo is None:
             raise ValueError("NewResult.date must be timezone-aware")
-        identifier = _identifier_hash(result.identifier_key)
+        client = client_key(result.client)
+        identifier = _identifier_hash(result.identifier_key, client)
+        content_key = _scoped_content(result.content_key, client)
         with database_errors():
             # Insert first: a new result (the usual case) costs no lookup; a repeated one fails
             # on a UNIQUE key, rolls back and is read, exactly as a lost race is.
@@ -166,12 +206,12 @@ class Store:
                 self._write({
                     "id": new_id, "version_id": VERSION_ID, "last_updated": now,
                     "subject": result.subject, "date": result.date,
-                    "identifier_key": identifier, "content_key": result.content_key,
-                    "resource": impression_text}, {
+                    "identifier_key": identifier, "content_key": content_key,
+                    "client_key": client, "resource": impression_text}, {
                     "id": provenance_id, "impression_id": new_id, "version_id": VERSION_ID,
                     "last_updated": now, "resource": provenance_text})
             except IntegrityError as exc:  # stored before, or a concurrent save of it won
-                existing = self._existing(identifier, result.content_key)
+                existing = self._existing(identifier, content_key, result.subject, client)
                 if existing is None:
                     raise Conflict("the result could not be stored; retry the request") from exc
                 return existing
@@ -222,15 +262,28 @@ class Store:
         """The second insert of :meth:`save` (a method of its own so tests can make it fail)."""
         cursor.execute(*self._inserts[1].bind(values))
 
-    def _existing(self, identifier: str | None, content_key: str) -> Stored | None:
-        """The stored result with this identifier hash, else the one with this content key."""
+    def _existing(self, identifier: str | None, content_key: str, subject: str,
+                  client: str) -> Stored | None:
+        """The stored result this save repeats: the one with this identifier hash when there is
+        one (and then only if it is the same exam), else the one with this content key.
+
+        :raise Conflict: the identifier is stored for another subject or other content (409).
+        """
         query = _BY_CONTENT if identifier is None else _BY_CONTENT_OR_IDENTIFIER
         with self.engine.connect() as connection:
             rows = connection.execute(
                 query, {"content_key": content_key, "identifier_key": identifier}).all()
-        # an identifier match first (False sorts before True)
-        ranked = sorted(rows, key=lambda row: row.identifier_key != identifier)
-        return _stored(ranked[0]) if ranked else None
+        for row in rows:
+            if identifier is not None and row.identifier_key == identifier:
+                same = (row.content_key == content_key and row.subject == subject
+                        and row.client_key == client)
+                if not same:
+                    raise Conflict(REUSED_IDENTIFIER, "Bundle.identifier")
+                return _stored(row)
+        for row in rows:  # no identifier match: the same content, stored under another one
+            if row.subject == subject and row.client_key == client:
+                return _stored(row)
+        return None
 
     def get(self, id: str) -> Stored | None:  # noqa: A002 (the FHIR name)
         """The result whose ClinicalImpression has *id*, or None."""
@@ -253,13 +306,16 @@ class Store:
         return None if row is None else _stored(row)
 
     def search(self, *, subject: str | None = None, date_ge: datetime | None = None,
-               date_le: datetime | None = None, count: int = 20, offset: int = 0,
+               date_le: datetime | None = None,
+               date_excluded: t.Sequence[tuple[datetime | None, datetime | None]] = (),
+               count: int = 20, offset: int = 0,
                newest_first: bool = True) -> tuple[list[Stored], int]:
         """Results matching every given filter, one page of them, and how many match in all.
 
         :param subject: the exact ``ClinicalImpression.subject`` reference, e.g. ``Patient/p1``.
         :param date_ge: earliest ``ClinicalImpression.date`` (inclusive, timezone-aware).
         :param date_le: latest ``ClinicalImpression.date`` (inclusive, timezone-aware).
+        :param date_excluded: inclusive ranges the date must be outside of (None: unbounded).
         :param count: page size (0: only the total).
         :param offset: how many matches to skip.
         :param newest_first: order by date descending (else ascending); ties by id.
@@ -273,6 +329,10 @@ class Store:
             conditions.append(impressions.c.date >= date_ge)
         if date_le is not None:
             conditions.append(impressions.c.date <= date_le)
+        for low, high in date_excluded:
+            inside = [impressions.c.date >= low] if low is not None else []
+            inside += [impressions.c.date <= high] if high is not None else []
+            conditions.append(~and_(true(), *inside))
         if newest_first:
             order = (impressions.c.date.desc(), impressions.c.id.desc())
         else:
@@ -292,12 +352,14 @@ def _joined() -> Select[t.Any]:
 
 
 #: the queries of :meth:`Store._existing`, built once
+_KEYS = (impressions.c.identifier_key, impressions.c.content_key, impressions.c.subject,
+         impressions.c.client_key)
 _BY_CONTENT = _joined().where(impressions.c.content_key == bindparam("content_key")).add_columns(
-    impressions.c.identifier_key)
+    *_KEYS)
 _BY_CONTENT_OR_IDENTIFIER = _joined().where(
     (impressions.c.content_key == bindparam("content_key"))
     | (impressions.c.identifier_key == bindparam("identifier_key"))
-).add_columns(impressions.c.identifier_key)
+).add_columns(*_KEYS)
 
 
 def _without(resource: t.Mapping[str, t.Any], *keys: str) -> dict[str, t.Any]:

@@ -6,6 +6,10 @@
 * Monotony: adding a normal finding never raises the score of any root.
 * Nothing abnormal, no root: removing every abnormal finding removes every root, and the summary
   says the exam did not localize.
+* Store-facing shapes, on SQLite and PostgreSQL (issue 10): exams about subject references of any
+  length (at, just over and far over the store's column) and reused identifiers, and GETs on
+  every store route with long references, calendar-edge dates (years 0001 and 9999, every
+  prefix, any time zone) and deep offsets, never answer 5xx.
 
 Exams are drawn from the real table (tests/strategies.py). Engine-level properties call
 :func:`service.core.localize` directly (fast, many examples); each has an HTTP-level twin
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import json
 import typing as t
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,8 +32,11 @@ from service import create_app
 from service.core import localize
 from service.core.model import Assessment, Polarity, Side
 from service.fhir.parse import parse_request
+from service.store.engine import sqlite_url
 from terminology import NEURO_PATTERN, SPINAL_SEGMENT, Table, load_table
 from tests.conftest import FHIR_HEADERS
+from tests.store.conftest import BACKENDS, postgres  # noqa: F401 (the fixture, for backends)
+from tests.store.factories import make_result
 from tests.strategies import (
     SIDE_CODES,
     ExamItem,
@@ -38,6 +46,9 @@ from tests.strategies import (
     near_miss_documents,
     normal_items,
     resource_shaped,
+    search_dates,
+    store_requests,
+    subject_references,
     to_finding,
 )
 from tests.validation import assert_valid_r4
@@ -276,3 +287,81 @@ def test_the_generated_exams_cover_every_kind_side_and_result(table: Table) -> N
     assert {scale for scale, _, _ in seen} == {"sensory", "dtr", "umn", "motor"}
     assert {side for _, side, _ in seen} == {"left", "right", "bilateral", None}
     assert {p for _, _, p in seen} == {p.value for p in Polarity}
+
+
+# -- store-facing shapes, on every database ------------------------------------------------------
+
+#: results at the edges of the calendar, for the generated date searches to match against.
+EDGE_DATES = (datetime(1, 1, 1, tzinfo=UTC), datetime(2026, 3, 1, 12, tzinfo=UTC),
+              datetime.max.replace(tzinfo=UTC))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def on_each_database(request: pytest.FixtureRequest,
+                     tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.Any]:
+    """A test client of an app storing in SQLite, then in PostgreSQL, with results at the
+    edges of the calendar."""
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path_factory.mktemp("edges") / "store.sqlite3")
+    else:
+        url = request.getfixturevalue("postgres").create_database()
+    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    store = app.extensions["store"]
+    for when in EDGE_DATES:
+        store.save(make_result(date=when))
+    yield app.test_client()
+    store.close()
+
+
+@settings(HTTP, max_examples=40)
+@given(items=exams(TABLE, min_size=1, max_size=3), reference=subject_references(),
+       identifier=st.sampled_from([None, "exam-1", "exam-2"]))
+def test_an_exam_about_any_subject_reference_never_answers_5xx(
+    on_each_database: t.Any, items: list[ExamItem], reference: str, identifier: str | None
+) -> None:
+    document = exam_bundle(items, patient=reference)
+    if identifier is not None:  # reused across examples: replays and 409s are drawn too
+        document["identifier"] = {"system": "urn:example:exam", "value": identifier}
+    response = post(on_each_database, document)
+    assert response.status_code < 500, response.get_data(as_text=True)[:500]
+    body = response.get_json()
+    if response.status_code == 200:
+        assert len(reference) <= 256
+        stored = on_each_database.get(f"/fhir/ClinicalImpression/{body['id']}")
+        assert stored.status_code == 200 and stored.get_json()["subject"] == body["subject"]
+    else:
+        assert response.status_code in {400, 409, 422}, response.status_code
+        assert body["resourceType"] == "OperationOutcome" and body["issue"][0]["expression"]
+        assert_valid_r4(body)
+        if len(reference) > 256 and response.status_code == 422:
+            assert body["issue"][0]["code"] in {"too-long", "business-rule", "not-supported",
+                                                "processing"}
+
+
+@settings(HTTP, max_examples=150)
+@given(request=store_requests())
+def test_every_store_route_answers_any_reference_date_and_offset_below_500(
+    on_each_database: t.Any, request: tuple[str, list[tuple[str, str]]]
+) -> None:
+    path, query = request
+    response = on_each_database.get(path, query_string=query, headers=FHIR_HEADERS)
+    assert response.status_code < 500, response.get_data(as_text=True)[:500]
+    body = response.get_json()
+    if response.status_code >= 400:
+        assert response.status_code in {400, 404}, response.status_code
+        assert body["resourceType"] == "OperationOutcome"
+        assert_valid_r4(body)
+    elif body["resourceType"] == "Bundle":
+        assert body["type"] == "searchset" and body["total"] >= 0
+
+
+@settings(HTTP, max_examples=120)
+@given(value=search_dates(valid=True), sort=st.sampled_from(["date", "-date"]))
+def test_every_valid_date_from_year_1_to_9999_with_any_prefix_is_searchable(
+    on_each_database: t.Any, value: str, sort: str
+) -> None:
+    response = on_each_database.get("/fhir/ClinicalImpression",
+                                    query_string={"date": value, "_sort": sort})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    bundle = response.get_json()
+    assert bundle["type"] == "searchset" and bundle["total"] >= len(bundle.get("entry", []))

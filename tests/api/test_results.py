@@ -176,7 +176,8 @@ def test_revinclude_adds_each_provenance(client: FlaskClient, history: list[Stor
 @pytest.mark.parametrize(("query", "named"), [
     ("colour=red", "colour"), ("_count=101", "_count"), ("_count=many", "_count"),
     ("_count=1&_count=2", "_count"), ("_offset=-1", "_offset"), ("_sort=status", "_sort"),
-    ("date=ne2026-01-01", "date"), ("date=2026-13", "date"), ("date=yesterday", "date"),
+    ("date=xx2026-01-01", "date"), ("date=2026-13", "date"), ("date=yesterday", "date"),
+    ("_offset=10001", "_offset"),
     ("patient=Group/g1", "patient"), ("subject=a b", "subject"),
     ("subject:Patient=p1", "subject:Patient"),
 ], ids=lambda value: value)

@@ -15,7 +15,7 @@ PROTOCOL = "https://neuroroot.example/fhir/rules/2026.1"
 def make_result(*, subject: str = "Patient/p1", date: datetime | None = None,
                 identifier_key: str | None = None, content_key: str | None = None,
                 summary: str = "Left L5 radiculopathy is likely (score 0.82) – réflexes ≥ normal.",
-                ) -> NewResult:
+                client: str | None = None) -> NewResult:
     """A ClinicalImpression + Provenance pair valid in R4, with unique keys unless given."""
     date = date or datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     if content_key is None:
@@ -49,4 +49,4 @@ def make_result(*, subject: str = "Patient/p1", date: datetime | None = None,
         "entity": [{"role": "source", "what": {"reference": "Observation/o1"}}],
     }
     return NewResult(impression=impression, provenance=provenance, subject=subject, date=date,
-                     identifier_key=identifier_key, content_key=content_key)
+                     identifier_key=identifier_key, content_key=content_key, client=client)

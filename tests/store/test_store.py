@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import typing as t
@@ -10,10 +11,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import column, func, insert, select, table
 from sqlalchemy.exc import OperationalError
 
-from service.errors import StoreUnavailable
+from service.errors import Conflict, StoreUnavailable
 from service.store import Store, Stored, upgrade
 from service.store.schema import impressions, provenances
 from tests.store.factories import make_result
@@ -73,10 +74,32 @@ def test_given_meta_elements_are_kept_beside_the_version(store: Store) -> None:
 
 
 def test_same_identifier_returns_the_stored_result(store: Store) -> None:
-    first = store.save(make_result(identifier_key="urn:ietf:rfc:3986|urn:uuid:b1"))
-    again = store.save(make_result(identifier_key="urn:ietf:rfc:3986|urn:uuid:b1"))  # other content
+    first = store.save(make_result(identifier_key="urn:ietf:rfc:3986|urn:uuid:b1",
+                                   content_key="b" * 64))
+    again = store.save(make_result(identifier_key="urn:ietf:rfc:3986|urn:uuid:b1",
+                                   content_key="b" * 64))
     assert first.created and not again.created
     assert again.id == first.id and again.impression == first.impression
+    assert rows(store) == (1, 1)
+
+
+def test_same_identifier_with_other_content_is_a_conflict_not_the_stored_result(
+        store: Store) -> None:
+    store.save(make_result(identifier_key="sys|b1", content_key="b" * 64))
+    with pytest.raises(Conflict) as caught:
+        store.save(make_result(identifier_key="sys|b1", content_key="f" * 64))
+    assert caught.value.expression == ("Bundle.identifier",)
+    assert "different exam" in caught.value.message
+    assert rows(store) == (1, 1)
+
+
+def test_same_identifier_for_another_patient_is_a_conflict(store: Store) -> None:
+    store.save(make_result(subject="Patient/p1", identifier_key="sys|b1", content_key="b" * 64))
+    with pytest.raises(Conflict):  # even were the content hash the same
+        store.save(make_result(subject="Patient/p2", identifier_key="sys|b1",
+                               content_key="b" * 64))
+    with pytest.raises(Conflict):
+        store.save(make_result(subject="Patient/p2", identifier_key="sys|b1"))
     assert rows(store) == (1, 1)
 
 
@@ -88,11 +111,65 @@ def test_same_content_returns_the_stored_result(store: Store) -> None:
 
 
 def test_identifier_match_wins_over_content_match(store: Store) -> None:
+    """Content c is stored under no identifier, identifier b2 with other content: posting c
+    with b2 is b2 reused for another exam (409), never c's result."""
     by_content = store.save(make_result(content_key="c" * 64))
-    by_identifier = store.save(make_result(identifier_key="sys|b2"))
-    replay = store.save(make_result(content_key="c" * 64, identifier_key="sys|b2"))
+    by_identifier = store.save(make_result(identifier_key="sys|b2", content_key="9" * 64))
     assert by_content.id != by_identifier.id
+    with pytest.raises(Conflict):
+        store.save(make_result(content_key="c" * 64, identifier_key="sys|b2"))
+    replay = store.save(make_result(content_key="9" * 64, identifier_key="sys|b2"))
     assert replay.id == by_identifier.id and not replay.created
+
+
+def test_keys_are_scoped_by_client(store: Store) -> None:
+    """Another client replaying a client's identifier or content gets a result of its own."""
+    mine = store.save(make_result(identifier_key="sys|b3", content_key="3" * 64, client="a"))
+    theirs = store.save(make_result(identifier_key="sys|b3", content_key="3" * 64, client="b"))
+    other = store.save(make_result(subject="Patient/p2", identifier_key="sys|b3", client="c"))
+    anonymous = store.save(make_result(identifier_key="sys|b3", content_key="3" * 64))
+    assert all(s.created for s in (mine, theirs, other, anonymous))
+    assert len({mine.id, theirs.id, other.id, anonymous.id}) == 4
+    again = store.save(make_result(identifier_key="sys|b3", content_key="3" * 64, client="b"))
+    assert again.id == theirs.id and not again.created
+    with pytest.raises(Conflict):
+        store.save(make_result(identifier_key="sys|b3", content_key="4" * 64, client="b"))
+    assert rows(store) == (4, 4)
+
+
+def test_rows_stored_before_client_scoping_still_answer_anonymous_retries(db_url: str) -> None:
+    """Revision 0001's keys are the anonymous client's keys of 0002: after the upgrade, a
+    retry of a server without authentication still finds its result."""
+    upgrade(db_url, "0001")
+    identifier = hashlib.sha256(b"sys|legacy").hexdigest()
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    legacy = {"resourceType": "ClinicalImpression", "id": "legacy", "status": "completed",
+              "subject": {"reference": "Patient/p1"},
+              "meta": {"versionId": "1", "lastUpdated": "2026-03-01T00:00:00.000Z"}}
+    store = Store.from_url(db_url)
+    with store.engine.begin() as connection:
+        connection.execute(insert(table("clinical_impression", *[column(c) for c in (
+            "id", "version_id", "last_updated", "subject", "date", "identifier_key",
+            "content_key", "resource")])), [{
+                "id": "legacy", "version_id": "1", "last_updated": now, "subject": "Patient/p1",
+                "date": now, "identifier_key": identifier, "content_key": "5" * 64,
+                "resource": orjson.dumps(legacy).decode()}])
+        connection.execute(insert(table("provenance", *[column(c) for c in (
+            "id", "impression_id", "version_id", "last_updated", "resource")])), [{
+                "id": "legacy-p", "impression_id": "legacy", "version_id": "1",
+                "last_updated": now, "resource": "{}"}])
+    store.close()
+    upgrade(db_url)
+    store = Store.from_url(db_url)
+    try:
+        retry = store.save(make_result(identifier_key="sys|legacy", content_key="5" * 64))
+        assert retry.id == "legacy" and not retry.created
+        with pytest.raises(Conflict):
+            store.save(make_result(identifier_key="sys|legacy"))
+        assert store.save(make_result(identifier_key="sys|legacy", content_key="5" * 64,
+                                      client="a")).created
+    finally:
+        store.close()
 
 
 def test_results_without_identifier_do_not_collide(store: Store) -> None:
@@ -109,8 +186,8 @@ def test_concurrent_duplicate_saves_store_one_row(store: Store, key: str) -> Non
     errors: list[BaseException] = []
 
     def post(n: int) -> None:
-        kwargs: dict[str, t.Any] = ({"identifier_key": "sys|same"} if key == "identifier"
-                                    else {"content_key": "d" * 64})
+        kwargs: dict[str, t.Any] = ({"identifier_key": "sys|same", "content_key": "8" * 64}
+                                    if key == "identifier" else {"content_key": "d" * 64})
         result = make_result(**kwargs)
         barrier.wait()
         try:
@@ -200,13 +277,14 @@ def test_provenance_is_found_by_its_target_and_its_id(store: Store) -> None:
 def test_results_survive_a_restart(db_url: str) -> None:
     upgrade(db_url)
     first = Store.from_url(db_url)
-    saved = first.save(make_result(identifier_key="sys|restart"))
+    saved = first.save(make_result(identifier_key="sys|restart", content_key="7" * 64))
     first.close()
     upgrade(db_url)  # a second start migrates nothing and keeps the rows
     second = Store.from_url(db_url)
     try:
         assert second.get(saved.id) == Stored(**{**_fields(saved), "created": False})
-        assert second.save(make_result(identifier_key="sys|restart")).id == saved.id
+        assert second.save(make_result(identifier_key="sys|restart",
+                                       content_key="7" * 64)).id == saved.id
     finally:
         second.close()
 
