@@ -49,12 +49,12 @@ def test_row_counts_are_pinned(table: Table) -> None:
         for name in ("sources", "sites", "reflexes", "movements", "findings", "patterns")
     }
     assert counts == {
-        "sources": 39,
+        "sources": 54,
         "sites": 118,
         "reflexes": 13,
         "movements": 17,
         "findings": 105,
-        "patterns": 10,
+        "patterns": 21,
     }
 
 
@@ -437,7 +437,27 @@ def test_patterns_carry_the_snomed_codes_of_the_output_profile(table: Table) -> 
         "femoral-neuropathy": None,
         "carpal-tunnel": "57406009",
         "ulnar-neuropathy": "359837005",
+        "transverse-myelopathy": "16631009",
+        "brown-sequard": None,
+        "hemiparesis": None,
+        "polyradiculoneuropathy": None,
+        "bilateral-radiculopathy": None,
+        "radial-neuropathy": None,
+        "axillary-neuropathy": None,
+        "suprascapular-neuropathy": None,
+        "tibial-neuropathy": None,
+        "sciatic-neuropathy": "52585001",
+        "lumbosacral-plexopathy": None,
     }
+
+
+def test_cauda_equina_definition_names_the_guideline_urgent_triggers(table: Table) -> None:
+    """Issue 11: URGENT follows SBNS/BASS 2018 and GIRFT 2023, not any bilateral leg sign."""
+    ces = table.lookup_pattern("cauda-equina")
+    assert {"sbns-bass-2018", "girft-ces-2023"} <= set(ces.sources)
+    assert "saddle" in ces.definition and "both legs" in ces.definition
+    bilateral = table.lookup_pattern("bilateral-radiculopathy")
+    assert "not urgent" in bilateral.definition and "post-void residual" in bilateral.definition
 
 
 # --- negatives ---------------------------------------------------------------------------------
