@@ -52,8 +52,8 @@ def test_row_counts_are_pinned(table: Table) -> None:
         "sources": 54,
         "sites": 118,
         "reflexes": 13,
-        "movements": 17,
-        "findings": 105,
+        "movements": 21,
+        "findings": 109,
         "patterns": 21,
     }
 
@@ -338,7 +338,30 @@ def test_movements_are_exactly_the_service_movement_codes(table: Table) -> None:
         "finger-flexion",
         "finger-abduction",
         "thumb-abduction",
+        # issue 11: the muscles that tell the new nerve mimics from their roots
+        "knee-flexion",
+        "finger-extension",
+        "wrist-flexion",
+        "shoulder-external-rotation",
     }
+
+
+@pytest.mark.parametrize(
+    ("movement_id", "nerve", "segment"),
+    [
+        ("knee-flexion", "sciatic", "S1"),
+        ("finger-extension", "radial", "C7"),
+        ("wrist-flexion", "median", "C7"),
+        ("shoulder-external-rotation", "suprascapular", "C5"),
+    ],
+)
+def test_mimic_discriminating_muscles_have_their_nerve_and_root(
+    table: Table, movement_id: str, nerve: str, segment: str
+) -> None:
+    """Sciatic (hamstrings), radial (finger extensors vs the median C7 wrist flexor) and
+    suprascapular (infraspinatus) lesions are told from roots by these muscles."""
+    move = table.lookup_movement(movement_id)
+    assert (move.nerve, top_segment(move)) == (nerve, segment)
 
 
 @pytest.mark.parametrize(
