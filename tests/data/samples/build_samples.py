@@ -393,6 +393,7 @@ def build() -> None:
             "description": "Lateral heel and foot numbness, absent ankle jerk, weak plantar "
             "flexion: S1.",
             "top": root(["S1"], "right"),
+            "snomed": "2415007",
             "urgent": False,
         },
     )
