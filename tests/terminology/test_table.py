@@ -266,9 +266,7 @@ def test_weakness_of_toe_needs_the_movement_and_disturbance_is_abnormal(table: T
     ],
     ids=["ankle-joint", "knee-joint", "biceps-tendon", "biceps-muscle-tendon", "triceps"],
 )
-def test_joint_and_tendon_sites_name_their_reflex(
-    table: Table, code: str, reflex_id: str
-) -> None:
+def test_joint_and_tendon_sites_name_their_reflex(table: Table, code: str, reflex_id: str) -> None:
     assert is_sctid(code)
     reflex = table.reflex_for_site(code)
     assert reflex is not None and reflex.id == reflex_id
