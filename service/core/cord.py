@@ -120,6 +120,11 @@ def myelopathy(ctx: Context) -> list[Detection]:
     level = sensory_level(exam)
     if not signs and level is None:
         return []
+    central = ctx.patterns("brown-sequard", "hemiparesis")
+    if level is None and central:
+        sides = {h.side for h in central}
+        if all(f.side in sides or f.side is None for f in exam.umn):
+            return []  # the UMN signs belong to the hemicord or hemiparesis already named
     arms = exam.umn_in_arms()
     cervical = bool(arms)
     count = min(len(signs), len(w.MYELOPATHY_BY_SIGNS) - 1)
@@ -171,11 +176,7 @@ def myelopathy(ctx: Context) -> list[Detection]:
         where = f"cord lesion at or above {seg}" + (
             ", cervical cord possible" if seg in TRUNK_LEVELS else ""
         )
-        text = (
-            f"Cervical myelopathy with a sensory level ({where})"
-            if cervical
-            else f"Myelopathy with a sensory level: {where}"
-        )
+        text = f"Transverse myelopathy: {where}"
     else:
         legs = [
             f for f in exam.findings if is_reduced(f) and f.kind is not Kind.REFLEX
@@ -205,9 +206,16 @@ def myelopathy(ctx: Context) -> list[Detection]:
             "lesion at the level of the cord lesion (myeloradiculopathy) is possible; the root "
             "keeps the evidence the cord does not explain."
         )
+    code = "transverse-myelopathy" if level is not None else "myelopathy"
+    urgent = level is not None and bool(signs)
+    if urgent:
+        reasons.append(
+            "A sensory level with upper-motor-neuron signs is suspected cord compression until "
+            "imaged: emergency MRI of the whole spine."
+        )
     return [
         Detection(
-            hypothesis("myelopathy", text, None, score, support, [], reasons),
+            hypothesis(code, text, None, score, support, [], reasons, urgent=urgent),
             tuple(explains),
         )
     ]
@@ -225,8 +233,9 @@ def brown_sequard(ctx: Context) -> list[Detection]:
             if f.kind is Kind.SENSORY and f.side is b and f.modality == "pin-prick"
             and is_reduced(f) and _segment(exam, f) is not None
         ]
-        if not weak or not pain:
-            continue
+        umn = [f for f in exam.umn if f.side in (a, Side.BILATERAL, None)]
+        if not weak or not pain or not umn:
+            continue  # Brown-Sequard weakness is upper-motor-neuron weakness
         level = min((t.cast(str, _segment(exam, f)) for f in pain), key=ORDER.__getitem__)
         column = [
             f
@@ -234,7 +243,7 @@ def brown_sequard(ctx: Context) -> list[Detection]:
             if f.kind is Kind.SENSORY and f.side is a and f.modality in _DORSAL_COLUMN
             and is_reduced(f)
         ]
-        lowest_ok = ORDER[level] + w.BROWN_SEQUARD_LEVELS
+        lowest_ok = ORDER[level] + 1  # the band at the level may lose every modality
         # a dissociation: pin prick spared on side a and touch spared on side b below the band
         pain_a = [
             f for f in exam.findings if f.kind is Kind.SENSORY and _on(f, a)
@@ -253,12 +262,6 @@ def brown_sequard(ctx: Context) -> list[Detection]:
         )
         if ORDER[top_weak] < ORDER[level] - w.BROWN_SEQUARD_LEVELS:
             continue  # weakness far above the pain level: not one hemicord lesion
-        if column:
-            top_column = min(
-                (_segment(exam, f) or "S1" for f in column), key=ORDER.__getitem__
-            )
-            if abs(ORDER[top_column] - ORDER[level]) > w.BROWN_SEQUARD_LEVELS + 3:
-                continue
         score = w.BROWN_SEQUARD
         support = exam.evidence(weak, 0.2, True, f"weak on the {a.value} side")
         support += exam.evidence(pain, 0.2, True, f"pain sensation lost on the {b.value} side")
@@ -268,7 +271,6 @@ def brown_sequard(ctx: Context) -> list[Detection]:
             f"with pin-prick loss on the {b.value} side from {level}: a Brown-Sequard "
             f"(hemicord) pattern, lesion on the {a.value} side of the cord at or above {level}."
         ]
-        umn = [f for f in exam.umn if f.side in (a, Side.BILATERAL, None)]
         if umn:
             score += w.BROWN_SEQUARD_UMN
             support += exam.evidence(umn, w.BROWN_SEQUARD_UMN, True, "upper-motor-neuron sign")
@@ -302,13 +304,22 @@ def hemiparesis(ctx: Context) -> list[Detection]:
     if not exam.umn:
         return []
     found = []
+    limbs = {}
     for side in SIDES:
         weak = [f for f in exam.findings if f.kind is Kind.MOTOR and f.side is side
                 and is_reduced(f)]
-        arm = [f for f in weak if exam.upper_limb(f)]
-        leg = [f for f in weak if exam.lower_limb(f)]
+        limbs[side] = (
+            weak,
+            [f for f in weak if exam.upper_limb(f)],
+            [f for f in weak if exam.lower_limb(f)],
+        )
+    for side in SIDES:
+        weak, arm, leg = limbs[side]
         if not arm or not leg:
             continue
+        _, other_arm, other_leg = limbs[_other(side)]
+        if other_arm and other_leg:
+            continue  # four limbs: a cord (or diffuse) picture, not a hemiparesis
         umn = [f for f in exam.umn if f.side in (side, Side.BILATERAL, None)]
         if not umn:
             continue

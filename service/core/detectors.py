@@ -23,15 +23,15 @@ __all__ = ["DETECTORS"]
 
 DETECTORS: tuple[Detector, ...] = (
     # patterns that are not a root: run first, and explain findings away from the roots
-    Detector("myelopathy", BEFORE_ROOTS, myelopathy),
     Detector("brown-sequard", BEFORE_ROOTS, brown_sequard),
     Detector("hemiparesis", BEFORE_ROOTS, hemiparesis),
+    Detector("myelopathy", BEFORE_ROOTS, myelopathy),
     Detector("polyneuropathy", BEFORE_ROOTS, polyneuropathy),
     Detector("polyradiculoneuropathy", BEFORE_ROOTS, polyradiculoneuropathy),
     Detector("peripheral-nerve mimics", BEFORE_ROOTS, mimics),
     Detector("lumbosacral-plexopathy", BEFORE_ROOTS, lumbosacral_plexopathy),
     Detector("scattered weakness", BEFORE_ROOTS, scattered_weakness),
     # patterns read from the roots left after explaining away
-    Detector("polyradiculopathy", AFTER_ROOTS, polyradiculopathy),
     Detector("cauda-equina", AFTER_ROOTS, cauda_equina),
+    Detector("polyradiculopathy", AFTER_ROOTS, polyradiculopathy),
 )

@@ -180,6 +180,23 @@ def polyneuropathy(ctx: Context) -> list[Detection]:
             if all(exam.weak(Kind.MOTOR, m, x) for x in SIDES)
         ]
     ))
+    symmetric_legs = [
+        f
+        for s in SIDES
+        for f in exam.zone("lower-limb", False, s)
+        if is_reduced(f)
+        and any(
+            is_reduced(g) and g.target == f.target
+            for g in exam.zone("lower-limb", False, Side.RIGHT if s is Side.LEFT else Side.LEFT)
+        )
+    ]
+    symmetric_reflexes = [
+        f
+        for rid in ("reflex-patellar",)
+        for f in exam.weak(Kind.REFLEX, rid, None)
+        if all(exam.weak(Kind.REFLEX, rid, x) for x in SIDES)
+    ]
+    explains += [f for f in symmetric_legs + symmetric_reflexes if f not in explains]
     return [
         Detection(
             hypothesis(
@@ -225,6 +242,13 @@ def polyradiculoneuropathy(ctx: Context) -> list[Detection]:
             elif _dtr(exam, f) and f.target not in _SACRAL_REFLEXES:
                 areflexic[limb].append(f)
     if len(weak_limbs) < 2 or len(areflexic) < 2:
+        return []
+    # relative symmetry (Asbury & Cornblath): both arms or both legs weak and areflexic; a left
+    # arm and a right leg are two separate lesions, not one diffuse process
+    pairs = {"arm", "leg"}
+    if not any(all((s, limb) in weak_limbs for s in SIDES) for limb in pairs):
+        return []
+    if not any(all((s, limb) in areflexic for s in SIDES) for limb in pairs):
         return []
     # global, not ankle-first, areflexia: some reflex other than the ankle jerks is lost
     if all(f.target == "reflex-achilles" for fs in areflexic.values() for f in fs):
@@ -362,7 +386,7 @@ def _root_groups(ctx: Context, minimum: float) -> dict[Side | None, list[str]]:
 
 def polyradiculopathy(ctx: Context) -> list[Detection]:
     """Several roots with evidence of their own: non-adjacent on one side, or on both sides."""
-    if ctx.patterns("polyradiculoneuropathy", "polyradiculopathy"):
+    if ctx.patterns("polyradiculoneuropathy", "polyradiculopathy", "bilateral-radiculopathy"):
         return []
     groups = _root_groups(ctx, w.POLYRADICULOPATHY_ROOT_UNITS)
     sided = {s: segs for s, segs in groups.items() if s in SIDES}
@@ -449,6 +473,8 @@ _FULL_SIDE = 1.9
 
 def cauda_equina(ctx: Context) -> list[Detection]:
     exam = ctx.exam
+    if ctx.patterns("transverse-myelopathy", "polyradiculoneuropathy"):
+        return []  # saddle loss and leg weakness below a cord level are the cord's
     saddle = [f for f in exam.saddle if is_reduced(f)]
     saddle += [f for r in _SACRAL_REFLEXES for f in exam.weak(Kind.REFLEX, r, None)]
     saddle = list(dict.fromkeys(saddle))
@@ -516,11 +542,32 @@ def cauda_equina(ctx: Context) -> list[Detection]:
             "Urgent: assess bladder function, anal tone and perianal sensation; "
             "emergency MRI is indicated if the picture fits."
         )
-        text = "Suspected cauda equina syndrome"
-    else:
-        text = "Possible cauda equina syndrome (bilateral radicular leg signs)"
+        return [
+            Detection(
+                hypothesis(
+                    "cauda-equina", "Suspected cauda equina syndrome", None, score, support,
+                    against, reasons, urgent=True,
+                )
+            )
+        ]
+    segments = tuple(
+        sorted(
+            {seg for (seg, side), net in ctx.nets.items()
+             if seg in LEG_SEGMENTS and side is not None and net >= _PARTIAL_SIDE},
+            key=ORDER.__getitem__,
+        )
+    )
+    reasons.append(
+        "No guideline trigger for an emergency (saddle or perianal loss, absent anal reflex, "
+        "severe weakness of both legs) was found on this exam: the flag is not urgent by itself."
+    )
     return [
         Detection(
-            hypothesis("cauda-equina", text, None, score, support, against, reasons, urgent=urgent)
+            hypothesis(
+                "bilateral-radiculopathy",
+                f"Bilateral lumbosacral radiculopathy ({', '.join(segments)}): possible cauda "
+                "equina, sphincter history, post-void residual and MRI needed",
+                Side.BILATERAL, score, support, against, reasons, segments=segments,
+            )
         )
     ]

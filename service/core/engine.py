@@ -267,11 +267,10 @@ def _summary(ranked: tuple[Hypothesis, ...], abnormal: int) -> str:
     urgent = next((h for h in ranked if h.urgent), None)
     rest = [h for h in ranked if h is not urgent]
     if urgent is not None:
-        action = (
-            "emergency assessment and imaging are needed."
-            if urgent.pattern == "cauda-equina"
-            else "urgent neurological assessment is needed."
-        )
+        action = {
+            "cauda-equina": "emergency assessment and imaging are needed.",
+            "transverse-myelopathy": "emergency MRI of the spine is needed.",
+        }.get(urgent.pattern, "urgent neurological assessment is needed.")
         text = f"URGENT: {_lower_first(urgent.text)} (score {urgent.score:.2f}): {action}"
         if rest:
             other = rest[0]
@@ -371,15 +370,24 @@ def _only_key_point(
         return roots
     (f,) = abnormal
     row = exam.rows.get(id(f))
-    if f.kind is not Kind.SENSORY or row is None or not getattr(row, "key_point", None):
+    if row is None or not f.polarity in (Polarity.DECREASED, Polarity.ABSENT, Polarity.ABNORMAL):
         return roots
-    if f.modality not in w.ROOT_MODALITIES:
+    if f.kind is Kind.SENSORY:
+        segment = getattr(row, "key_point", None)
+        if not segment or f.modality not in w.ROOT_MODALITIES:
+            return roots
+    elif f.kind is Kind.REFLEX and row.kind != "dtr":
         return roots
+    else:
+        segment = row.core[0].segment if row.core else None
+        if segment is None:
+            return roots
     ledger = _Ledger(items, table)
-    h = _root(ledger, (row.key_point,), f.side)
+    h = _root(ledger, (segment,), f.side)
     reasons = h.reasons + (
-        "The only abnormal finding is at this root's ISNCSCI key point; the normal findings "
-        "around it do not exclude a purely sensory radiculopathy, so the root stays possible.",
+        "The only abnormal finding is a localizing test of this root (an ISNCSCI key point, a "
+        "key muscle or a reflex); the normal findings around it do not exclude a partial or "
+        "purely sensory radiculopathy, so the root stays possible.",
     )
     return [
         Hypothesis(
@@ -390,7 +398,7 @@ def _only_key_point(
             confidence="possible",
             text=h.text,
             support=h.support or (
-                Evidence(f.ref, f"{describe(f, table)} ({row.key_point})", 1.0, True),
+                Evidence(f.ref, f"{describe(f, table)} ({segment})", 1.0, True),
             ),
             against=h.against,
             reasons=reasons,

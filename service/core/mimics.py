@@ -57,6 +57,9 @@ class Mimic:
     bilateral_bonus: bool = False
     #: groups that must each have an abnormal finding too (sciatic: peroneal *and* tibial)
     requires: tuple[tuple[str, Finder], ...] = ()
+    #: distinct skin sites the trigger needs (carpal tunnel: more than the thumb, which is also
+    #: C6's ISNCSCI key point)
+    min_sites: int = 1
     #: movements the lesion makes look weak although their nerve is another (wrist drop makes
     #: finger abduction look weak: "pseudo-ulnar", clinical-rules-2 section 5 [61])
     excused: frozenset[str] = frozenset()
@@ -134,6 +137,7 @@ MIMICS: tuple[Mimic, ...] = (
         "upper-limb",
         trigger=(("sensation in the median territory of the hand", skin("median")),),
         base=0.35,
+        min_sites=2,
         involved=(("thumb abduction (APB)", motor("thumb-abduction"), 0.1),),
         spared=(
             ("biceps reflex (C5/C6)", reflex("reflex-biceps"), 0.1),
@@ -365,6 +369,12 @@ def _judge(
             )
         else:
             untested.append(label)
+    explains += [
+        f
+        for f in exam.findings
+        if f.side in (side, Side.BILATERAL) and _reduced(f) and exam.rows[id(f)] is not None
+        and _nerves(exam.rows[id(f)]) & mimic.nerves and f not in explains
+    ]
     unexplained = _unexplained(exam, mimic, side, explains)
     if unexplained:
         penalty = min(w.UNEXPLAINED * len(unexplained), w.UNEXPLAINED_CAP)
@@ -396,13 +406,18 @@ def _judge(
 def mimics(ctx: Context) -> list[Detection]:
     """Every mimic that fits, judged per side (findings without a side do not trigger one)."""
     exam = ctx.exam
+    # findings a probable earlier pattern explains (a glove neuropathy's fingers) trigger nothing
+    taken = {id(f) for d in ctx.found if d.strength >= 0.4 for f in d.explains}
     found = []
     for mimic in MIMICS:
         triggered = {}
         for side in (Side.LEFT, Side.RIGHT):
             triggered[side] = [
-                f for _, find in mimic.trigger for f in find(exam, side) if _reduced(f)
+                f for _, find in mimic.trigger for f in find(exam, side)
+                if _reduced(f) and id(f) not in taken
             ]
+            if len({f.target for f in triggered[side]}) < mimic.min_sites:
+                triggered[side] = []
         for side in (Side.LEFT, Side.RIGHT):
             if not triggered[side]:
                 continue

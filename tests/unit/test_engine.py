@@ -168,7 +168,7 @@ class TestPatterns:
             )
         ]
         assessment = localize(findings, table)
-        ces = [h for h in assessment.hypotheses if h.pattern == "cauda-equina"]
+        ces = [h for h in assessment.hypotheses if h.pattern == "bilateral-radiculopathy"]
         assert ces and not ces[0].urgent and not assessment.urgent
         assert any("post-void residual" in r for r in ces[0].reasons)
 
