@@ -76,9 +76,8 @@ def sensory_level(exam: ExamIndex) -> tuple[str, list[Finding]] | None:
     level = min((seg for s in SIDES for seg in per_side[s]), key=ORDER.__getitem__)
     tops = {min(per_side[s], key=ORDER.__getitem__) for s in SIDES}
     # both sides must reach the trunk or the arm-leg gap: a level, not two distal patches
-    if not all(ORDER[top] <= ORDER["L1"] for top in tops):
-        if not exam.umn:
-            return None
+    if not all(ORDER[top] <= ORDER["L1"] for top in tops) and not exam.umn:
+        return None
     if level not in TRUNK_LEVELS and not exam.umn:
         return None
     below = [f for s in SIDES for fs in per_side[s].values() for f in fs]
@@ -179,13 +178,19 @@ def myelopathy(ctx: Context) -> list[Detection]:
         text = f"Transverse myelopathy: {where}"
     else:
         legs = [
-            f for f in exam.findings if is_reduced(f) and f.kind is not Kind.REFLEX
-            and exam.lower_limb(f)
+            f
+            for f in exam.findings
+            if is_reduced(f) and f.kind is not Kind.REFLEX and exam.lower_limb(f)
         ]
-        arms_found = [
-            f for f in exam.findings if is_reduced(f) and f.kind is not Kind.REFLEX
-            and exam.upper_limb(f)
-        ] if cervical else []
+        arms_found = (
+            [
+                f
+                for f in exam.findings
+                if is_reduced(f) and f.kind is not Kind.REFLEX and exam.upper_limb(f)
+            ]
+            if cervical
+            else []
+        )
         for f in legs + arms_found:
             row = exam.rows[id(f)]
             if segments_of(row) & (lmn.get(f.side, set()) | lmn.get(None, set())):
@@ -197,9 +202,7 @@ def myelopathy(ctx: Context) -> list[Detection]:
                 "suggest a cervical level."
             )
         text = "Cervical myelopathy" if cervical else "Myelopathy (upper-motor-neuron signs)"
-    radicular = sorted(
-        {seg for segs in lmn.values() for seg in segs}, key=ORDER.__getitem__
-    )
+    radicular = sorted({seg for segs in lmn.values() for seg in segs}, key=ORDER.__getitem__)
     if radicular and signs:
         reasons.append(
             f"A lower-motor-neuron sign at {', '.join(radicular)} beside cord signs: a root "
@@ -230,8 +233,11 @@ def brown_sequard(ctx: Context) -> list[Detection]:
         pain = [
             f
             for f in exam.findings
-            if f.kind is Kind.SENSORY and f.side is b and f.modality == "pin-prick"
-            and is_reduced(f) and _segment(exam, f) is not None
+            if f.kind is Kind.SENSORY
+            and f.side is b
+            and f.modality == "pin-prick"
+            and is_reduced(f)
+            and _segment(exam, f) is not None
         ]
         umn = [f for f in exam.umn if f.side in (a, Side.BILATERAL, None)]
         if not weak or not pain or not umn:
@@ -240,19 +246,29 @@ def brown_sequard(ctx: Context) -> list[Detection]:
         column = [
             f
             for f in exam.findings
-            if f.kind is Kind.SENSORY and f.side is a and f.modality in _DORSAL_COLUMN
+            if f.kind is Kind.SENSORY
+            and f.side is a
+            and f.modality in _DORSAL_COLUMN
             and is_reduced(f)
         ]
         lowest_ok = ORDER[level] + 1  # the band at the level may lose every modality
         # a dissociation: pin prick spared on side a and touch spared on side b below the band
         pain_a = [
-            f for f in exam.findings if f.kind is Kind.SENSORY and _on(f, a)
-            and f.modality == "pin-prick" and is_reduced(f)
+            f
+            for f in exam.findings
+            if f.kind is Kind.SENSORY
+            and _on(f, a)
+            and f.modality == "pin-prick"
+            and is_reduced(f)
             and ORDER.get(_segment(exam, f) or "C2", 0) > lowest_ok
         ]
         touch_b = [
-            f for f in exam.findings if f.kind is Kind.SENSORY and _on(f, b)
-            and f.modality in _DORSAL_COLUMN and is_reduced(f)
+            f
+            for f in exam.findings
+            if f.kind is Kind.SENSORY
+            and _on(f, b)
+            and f.modality in _DORSAL_COLUMN
+            and is_reduced(f)
             and ORDER.get(_segment(exam, f) or "C2", 0) > lowest_ok
         ]
         if pain_a or touch_b:
@@ -265,7 +281,9 @@ def brown_sequard(ctx: Context) -> list[Detection]:
         score = w.BROWN_SEQUARD
         support = exam.evidence(weak, 0.2, True, f"weak on the {a.value} side")
         support += exam.evidence(pain, 0.2, True, f"pain sensation lost on the {b.value} side")
-        support += exam.evidence(column, 0.1, True, f"touch or vibration lost on the {a.value} side")
+        support += exam.evidence(
+            column, 0.1, True, f"touch or vibration lost on the {a.value} side"
+        )
         reasons = [
             f"Weakness{' and touch or vibration loss' if column else ''} on the {a.value} side "
             f"with pin-prick loss on the {b.value} side from {level}: a Brown-Sequard "
@@ -275,11 +293,19 @@ def brown_sequard(ctx: Context) -> list[Detection]:
             score += w.BROWN_SEQUARD_UMN
             support += exam.evidence(umn, w.BROWN_SEQUARD_UMN, True, "upper-motor-neuron sign")
         spared = [
-            f for f in exam.findings if f.kind is Kind.SENSORY and f.side is a
-            and f.modality == "pin-prick" and f.polarity is Polarity.NORMAL
+            f
+            for f in exam.findings
+            if f.kind is Kind.SENSORY
+            and f.side is a
+            and f.modality == "pin-prick"
+            and f.polarity is Polarity.NORMAL
         ] + [
-            f for f in exam.findings if f.kind is Kind.SENSORY and f.side is b
-            and f.modality in _DORSAL_COLUMN and f.polarity is Polarity.NORMAL
+            f
+            for f in exam.findings
+            if f.kind is Kind.SENSORY
+            and f.side is b
+            and f.modality in _DORSAL_COLUMN
+            and f.polarity is Polarity.NORMAL
         ]
         if spared:
             score += w.BROWN_SEQUARD_DISSOCIATION
@@ -306,8 +332,9 @@ def hemiparesis(ctx: Context) -> list[Detection]:
     found = []
     limbs = {}
     for side in SIDES:
-        weak = [f for f in exam.findings if f.kind is Kind.MOTOR and f.side is side
-                and is_reduced(f)]
+        weak = [
+            f for f in exam.findings if f.kind is Kind.MOTOR and f.side is side and is_reduced(f)
+        ]
         limbs[side] = (
             weak,
             [f for f in weak if exam.upper_limb(f)],
@@ -333,8 +360,13 @@ def hemiparesis(ctx: Context) -> list[Detection]:
             "lesion weakens a whole side."
         ]
         areflexic = [
-            f for f in exam.findings if f.kind is Kind.REFLEX and f.side in (side, Side.BILATERAL)
-            and is_reduced(f) and exam.rows[id(f)] is not None and exam.rows[id(f)].kind == "dtr"
+            f
+            for f in exam.findings
+            if f.kind is Kind.REFLEX
+            and f.side in (side, Side.BILATERAL)
+            and is_reduced(f)
+            and exam.rows[id(f)] is not None
+            and exam.rows[id(f)].kind == "dtr"
         ]
         if areflexic:
             score -= w.HEMIPARESIS_AREFLEXIA
@@ -343,8 +375,12 @@ def hemiparesis(ctx: Context) -> list[Detection]:
             )
             reasons.append("A reduced reflex on that side is a lower-motor-neuron sign.")
         dermatomal = [
-            f for f in exam.findings if f.kind is Kind.SENSORY and f.side in (side, Side.BILATERAL)
-            and f.modality in ROOT_MODALITIES and is_reduced(f)
+            f
+            for f in exam.findings
+            if f.kind is Kind.SENSORY
+            and f.side in (side, Side.BILATERAL)
+            and f.modality in ROOT_MODALITIES
+            and is_reduced(f)
         ]
         if dermatomal:
             score -= w.HEMIPARESIS_DERMATOME
@@ -355,7 +391,10 @@ def hemiparesis(ctx: Context) -> list[Detection]:
             "The face was not examined here: face involved points to the brain, face spared to "
             "the brainstem or high cervical cord."
         )
-        text = f"{side.value.capitalize()} hemiparesis with upper-motor-neuron signs (brain or high cord)"
+        text = (
+            f"{side.value.capitalize()} hemiparesis with upper-motor-neuron signs "
+            "(brain or high cord)"
+        )
         if score < w.MIMIC_MINIMUM:
             continue
         found.append(

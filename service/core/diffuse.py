@@ -8,7 +8,6 @@ polyradiculopathy (several roots with evidence of their own) and the cauda equin
 
 from __future__ import annotations
 
-import typing as t
 from collections import defaultdict
 
 from . import weights as w
@@ -97,9 +96,7 @@ def polyneuropathy(ctx: Context) -> list[Detection]:
                 "bilateral root pattern rather than a stocking."
             )
         vibration = [f for f in feet[Side.LEFT] + feet[Side.RIGHT] if f.modality == "vibration"]
-        if vibration and all(
-            any(f.modality == "vibration" for f in feet[s]) for s in SIDES
-        ):
+        if vibration and all(any(f.modality == "vibration" for f in feet[s]) for s in SIDES):
             score += w.PNP_VIBRATION
     if both_ankles:
         score += w.PNP_ANKLE_JERKS
@@ -172,14 +169,22 @@ def polyneuropathy(ctx: Context) -> list[Detection]:
         "No age was given: above 60, absent ankle jerks (up to 30 %) and toe vibration loss "
         "(29 %) can be normal for age."
     )
-    explains = list(dict.fromkeys(
-        feet[Side.LEFT] + feet[Side.RIGHT] + ankles[Side.LEFT] + ankles[Side.RIGHT]
-        + [f for h in hands for f in h if is_reduced(f)]
-        + [
-            f for m in _DISTAL_TOES for s in SIDES for f in exam.weak(Kind.MOTOR, m, s)
-            if all(exam.weak(Kind.MOTOR, m, x) for x in SIDES)
-        ]
-    ))
+    explains = list(
+        dict.fromkeys(
+            feet[Side.LEFT]
+            + feet[Side.RIGHT]
+            + ankles[Side.LEFT]
+            + ankles[Side.RIGHT]
+            + [f for h in hands for f in h if is_reduced(f)]
+            + [
+                f
+                for m in _DISTAL_TOES
+                for s in SIDES
+                for f in exam.weak(Kind.MOTOR, m, s)
+                if all(exam.weak(Kind.MOTOR, m, x) for x in SIDES)
+            ]
+        )
+    )
     symmetric_legs = [
         f
         for s in SIDES
@@ -254,7 +259,9 @@ def polyradiculoneuropathy(ctx: Context) -> list[Detection]:
     if all(f.target == "reflex-achilles" for fs in areflexic.values() for f in fs):
         return []
     proximal = [
-        f for fs in weak_limbs.values() for f in fs
+        f
+        for fs in weak_limbs.values()
+        for f in fs
         if f.target in _PROXIMAL_MOVES or f.target in _PROXIMAL_ARM_MOVES
     ]
     if not proximal:
@@ -289,8 +296,7 @@ def polyradiculoneuropathy(ctx: Context) -> list[Detection]:
         "conduction studies and CSF confirm it."
     )
     sensory = [
-        f for f in exam.findings if f.kind is Kind.SENSORY and is_reduced(f)
-        and f.side is not None
+        f for f in exam.findings if f.kind is Kind.SENSORY and is_reduced(f) and f.side is not None
     ]
     return [
         Detection(
@@ -320,7 +326,8 @@ def scattered_weakness(ctx: Context) -> list[Detection]:
     found = []
     for side in SIDES:
         weak = [
-            f for f in exam.findings
+            f
+            for f in exam.findings
             if f.kind is Kind.MOTOR and f.side is side and is_reduced(f) and id(f) not in explained
         ]
         segs = sorted(
@@ -332,8 +339,10 @@ def scattered_weakness(ctx: Context) -> list[Detection]:
         if ORDER[segs[-1]] - ORDER[segs[0]] + 1 == len(segs):
             continue  # contiguous: a two-level lesion or a plexus, left to the roots and mimics
         other = [
-            f for f in exam.findings
-            if f.side in (side, Side.BILATERAL) and is_reduced(f)
+            f
+            for f in exam.findings
+            if f.side in (side, Side.BILATERAL)
+            and is_reduced(f)
             and (f.kind is Kind.SENSORY and f.modality in ROOT_MODALITIES or _dtr(exam, f))
         ]
         reasons = [
@@ -364,7 +373,13 @@ def scattered_weakness(ctx: Context) -> list[Detection]:
         found.append(
             Detection(
                 hypothesis(
-                    code, text, side, score, exam.evidence(weak, 0.1, True, "weak"), [], reasons,
+                    code,
+                    text,
+                    side,
+                    score,
+                    exam.evidence(weak, 0.1, True, "weak"),
+                    [],
+                    reasons,
                     segments=tuple(segs) if code == "polyradiculopathy" else (),
                 ),
                 tuple(weak),
@@ -393,9 +408,7 @@ def polyradiculopathy(ctx: Context) -> list[Detection]:
     if not sided:
         return []
     both = len(sided) == 2
-    scattered = any(
-        ORDER[segs[-1]] - ORDER[segs[0]] + 1 > len(segs) for segs in sided.values()
-    )
+    scattered = any(ORDER[segs[-1]] - ORDER[segs[0]] + 1 > len(segs) for segs in sided.values())
     if not (both or scattered):
         return []
     roots = [(s, seg) for s, segs in sided.items() for seg in segs]
@@ -406,7 +419,8 @@ def polyradiculopathy(ctx: Context) -> list[Detection]:
         max(w.POLYRADICULOPATHY + w.POLYRADICULOPATHY_STEP * (len(roots) - 2), best + 0.01),
     )
     names = "; ".join(
-        f"{s.value} {', '.join(segs)}" for s, segs in sorted(sided.items(), key=lambda i: i[0].value)
+        f"{s.value} {', '.join(segs)}"
+        for s, segs in sorted(sided.items(), key=lambda i: i[0].value)
     )
     segments = tuple(sorted({seg for _, seg in roots}, key=ORDER.__getitem__))
     reasons = [
@@ -415,8 +429,11 @@ def polyradiculopathy(ctx: Context) -> list[Detection]:
         "polyradiculopathy) explains them more simply than separate root lesions."
     ]
     if all(seg in LEG_SEGMENTS for seg in segments):
-        reasons.append("Leg roots on both sides: see the cauda equina flag." if both else
-                       "Lumbosacral plexus versus several roots: EMG/NCS needed.")
+        reasons.append(
+            "Leg roots on both sides: see the cauda equina flag."
+            if both
+            else "Lumbosacral plexus versus several roots: EMG/NCS needed."
+        )
     support = [e for h in involved for e in h.support]
     side = Side.BILATERAL if both else next(iter(sided))
     side_text = "Bilateral" if both else side.value.capitalize()
@@ -510,20 +527,22 @@ def cauda_equina(ctx: Context) -> list[Detection]:
         )
     if bilateral:
         score = max(score, w.CES_BILATERAL_ROOTS) + (w.CES_SADDLE_AND_ROOTS if saddle else 0.0)
-        leg_roots = [
-            h for h in ctx.roots
-            if h.side is not None and set(h.segments) <= LEG_SEGMENTS
-        ]
+        leg_roots = [h for h in ctx.roots if h.side is not None and set(h.segments) <= LEG_SEGMENTS]
         support += list({(e.ref, e.description): e for h in leg_roots for e in h.support}.values())
         reasons.append(
             "Radicular signs in both legs (one side may be partial) are bilateral root disease"
-            + (" too." if saddle else ": possible cauda equina (CES-S) even with the saddle "
-               "spared. Ask about bladder, bowel and sexual function, measure the post-void "
-               "residual, and arrange MRI.")
+            + (
+                " too."
+                if saddle
+                else ": possible cauda equina (CES-S) even with the saddle "
+                "spared. Ask about bladder, bowel and sexual function, measure the post-void "
+                "residual, and arrange MRI."
+            )
         )
     arms = [
-        f for f in exam.findings if is_reduced(f) and exam.upper_limb(f)
-        and (f.kind is Kind.MOTOR or _dtr(exam, f))
+        f
+        for f in exam.findings
+        if is_reduced(f) and exam.upper_limb(f) and (f.kind is Kind.MOTOR or _dtr(exam, f))
     ]
     if arms and not saddle and not severe:
         score -= w.CES_UPPER_LIMB
@@ -545,15 +564,24 @@ def cauda_equina(ctx: Context) -> list[Detection]:
         return [
             Detection(
                 hypothesis(
-                    "cauda-equina", "Suspected cauda equina syndrome", None, score, support,
-                    against, reasons, urgent=True,
+                    "cauda-equina",
+                    "Suspected cauda equina syndrome",
+                    None,
+                    score,
+                    support,
+                    against,
+                    reasons,
+                    urgent=True,
                 )
             )
         ]
     segments = tuple(
         sorted(
-            {seg for (seg, side), net in ctx.nets.items()
-             if seg in LEG_SEGMENTS and side is not None and net >= _PARTIAL_SIDE},
+            {
+                seg
+                for (seg, side), net in ctx.nets.items()
+                if seg in LEG_SEGMENTS and side is not None and net >= _PARTIAL_SIDE
+            },
             key=ORDER.__getitem__,
         )
     )
@@ -567,7 +595,12 @@ def cauda_equina(ctx: Context) -> list[Detection]:
                 "bilateral-radiculopathy",
                 f"Bilateral lumbosacral radiculopathy ({', '.join(segments)}): possible cauda "
                 "equina, sphincter history, post-void residual and MRI needed",
-                Side.BILATERAL, score, support, against, reasons, segments=segments,
+                Side.BILATERAL,
+                score,
+                support,
+                against,
+                reasons,
+                segments=segments,
             )
         )
     ]

@@ -370,7 +370,7 @@ def _only_key_point(
         return roots
     (f,) = abnormal
     row = exam.rows.get(id(f))
-    if row is None or not f.polarity in (Polarity.DECREASED, Polarity.ABSENT, Polarity.ABNORMAL):
+    if row is None or f.polarity not in (Polarity.DECREASED, Polarity.ABSENT, Polarity.ABNORMAL):
         return roots
     if f.kind is Kind.SENSORY:
         segment = getattr(row, "key_point", None)
@@ -397,9 +397,7 @@ def _only_key_point(
             score=max(h.score, w.REPORT_MINIMUM),
             confidence="possible",
             text=h.text,
-            support=h.support or (
-                Evidence(f.ref, f"{describe(f, table)} ({segment})", 1.0, True),
-            ),
+            support=h.support or (Evidence(f.ref, f"{describe(f, table)} ({segment})", 1.0, True),),
             against=h.against,
             reasons=reasons,
         )

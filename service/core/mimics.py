@@ -213,7 +213,9 @@ MIMICS: tuple[Mimic, ...] = (
         "C5/C6",
         frozenset({"suprascapular"}),
         "upper-limb",
-        trigger=(("shoulder external rotation (infraspinatus)", motor("shoulder-external-rotation")),),
+        trigger=(
+            ("shoulder external rotation (infraspinatus)", motor("shoulder-external-rotation")),
+        ),
         base=0.35,
         involved=(),
         spared=(
@@ -260,8 +262,16 @@ MIMICS: tuple[Mimic, ...] = (
             ("ankle reflex", reflex("reflex-achilles"), 0.05),
         ),
         spared=(
-            ("hip abduction (gluteus medius, superior gluteal nerve, L5)", motor("hip-abduction"), 0.2),
-            ("hip extension (gluteus maximus, inferior gluteal nerve, S1)", motor("hip-extension"), 0.2),
+            (
+                "hip abduction (gluteus medius, superior gluteal nerve, L5)",
+                motor("hip-abduction"),
+                0.2,
+            ),
+            (
+                "hip extension (gluteus maximus, inferior gluteal nerve, S1)",
+                motor("hip-extension"),
+                0.2,
+            ),
         ),
         requires=(
             (
@@ -335,14 +345,14 @@ def _judge(
             explains += hits
             support += exam.evidence(hits, weight, True, "fits the nerve")
     for f in exam.findings:
-        if f.kind is Kind.MOTOR and f.target in mimic.excused and f.side in (side, Side.BILATERAL):
-            if _reduced(f):
-                explains.append(f)
-                reasons.append(
-                    "Weak finger movements with a wrist drop may be mechanical (pseudo-ulnar): "
-                    "test them with the wrist supported before scoring C8/T1."
-                )
-                break
+        excused = f.kind is Kind.MOTOR and f.target in mimic.excused
+        if excused and f.side in (side, Side.BILATERAL) and _reduced(f):
+            explains.append(f)
+            reasons.append(
+                "Weak finger movements with a wrist drop may be mechanical (pseudo-ulnar): "
+                "test them with the wrist supported before scoring C8/T1."
+            )
+            break
     untested = []
     spared = 0
     for label, find, weight in mimic.spared:
@@ -372,8 +382,11 @@ def _judge(
     explains += [
         f
         for f in exam.findings
-        if f.side in (side, Side.BILATERAL) and _reduced(f) and exam.rows[id(f)] is not None
-        and _nerves(exam.rows[id(f)]) & mimic.nerves and f not in explains
+        if f.side in (side, Side.BILATERAL)
+        and _reduced(f)
+        and exam.rows[id(f)] is not None
+        and _nerves(exam.rows[id(f)]) & mimic.nerves
+        and f not in explains
     ]
     unexplained = _unexplained(exam, mimic, side, explains)
     if unexplained:
@@ -413,7 +426,9 @@ def mimics(ctx: Context) -> list[Detection]:
         triggered = {}
         for side in (Side.LEFT, Side.RIGHT):
             triggered[side] = [
-                f for _, find in mimic.trigger for f in find(exam, side)
+                f
+                for _, find in mimic.trigger
+                for f in find(exam, side)
                 if _reduced(f) and id(f) not in taken
             ]
             if len({f.target for f in triggered[side]}) < mimic.min_sites:
@@ -456,10 +471,7 @@ def lumbosacral_plexopathy(ctx: Context) -> list[Detection]:
     exam = ctx.exam
     found = []
     for side in (Side.LEFT, Side.RIGHT):
-        weak = [
-            f for f in exam.findings
-            if f.kind is Kind.MOTOR and f.side is side and _reduced(f)
-        ]
+        weak = [f for f in exam.findings if f.kind is Kind.MOTOR and f.side is side and _reduced(f)]
         for part, (nerves, jerk, roots) in _PLEXUS.items():
             hit = [f for f in weak if _nerves(exam.rows[id(f)]) & nerves]
             named = {n for f in hit for n in _nerves(exam.rows[id(f)]) & nerves}
@@ -483,8 +495,9 @@ def lumbosacral_plexopathy(ctx: Context) -> list[Detection]:
                 score += w.PLEXUS_KNEE_JERK
                 support += exam.evidence(lost, w.PLEXUS_KNEE_JERK, True, "reflex of that plexus")
             sensory = [
-                f for f in exam.findings if f.kind is Kind.SENSORY and f.side is side
-                and _reduced(f)
+                f
+                for f in exam.findings
+                if f.kind is Kind.SENSORY and f.side is side and _reduced(f)
             ]
             if part == "lumbar" and lost and not sensory:
                 score += w.PLEXUS_LITTLE_SENSORY
@@ -497,9 +510,17 @@ def lumbosacral_plexopathy(ctx: Context) -> list[Detection]:
                 "and the sensory nerve action potentials decide, and neither is testable here; "
                 "EMG/NCS needed."
             )
-            text = f"{side.value.capitalize()} lumbosacral plexopathy or several roots ({part} plexus, {roots})"
+            text = (
+                f"{side.value.capitalize()} lumbosacral plexopathy or several roots "
+                f"({part} plexus, {roots})"
+            )
             h = hypothesis(
-                "lumbosacral-plexopathy", text, side, min(score, w.PLEXUS_CAP), support, [],
+                "lumbosacral-plexopathy",
+                text,
+                side,
+                min(score, w.PLEXUS_CAP),
+                support,
+                [],
                 reasons,
             )
             found.append(Detection(h))  # never picks plexus over roots: explains nothing away

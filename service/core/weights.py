@@ -225,7 +225,8 @@ DISCRIMINATOR_PENALTY = 2.0
 #: Bonus when the mimic's trigger is found on both sides (CTS is often bilateral).
 BILATERAL_BONUS = 0.1
 #: Lumbosacral plexopathy: weakness of one leg over two nerves' muscles of one plexus part
-#: (upper: femoral and obturator; lower: gluteal and sciatic) (clinical-rules-2 section 3, [31, 35]).
+#: (upper: femoral and obturator; lower: gluteal and sciatic) (clinical-rules-2 section 3,
+#: [31, 35]).
 PLEXUS_BASE = 0.4
 PLEXUS_KNEE_JERK = 0.1  # lumbar plexus: knee jerk lost; sacral plexus: ankle jerk lost
 PLEXUS_LITTLE_SENSORY = 0.05  # diabetic radiculoplexus: minimal sensory loss (Pinto 2021)
