@@ -16,10 +16,20 @@ from .test_engine import motor, reflex, sense
 L, R = Side.LEFT, Side.RIGHT
 N, INC, ABN = Polarity.NORMAL, Polarity.INCREASED, Polarity.ABNORMAL
 NIPPLE, UMBILICUS, INGUINAL, ANT_THIGH, MED_CONDYLE = (
-    "24142002", "90290004", "39687006", "61248009", "122474001",
+    "24142002",
+    "90290004",
+    "39687006",
+    "61248009",
+    "122474001",
 )
 MED_MALLEOLUS, DORSUM, HEEL, SOLE, THUMB, MIDDLE, LITTLE = (
-    "6417001", "2402003", "76853006", "37136002", "76505004", "65531009", "12406000",
+    "6417001",
+    "2402003",
+    "76853006",
+    "37136002",
+    "76505004",
+    "65531009",
+    "12406000",
 )
 PERIANAL = "397158004"
 
@@ -68,9 +78,7 @@ class TestCord:
         h = patterns(found, table)["myelopathy"]
         assert h.score >= w.MYELOPATHY_BY_SIGNS[2] and h.text.startswith("Cervical")
 
-    def test_myeloradiculopathy_keeps_the_root_with_a_sign_at_the_level(
-        self, table: Table
-    ) -> None:
+    def test_myeloradiculopathy_keeps_the_root_with_a_sign_at_the_level(self, table: Table) -> None:
         cord = [reflex("hoffmann", R, INC), reflex("plantar-response", R, INC)]
         root = [
             reflex("reflex-brachioradialis", R),
@@ -156,8 +164,15 @@ class TestDiffuse:
 
     def test_severe_weakness_of_both_legs_is_urgent(self, table: Table) -> None:
         found = [
-            Finding(f"Observation/g{i}", Kind.MOTOR, "knee-extension", "knee-extension",
-                    Polarity.DECREASED, side, grade)
+            Finding(
+                f"Observation/g{i}",
+                Kind.MOTOR,
+                "knee-extension",
+                "knee-extension",
+                Polarity.DECREASED,
+                side,
+                grade,
+            )
             for i, (side, grade) in enumerate(((L, 2), (R, 3)))
         ]
         assert localize(found, table).urgent
@@ -179,13 +194,19 @@ class TestDiffuse:
         stocking = [sense(s, side) for s in (DORSUM, SOLE) for side in (L, R)]
         stocking += [reflex("reflex-achilles", side) for side in (L, R)]
         assert not any(h.confidence == "probable" for h in roots(stocking, table).values())
-        l5 = [motor("great-toe-extension", L), motor("hip-abduction", L),
-              reflex("reflex-medial-hamstring", L)]
+        l5 = [
+            motor("great-toe-extension", L),
+            motor("hip-abduction", L),
+            reflex("reflex-medial-hamstring", L),
+        ]
         assert roots(stocking + l5, table)[("L5", L)].confidence == "probable"
 
     def test_scattered_weakness_on_one_side_is_not_a_root(self, table: Table) -> None:
-        found = [motor("shoulder-abduction", L), motor("finger-abduction", L),
-                 motor("ankle-plantarflexion", L)]
+        found = [
+            motor("shoulder-abduction", L),
+            motor("finger-abduction", L),
+            motor("ankle-plantarflexion", L),
+        ]
         assert "non-radicular-weakness" in patterns(found, table)
         assert not any(h.confidence == "probable" for h in roots(found, table).values())
 
@@ -213,10 +234,14 @@ class TestNormalsAndSensory:
             for side in (L, R)
             for m in ("light-touch", "pin-prick")
         ]
-        normal += [motor(m, side, N) for m in ("great-toe-extension", "hip-abduction")
-                   for side in (L, R)]
-        normal += [sense(DORSUM, L, N, "light-touch"), sense(DORSUM, R, N, "pin-prick"),
-                   sense(DORSUM, R, N, "light-touch")]
+        normal += [
+            motor(m, side, N) for m in ("great-toe-extension", "hip-abduction") for side in (L, R)
+        ]
+        normal += [
+            sense(DORSUM, L, N, "light-touch"),
+            sense(DORSUM, R, N, "pin-prick"),
+            sense(DORSUM, R, N, "light-touch"),
+        ]
         a = localize([*normal, sense(DORSUM, L, modality="pin-prick")], table)
         assert a.hypotheses[0].segments == ("L5",) and a.hypotheses[0].confidence == "possible"
         assert "points to no" not in a.summary
@@ -224,42 +249,68 @@ class TestNormalsAndSensory:
 
 class TestMimics:
     def test_wrist_drop_with_triceps_kept_is_radial(self, table: Table) -> None:
-        found = [motor("wrist-extension", R), motor("finger-extension", R),
-                 motor("elbow-extension", R, N), reflex("reflex-triceps", R, N),
-                 motor("wrist-flexion", R, N)]
+        found = [
+            motor("wrist-extension", R),
+            motor("finger-extension", R),
+            motor("elbow-extension", R, N),
+            reflex("reflex-triceps", R, N),
+            motor("wrist-flexion", R, N),
+        ]
         assert localize(found, table).hypotheses[0].pattern == "radial-neuropathy"
-        near = [*found[:2], motor("elbow-extension", R), reflex("reflex-triceps", R),
-                motor("wrist-flexion", R)]
+        near = [
+            *found[:2],
+            motor("elbow-extension", R),
+            reflex("reflex-triceps", R),
+            motor("wrist-flexion", R),
+        ]
         assert "radial-neuropathy" not in patterns(near, table)
 
-    def test_deltoid_alone_is_axillary_and_spinati_alone_suprascapular(
-        self, table: Table
-    ) -> None:
-        ax = [motor("shoulder-abduction", L), motor("elbow-flexion", L, N),
-              reflex("reflex-biceps", L, N), motor("shoulder-external-rotation", L, N)]
+    def test_deltoid_alone_is_axillary_and_spinati_alone_suprascapular(self, table: Table) -> None:
+        ax = [
+            motor("shoulder-abduction", L),
+            motor("elbow-flexion", L, N),
+            reflex("reflex-biceps", L, N),
+            motor("shoulder-external-rotation", L, N),
+        ]
         assert localize(ax, table).hypotheses[0].pattern == "axillary-neuropathy"
-        ss = [motor("shoulder-external-rotation", L), motor("shoulder-abduction", L, N),
-              reflex("reflex-biceps", L, N)]
+        ss = [
+            motor("shoulder-external-rotation", L),
+            motor("shoulder-abduction", L, N),
+            reflex("reflex-biceps", L, N),
+        ]
         assert localize(ss, table).hypotheses[0].pattern == "suprascapular-neuropathy"
         c5 = [motor("shoulder-abduction", L), motor("elbow-flexion", L), reflex("reflex-biceps", L)]
         assert "axillary-neuropathy" not in patterns(c5, table)
 
     def test_sciatic_spares_the_gluteals_unlike_l5_s1(self, table: Table) -> None:
-        found = [motor("ankle-dorsiflexion", L), motor("ankle-plantarflexion", L),
-                 motor("knee-flexion", L), motor("hip-abduction", L, N),
-                 motor("hip-extension", L, N)]
+        found = [
+            motor("ankle-dorsiflexion", L),
+            motor("ankle-plantarflexion", L),
+            motor("knee-flexion", L),
+            motor("hip-abduction", L, N),
+            motor("hip-extension", L, N),
+        ]
         assert localize(found, table).hypotheses[0].pattern == "sciatic-neuropathy"
         gluteal = [*found[:3], motor("hip-abduction", L), motor("hip-extension", L, N)]
         assert "sciatic-neuropathy" not in patterns(gluteal, table)
 
     def test_tibial_spares_hamstrings_and_gluteus_maximus(self, table: Table) -> None:
-        found = [motor("ankle-plantarflexion", R), sense(SOLE, R), reflex("reflex-achilles", R),
-                 motor("hip-extension", R, N), motor("knee-flexion", R, N)]
+        found = [
+            motor("ankle-plantarflexion", R),
+            sense(SOLE, R),
+            reflex("reflex-achilles", R),
+            motor("hip-extension", R, N),
+            motor("knee-flexion", R, N),
+        ]
         assert "tibial-neuropathy" in patterns(found, table)
 
     def test_plexopathy_says_it_cannot_be_told_from_roots(self, table: Table) -> None:
-        found = [motor("hip-flexion", L), motor("hip-adduction", L), motor("knee-extension", L),
-                 reflex("reflex-patellar", L)]
+        found = [
+            motor("hip-flexion", L),
+            motor("hip-adduction", L),
+            motor("knee-extension", L),
+            reflex("reflex-patellar", L),
+        ]
         h = patterns(found, table)["lumbosacral-plexopathy"]
         assert any("paraspinal" in r and "EMG" in r for r in h.reasons)
 
