@@ -52,7 +52,8 @@ REGIONS: tuple[str, ...] = ("head-neck", "trunk", "upper-limb", "lower-limb", "p
 DISTAL: tuple[str, ...] = ("yes", "no")
 
 #: Peripheral-nerve territories, for the mimic detectors. ``superior-gluteal`` and
-#: ``inferior-gluteal`` are here for hip abduction and hip extension (movements.csv).
+#: ``inferior-gluteal`` are here for hip abduction and hip extension (movements.csv);
+#: ``suprascapular`` for shoulder external rotation (infraspinatus), the suprascapular mimic.
 NERVES: tuple[str, ...] = (
     "lateral-femoral-cutaneous",
     "femoral",
@@ -71,6 +72,7 @@ NERVES: tuple[str, ...] = (
     "radial",
     "musculocutaneous",
     "axillary",
+    "suprascapular",
     "medial-antebrachial-cutaneous",
     "pudendal",
 )

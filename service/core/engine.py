@@ -1,11 +1,18 @@
 """The engine: findings in, a ranked, explained assessment out.
 
-1. Every finding becomes weighted evidence for or against spinal segments, per side
+1. The exam is indexed once (:mod:`.exam_index`).
+2. The detectors of patterns that are not a root run first (:mod:`.detectors`, stage
+   ``before-roots``: cord syndromes, polyneuropathy, polyradiculoneuropathy, peripheral-nerve
+   mimics...). The findings each explains keep only part of their root weight (explaining
+   away, clinical-rules-2 section 8), so a root beside such a pattern stays probable only on
+   evidence the pattern does not explain.
+3. Every finding becomes weighted evidence for or against spinal segments, per side
    (:mod:`.evidence`); each kind's contribution to a segment is capped (:mod:`.weights`).
-2. Root hypotheses: one per (segment, side) with net support; "probable" needs two agreeing
+4. Root hypotheses: one per (segment, side) with net support; "probable" needs two agreeing
    kinds of evidence; adjacent two-root hypotheses where the evidence spans neighbours.
-3. Pattern detectors (:mod:`.patterns`, :mod:`.mimics`) run on the same findings.
-4. Everything is ranked by score; ties break on names, so the output does not depend on the
+5. The detectors that read the roots run (stage ``after-roots``: polyradiculopathy, the
+   cauda equina flag).
+6. Everything is ranked by score; ties break on names, so the output does not depend on the
    order of the input.
 """
 
@@ -17,10 +24,11 @@ from collections import defaultdict
 from terminology import SEGMENTS
 
 from . import weights as w
+from .detection import AFTER_ROOTS, BEFORE_ROOTS, Context, Detection
+from .detectors import DETECTORS
 from .evidence import Contribution, contributions, describe, ranked
-from .mimics import detect_mimics
-from .model import Assessment, Evidence, Finding, Hypothesis, Kind, Side
-from .patterns import LOWER, Exam, cauda_equina, myelopathy, polyneuropathy
+from .exam_index import ExamIndex
+from .model import Assessment, Evidence, Finding, Hypothesis, Kind, Polarity, Side
 
 if t.TYPE_CHECKING:
     from terminology import Table
@@ -84,6 +92,20 @@ class _Ledger:
         kinds = {k for k, v in support.items() if v >= w.AGREEING_KIND_MINIMUM}
         return pro, con, kinds, found
 
+    def core_net(self, segment: str, side: Side | None) -> float:
+        """Net evidence for one root counting only its core-zone support: a root is involved
+        when its own territory is, not when a neighbour's variable zone spills into it."""
+        support: dict[Kind, float] = defaultdict(float)
+        against: dict[Kind, float] = defaultdict(float)
+        for c in self._applies(segment, side):
+            if c.supports and c.zone == "core":
+                support[c.finding.kind] += c.weight
+            elif not c.supports:
+                against[c.finding.kind] += c.weight
+        pro = sum(min(v, w.KIND_CAP[k]) for k, v in support.items())
+        con = sum(min(v, w.KIND_CAP[k]) for k, v in against.items())
+        return pro - con
+
     def candidates(self) -> list[tuple[str, Side | None]]:
         sided = {
             (seg, side)
@@ -127,7 +149,11 @@ def _evidence(
 
 
 def _root(
-    ledger: _Ledger, segments: tuple[str, ...], side: Side | None, parsimony: float = 1.0
+    ledger: _Ledger,
+    segments: tuple[str, ...],
+    side: Side | None,
+    parsimony: float = 1.0,
+    explained_by: t.Mapping[int, str] | None = None,
 ) -> Hypothesis:
     pro, con, kinds, found = ledger.totals(segments, side)
     net = (pro - con) * parsimony
@@ -151,6 +177,13 @@ def _root(
         reasons.append(
             "The evidence spans two adjacent roots about equally; a two-level lesion is possible."
         )
+    if explained_by:
+        by = sorted({explained_by[id(c.finding)] for c in found if id(c.finding) in explained_by})
+        if by:
+            reasons.append(
+                f"Part of its evidence is better explained by {'; '.join(by)} and counts less "
+                "here; what remains is evidence that pattern does not explain."
+            )
     return Hypothesis(
         pattern="radiculopathy" if len(segments) == 1 else "polyradiculopathy",
         segments=segments,
@@ -164,9 +197,11 @@ def _root(
     )
 
 
-def _roots(ledger: _Ledger) -> list[Hypothesis]:
+def _roots(
+    ledger: _Ledger, explained_by: t.Mapping[int, str]
+) -> tuple[list[Hypothesis], dict[tuple[str, Side | None], float]]:
     candidates = ledger.candidates()
-    singles = [_root(ledger, (seg,), side) for seg, side in candidates]
+    singles = [_root(ledger, (seg,), side, explained_by=explained_by) for seg, side in candidates]
     singles = [h for h in singles if h.score >= w.REPORT_MINIMUM]
     pairs = []
     by_side: dict[Side | None, dict[str, float]] = defaultdict(dict)
@@ -180,22 +215,27 @@ def _roots(ledger: _Ledger) -> list[Hypothesis]:
                 continue
             lo, hi = sorted((nets[a], nets[b]))
             if lo >= w.TWO_ROOT_MINIMUM and lo >= w.TWO_ROOT_BALANCE * hi:
-                pairs.append(_root(ledger, (a, b), side, w.TWO_ROOT_PARSIMONY))
-    return singles + pairs
+                pairs.append(
+                    _root(ledger, (a, b), side, w.TWO_ROOT_PARSIMONY, explained_by=explained_by)
+                )
+    nets = {(seg, side): ledger.core_net(seg, side) for seg, side in candidates}
+    return singles + pairs, nets
 
 
-def _bilateral_roots(roots: list[Hypothesis]) -> list[Evidence]:
-    """The support of probable single lower-limb roots, when there are some on both sides."""
-    lower = [
-        h
-        for h in roots
-        if h.confidence == "probable" and len(h.segments) == 1 and set(h.segments) <= set(LOWER)
-    ]
-    sides = {h.side for h in lower}
-    if not ({Side.LEFT, Side.RIGHT} <= sides or Side.BILATERAL in sides):
-        return []
-    unique = {(e.ref, e.description): e for h in lower for e in h.support}
-    return list(unique.values())
+def _explaining_away(found: list[Detection]) -> tuple[dict[int, float], dict[int, str]]:
+    """id(finding) -> root weight kept, and -> the pattern that took the most of it."""
+    kept: dict[int, float] = {}
+    by: dict[int, str] = {}
+    for d in found:
+        strength = d.strength
+        if strength <= 0.0:
+            continue
+        for f in d.explains:
+            left = 1.0 - strength
+            if left < kept.get(id(f), 1.0):
+                kept[id(f)] = left
+                by[id(f)] = _lower_first(d.hypothesis.text)
+    return kept, by
 
 
 def _rank(hypotheses: list[Hypothesis]) -> tuple[Hypothesis, ...]:
@@ -227,11 +267,11 @@ def _summary(ranked: tuple[Hypothesis, ...], abnormal: int) -> str:
     urgent = next((h for h in ranked if h.urgent), None)
     rest = [h for h in ranked if h is not urgent]
     if urgent is not None:
-        text = (
-            f"URGENT: {_lower_first(urgent.text)} (score {urgent.score:.2f}): "
-            "emergency assessment and "
-            "imaging are needed."
-        )
+        action = {
+            "cauda-equina": "emergency assessment and imaging are needed.",
+            "transverse-myelopathy": "emergency MRI of the spine is needed.",
+        }.get(urgent.pattern, "urgent neurological assessment is needed.")
+        text = f"URGENT: {_lower_first(urgent.text)} (score {urgent.score:.2f}): {action}"
         if rest:
             other = rest[0]
             text += (
@@ -266,15 +306,21 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
     :param table: the terminology table (segments, weights, nerves).
     :return: the assessment; ``localized`` is False when nothing explains the abnormal findings.
     """
-    exam = Exam(findings, table)
-    items = contributions(findings, table, exam.rows)
-    roots = _roots(_Ledger(items, table))
-    pnp = polyneuropathy(exam)
-    patterns = [p for p in (pnp, myelopathy(exam)) if p is not None]
-    ces = cauda_equina(exam, _bilateral_roots(roots), pnp is not None)
-    if ces is not None:
-        patterns.append(ces)
-    patterns += detect_mimics(exam)
+    exam = ExamIndex(findings, table)
+    ctx = Context(exam)
+    for detector in DETECTORS:
+        if detector.stage == BEFORE_ROOTS:
+            ctx.found += detector.run(ctx)
+    kept, explained_by = _explaining_away(ctx.found)
+    ctx.kept = kept
+    items = contributions(findings, table, exam.rows, kept)
+    roots, ctx.nets = _roots(_Ledger(items, table), explained_by)
+    roots = _only_key_point(roots, findings, exam, table, items)
+    ctx.roots = roots
+    for detector in DETECTORS:
+        if detector.stage == AFTER_ROOTS:
+            ctx.found += detector.run(ctx)
+    patterns = [d.hypothesis for d in ctx.found]
     ranked = _rank(roots + patterns)
     abnormal = sum(1 for f in findings if f.polarity.is_abnormal)
     caveats = []
@@ -292,6 +338,12 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
         caveats.append(
             "The side of some findings was read from free text in bodySite.text; check it."
         )
+    unused = _unused_abnormal(findings, ranked, items, table)
+    if unused:
+        caveats.append(
+            f"{len(unused)} abnormal finding(s) bore on no root or pattern the engine knows and "
+            "were not weighed: " + "; ".join(unused) + "."
+        )
     used = tuple(sorted({f.ref for f in findings}))
     return Assessment(
         hypotheses=ranked,
@@ -299,5 +351,71 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
         summary=_summary(ranked, abnormal),
         caveats=tuple(caveats),
         used=used,
-        urgent=ces is not None,
+        urgent=any(h.urgent for h in ranked),
     )
+
+
+def _only_key_point(
+    roots: list[Hypothesis],
+    findings: t.Sequence[Finding],
+    exam: ExamIndex,
+    table: Table,
+    items: list[Contribution],
+) -> list[Hypothesis]:
+    """An exam whose only abnormality is one key-point sensory change names that root as
+    possible, however many normal findings surround it (pure sensory radiculopathy is common:
+    clinical-rules-2 section 6)."""
+    abnormal = [f for f in findings if f.polarity.is_abnormal]
+    if len(abnormal) != 1 or roots:
+        return roots
+    (f,) = abnormal
+    row = exam.rows.get(id(f))
+    if row is None or f.polarity not in (Polarity.DECREASED, Polarity.ABSENT, Polarity.ABNORMAL):
+        return roots
+    if f.kind is Kind.SENSORY:
+        segment = getattr(row, "key_point", None)
+        if not segment or f.modality not in w.ROOT_MODALITIES:
+            return roots
+    elif f.kind is Kind.REFLEX and row.kind != "dtr":
+        return roots
+    else:
+        segment = row.core[0].segment if row.core else None
+        if segment is None:
+            return roots
+    ledger = _Ledger(items, table)
+    h = _root(ledger, (segment,), f.side)
+    reasons = h.reasons + (
+        "The only abnormal finding is a localizing test of this root (an ISNCSCI key point, a "
+        "key muscle or a reflex); the normal findings around it do not exclude a partial or "
+        "purely sensory radiculopathy, so the root stays possible.",
+    )
+    return [
+        Hypothesis(
+            pattern=h.pattern,
+            segments=h.segments,
+            side=h.side,
+            score=max(h.score, w.REPORT_MINIMUM),
+            confidence="possible",
+            text=h.text,
+            support=h.support or (Evidence(f.ref, f"{describe(f, table)} ({segment})", 1.0, True),),
+            against=h.against,
+            reasons=reasons,
+        )
+    ]
+
+
+def _unused_abnormal(
+    findings: t.Sequence[Finding],
+    ranked: t.Sequence[Hypothesis],
+    items: list[Contribution],
+    table: Table,
+) -> list[str]:
+    """Abnormal findings that neither moved a root nor appear in any pattern's evidence."""
+    named = {e.ref for h in ranked for e in (*h.support, *h.against)}
+    weighed = {id(c.finding) for c in items}
+    out = []
+    for f in findings:
+        if not f.polarity.is_abnormal or id(f) in weighed or f.ref in named:
+            continue
+        out.append(f"{f.ref} ({describe(f, table)})")
+    return sorted(set(out))

@@ -12,7 +12,13 @@ import re
 import typing as t
 
 from .model import Evidence, Finding, Kind, Polarity, Side
-from .weights import KIND_WEIGHT, NORMAL_AGAINST, POLARITY_FACTOR, SYMMETRIC_REFLEX_FACTOR
+from .weights import (
+    KIND_WEIGHT,
+    POLARITY_FACTOR,
+    ROOT_MODALITIES,
+    SYMMETRIC_REFLEX_FACTOR,
+    normal_units,
+)
 
 if t.TYPE_CHECKING:
     from terminology import Table
@@ -68,12 +74,27 @@ def _symmetric_reflexes(findings: t.Sequence[Finding]) -> frozenset[str]:
     )
 
 
+_UPPER = frozenset({"C5", "C6", "C7", "C8", "T1"})
+
+
+def _upper(row: t.Any) -> bool:
+    region = getattr(row, "region", None)
+    if region is not None:
+        return region in ("upper-limb", "head-neck")
+    return any(item.segment in _UPPER for item in row.core)
+
+
 def contributions(
-    findings: t.Sequence[Finding], table: Table, rows: t.Mapping[int, t.Any] | None = None
+    findings: t.Sequence[Finding],
+    table: Table,
+    rows: t.Mapping[int, t.Any] | None = None,
+    kept: t.Mapping[int, float] | None = None,
 ) -> list[Contribution]:
     """Every finding's contributions, in input order (the engine sorts what it reports).
 
     :param rows: ``id(finding)`` -> :func:`mapping_of` the finding, when already looked up.
+    :param kept: ``id(finding)`` -> the fraction of its root weight an abnormal finding keeps
+        once a non-root pattern has explained it (explaining away); 1.0 when absent.
     """
     symmetric = _symmetric_reflexes(findings)
     result: list[Contribution] = []
@@ -85,9 +106,11 @@ def contributions(
             continue  # UMN signs do not localize a root; the myelopathy detector reads them
         if finding.kind is Kind.REFLEX and finding.polarity is Polarity.INCREASED:
             continue  # a brisk reflex is an upper-motor-neuron sign, not root evidence
+        if finding.kind is Kind.SENSORY and finding.modality not in ROOT_MODALITIES:
+            continue  # vibration: a dorsal-column, large-fibre test, not a dermatomal one
         base = KIND_WEIGHT[finding.kind]
         if finding.polarity is Polarity.NORMAL:
-            full = base * NORMAL_AGAINST
+            full = normal_units(finding.kind, finding.target, _upper(row))
             for item in row.core:
                 result.append(
                     Contribution(finding, item.segment, full * item.weight, False, "core", full)
@@ -96,6 +119,10 @@ def contributions(
         factor = POLARITY_FACTOR[finding.polarity]
         if finding.kind is Kind.REFLEX and finding.target in symmetric:
             factor *= SYMMETRIC_REFLEX_FACTOR
+        if kept is not None:
+            factor *= kept.get(id(finding), 1.0)
+            if factor <= 0.0:
+                continue
         full = base * factor
         for zone, items in (("core", row.core), ("variable", row.variable)):
             for item in items:

@@ -13,27 +13,19 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
+from . import weights as w
+from .detection import Context, Detection, hypothesis
+from .exam_index import UPPER, ExamIndex, is_reduced, primary_segment
 from .model import Evidence, Finding, Hypothesis, Kind, Polarity, Side
-from .patterns import PERONEAL, Exam, _hypothesis, _reduced
 
-UPPER = frozenset({"C5", "C6", "C7", "C8", "T1"})
+PERONEAL = frozenset({"common-peroneal", "superficial-peroneal", "deep-peroneal"})
+SCIATIC = PERONEAL | frozenset({"sciatic", "tibial", "sural"})
 
-__all__ = ["MIMICS", "Mimic", "detect_mimics"]
+__all__ = ["MIMICS", "Mimic", "lumbosacral_plexopathy", "mimics"]
 
-Finder = t.Callable[[Exam, Side], list[Finding]]
-
-#: Least score at which a mimic is reported; it also needs at least one discriminator tested
-#: normal, since without one nothing tells the nerve from the root.
-MIMIC_MINIMUM = 0.35
-#: Each abnormal finding in the same limb that the nerve cannot explain (another nerve's
-#: territory) counts this much against the mimic, up to UNEXPLAINED_CAP: one peripheral nerve
-#: explains only its own territory.
-UNEXPLAINED = 0.1
-UNEXPLAINED_CAP = 0.3
-#: A discriminator found abnormal counts this many times its weight against the mimic.
-DISCRIMINATOR_PENALTY = 2.0
-#: Bonus when the mimic's trigger is found on both sides (CTS is often bilateral).
-BILATERAL_BONUS = 0.1
+Exam = ExamIndex
+Finder = t.Callable[[ExamIndex, Side], list[Finding]]
+_reduced = is_reduced
 
 
 def motor(move: str) -> Finder:
@@ -63,9 +55,17 @@ class Mimic:
     involved: tuple[tuple[str, Finder, float], ...]
     spared: tuple[tuple[str, Finder, float], ...]
     bilateral_bonus: bool = False
+    #: groups that must each have an abnormal finding too (sciatic: peroneal *and* tibial)
+    requires: tuple[tuple[str, Finder], ...] = ()
+    #: distinct skin sites the trigger needs (carpal tunnel: more than the thumb, which is also
+    #: C6's ISNCSCI key point)
+    min_sites: int = 1
+    #: movements the lesion makes look weak although their nerve is another (wrist drop makes
+    #: finger abduction look weak: "pseudo-ulnar", clinical-rules-2 section 5 [61])
+    excused: frozenset[str] = frozenset()
 
 
-#: The five mimics. Weights are the detector's score: ``base`` for the trigger, then one weight
+#: The mimics. Weights are the detector's score: ``base`` for the trigger, then one weight
 #: per discriminator; the rules and their sources are in clinical-rules.md section 4.5:
 #: peroneal (deductmd.com; Bowley & Doughty 2019; MHR spared: neurosurgerynotes), meralgia
 #: (Medscape 1141848: purely sensory, power and reflexes intact), femoral (Medscape 1141793:
@@ -137,6 +137,7 @@ MIMICS: tuple[Mimic, ...] = (
         "upper-limb",
         trigger=(("sensation in the median territory of the hand", skin("median")),),
         base=0.35,
+        min_sites=2,
         involved=(("thumb abduction (APB)", motor("thumb-abduction"), 0.1),),
         spared=(
             ("biceps reflex (C5/C6)", reflex("reflex-biceps"), 0.1),
@@ -165,6 +166,124 @@ MIMICS: tuple[Mimic, ...] = (
             ("thumb abduction (APB, median C8/T1)", motor("thumb-abduction"), 0.15),
         ),
     ),
+    Mimic(
+        "radial-neuropathy",
+        "Radial neuropathy (spiral groove)",
+        "C7 (or C6)",
+        frozenset({"radial"}),
+        "upper-limb",
+        trigger=(
+            ("wrist extension", motor("wrist-extension")),
+            ("finger extension", motor("finger-extension")),
+        ),
+        base=0.35,
+        involved=(
+            ("brachioradialis reflex", reflex("reflex-brachioradialis"), 0.05),
+            ("sensation in the radial territory", skin("radial"), 0.05),
+        ),
+        spared=(
+            ("elbow extension (triceps, C7)", motor("elbow-extension"), 0.15),
+            ("triceps reflex (C7)", reflex("reflex-triceps"), 0.15),
+            ("wrist flexion (flexor carpi radialis, median C7)", motor("wrist-flexion"), 0.15),
+        ),
+        excused=frozenset({"finger-abduction", "finger-flexion"}),
+    ),
+    Mimic(
+        "axillary-neuropathy",
+        "Axillary neuropathy",
+        "C5",
+        frozenset({"axillary"}),
+        "upper-limb",
+        trigger=(("shoulder abduction (deltoid)", motor("shoulder-abduction")),),
+        base=0.35,
+        involved=(("sensation over the lateral upper arm (badge patch)", skin("axillary"), 0.1),),
+        spared=(
+            ("elbow flexion (biceps, C5)", motor("elbow-flexion"), 0.15),
+            ("biceps reflex (C5/C6)", reflex("reflex-biceps"), 0.15),
+            (
+                "shoulder external rotation (infraspinatus, suprascapular nerve, C5)",
+                motor("shoulder-external-rotation"),
+                0.15,
+            ),
+        ),
+    ),
+    Mimic(
+        "suprascapular-neuropathy",
+        "Suprascapular neuropathy",
+        "C5/C6",
+        frozenset({"suprascapular"}),
+        "upper-limb",
+        trigger=(
+            ("shoulder external rotation (infraspinatus)", motor("shoulder-external-rotation")),
+        ),
+        base=0.35,
+        involved=(),
+        spared=(
+            ("shoulder abduction (deltoid, axillary nerve, C5)", motor("shoulder-abduction"), 0.15),
+            ("elbow flexion (biceps, C5)", motor("elbow-flexion"), 0.1),
+            ("biceps reflex (C5/C6)", reflex("reflex-biceps"), 0.1),
+        ),
+    ),
+    Mimic(
+        "tibial-neuropathy",
+        "Tibial neuropathy",
+        "S1",
+        frozenset({"tibial"}),
+        "lower-limb",
+        trigger=(
+            ("ankle plantar flexion", motor("ankle-plantarflexion")),
+            ("toe flexion", motor("toe-flexion")),
+        ),
+        base=0.35,
+        involved=(
+            ("sensation of the sole", skin("tibial"), 0.1),
+            ("ankle inversion (tibialis posterior)", motor("ankle-inversion"), 0.05),
+        ),
+        spared=(
+            ("hip extension (gluteus maximus, S1)", motor("hip-extension"), 0.15),
+            ("knee flexion (hamstrings, S1)", motor("knee-flexion"), 0.15),
+            ("ankle eversion (peronei, S1/L5)", motor("ankle-eversion"), 0.1),
+        ),
+    ),
+    Mimic(
+        "sciatic-neuropathy",
+        "Sciatic neuropathy",
+        "L5/S1",
+        SCIATIC,
+        "lower-limb",
+        trigger=(
+            ("ankle dorsiflexion", motor("ankle-dorsiflexion")),
+            ("great-toe extension", motor("great-toe-extension")),
+            ("ankle eversion", motor("ankle-eversion")),
+        ),
+        base=0.35,
+        involved=(
+            ("ankle inversion (tibialis posterior)", motor("ankle-inversion"), 0.05),
+            ("ankle reflex", reflex("reflex-achilles"), 0.05),
+        ),
+        spared=(
+            (
+                "hip abduction (gluteus medius, superior gluteal nerve, L5)",
+                motor("hip-abduction"),
+                0.2,
+            ),
+            (
+                "hip extension (gluteus maximus, inferior gluteal nerve, S1)",
+                motor("hip-extension"),
+                0.2,
+            ),
+        ),
+        requires=(
+            (
+                "an S1 muscle below the knee or the hamstrings (inversion alone is L5's sign)",
+                lambda exam, side: [
+                    f
+                    for m in ("ankle-plantarflexion", "toe-flexion", "knee-flexion")
+                    for f in exam.on(Kind.MOTOR, m, side)
+                ],
+            ),
+        ),
+    ),
 )
 
 
@@ -182,8 +301,14 @@ def _unexplained(exam: Exam, mimic: Mimic, side: Side, triggered: list[Finding])
     for f in exam.findings:
         if id(f) in explained or f.side not in (side, Side.BILATERAL) or not _reduced(f):
             continue
+        if f.kind is Kind.MOTOR and f.target in mimic.excused:
+            continue
+        if f.kind is Kind.SENSORY and f.modality == "vibration":
+            continue
         row = exam.rows[id(f)]
         if row is None or (getattr(row, "region", None) or _region(row)) != mimic.region:
+            continue
+        if f.kind is Kind.REFLEX and getattr(row, "kind", "dtr") != "dtr":
             continue
         nerves = _nerves(row)
         if nerves and nerves.isdisjoint(mimic.nerves):
@@ -193,24 +318,41 @@ def _unexplained(exam: Exam, mimic: Mimic, side: Side, triggered: list[Finding])
 
 def _region(row: t.Any) -> str:
     """The limb of a reflex or movement, from its core segments (cervical roots: upper limb)."""
-    segments = {w.segment for w in row.core}
+    segments = {item.segment for item in row.core}
     return "upper-limb" if segments & UPPER else "lower-limb"
 
 
 def _judge(
     exam: Exam, mimic: Mimic, side: Side, triggered: list[Finding], other_side_triggered: bool
-) -> Hypothesis | None:
+) -> Detection | None:
     score = mimic.base
     support = exam.evidence(
         triggered, round(mimic.base / len(triggered), 2), True, "in the nerve's territory"
     )
+    explains = list(triggered)
     against: list[Evidence] = []
     reasons = [f"{mimic.text} can imitate a {mimic.root} root lesion."]
+    for _label, find in mimic.requires:
+        hits = [f for f in find(exam, side) if _reduced(f)]
+        if not hits:
+            return None
+        explains += hits
+        support += exam.evidence(hits, 0.05, True, "fits the nerve")
     for _label, find, weight in mimic.involved:
         hits = [f for f in find(exam, side) if _reduced(f)]
         if hits:
             score += weight
+            explains += hits
             support += exam.evidence(hits, weight, True, "fits the nerve")
+    for f in exam.findings:
+        excused = f.kind is Kind.MOTOR and f.target in mimic.excused
+        if excused and f.side in (side, Side.BILATERAL) and _reduced(f):
+            explains.append(f)
+            reasons.append(
+                "Weak finger movements with a wrist drop may be mechanical (pseudo-ulnar): "
+                "test them with the wrist supported before scoring C8/T1."
+            )
+            break
     untested = []
     spared = 0
     for label, find, weight in mimic.spared:
@@ -218,10 +360,10 @@ def _judge(
         normal = [f for f in found if f.polarity is Polarity.NORMAL]
         abnormal = [f for f in found if _reduced(f)]
         if abnormal:
-            score -= DISCRIMINATOR_PENALTY * weight
+            score -= w.DISCRIMINATOR_PENALTY * weight
             against += exam.evidence(
                 abnormal,
-                DISCRIMINATOR_PENALTY * weight,
+                w.DISCRIMINATOR_PENALTY * weight,
                 False,
                 f"involved; the nerve spares it, a {mimic.root} root does not",
             )
@@ -237,9 +379,18 @@ def _judge(
             )
         else:
             untested.append(label)
-    unexplained = _unexplained(exam, mimic, side, triggered)
+    explains += [
+        f
+        for f in exam.findings
+        if f.side in (side, Side.BILATERAL)
+        and _reduced(f)
+        and exam.rows[id(f)] is not None
+        and _nerves(exam.rows[id(f)]) & mimic.nerves
+        and f not in explains
+    ]
+    unexplained = _unexplained(exam, mimic, side, explains)
     if unexplained:
-        penalty = min(UNEXPLAINED * len(unexplained), UNEXPLAINED_CAP)
+        penalty = min(w.UNEXPLAINED * len(unexplained), w.UNEXPLAINED_CAP)
         score -= penalty
         against += exam.evidence(
             unexplained,
@@ -252,32 +403,125 @@ def _judge(
             "territory, which the nerve lesion cannot explain."
         )
     if mimic.bilateral_bonus and other_side_triggered:
-        score += BILATERAL_BONUS
+        score += w.BILATERAL_BONUS
         reasons.append("The same territory is affected on both sides.")
     if untested:
         reasons.append(
             f"Not tested, and would help tell it from {mimic.root}: {'; '.join(untested)}."
         )
-    if score < MIMIC_MINIMUM or not spared:
+    if score < w.MIMIC_MINIMUM or not spared:
         return None
     text = f"{side.value.capitalize()} {mimic.text[:1].lower() + mimic.text[1:]}"
-    return _hypothesis(mimic.pattern, text, side, score, support, against, reasons)
+    h = hypothesis(mimic.pattern, text, side, score, support, against, reasons)
+    return Detection(h, tuple(dict.fromkeys(explains)))
 
 
-def detect_mimics(exam: Exam) -> list[Hypothesis]:
+def mimics(ctx: Context) -> list[Detection]:
     """Every mimic that fits, judged per side (findings without a side do not trigger one)."""
+    exam = ctx.exam
+    # findings a probable earlier pattern explains (a glove neuropathy's fingers) trigger nothing
+    taken = {id(f) for d in ctx.found if d.strength >= 0.4 for f in d.explains}
     found = []
     for mimic in MIMICS:
         triggered = {}
         for side in (Side.LEFT, Side.RIGHT):
             triggered[side] = [
-                f for _, find in mimic.trigger for f in find(exam, side) if _reduced(f)
+                f
+                for _, find in mimic.trigger
+                for f in find(exam, side)
+                if _reduced(f) and id(f) not in taken
             ]
+            if len({f.target for f in triggered[side]}) < mimic.min_sites:
+                triggered[side] = []
         for side in (Side.LEFT, Side.RIGHT):
             if not triggered[side]:
                 continue
             other = triggered[Side.RIGHT if side is Side.LEFT else Side.LEFT]
-            hypothesis = _judge(exam, mimic, side, triggered[side], bool(other))
-            if hypothesis is not None:
-                found.append(hypothesis)
+            detection = _judge(exam, mimic, side, triggered[side], bool(other))
+            if detection is not None:
+                found.append(detection)
+    return found
+
+
+def detect_mimics(exam: Exam) -> list[Hypothesis]:
+    """The mimic hypotheses alone (kept for callers of the engine before issue 11)."""
+    return [d.hypothesis for d in mimics(Context(exam))]
+
+
+# --- lumbosacral plexopathy -----------------------------------------------------------------
+#: The two parts of the lumbosacral plexus and the nerves of their muscles (clinical-rules-2
+#: section 3, [31, 35]): upper (lumbar) plexus, femoral and obturator; lower (sacral) plexus,
+#: gluteal and sciatic (with its branches).
+_PLEXUS = {
+    "lumbar": (frozenset({"femoral", "obturator"}), "reflex-patellar", "L2-L4"),
+    "sacral": (
+        frozenset({"superior-gluteal", "inferior-gluteal"}) | SCIATIC,
+        "reflex-achilles",
+        "L5-S2",
+    ),
+}
+
+
+def lumbosacral_plexopathy(ctx: Context) -> list[Detection]:
+    """One leg's weakness over two or more nerves of one part of the plexus.
+
+    A bedside exam cannot tell a plexus from several roots (paraspinal sparing and sensory
+    nerve action potentials decide, and neither is testable here), so the answer says so.
+    """
+    exam = ctx.exam
+    found = []
+    for side in (Side.LEFT, Side.RIGHT):
+        weak = [f for f in exam.findings if f.kind is Kind.MOTOR and f.side is side and _reduced(f)]
+        for part, (nerves, jerk, roots) in _PLEXUS.items():
+            hit = [f for f in weak if _nerves(exam.rows[id(f)]) & nerves]
+            named = {n for f in hit for n in _nerves(exam.rows[id(f)]) & nerves}
+            if part == "sacral":
+                # gluteal and sciatic together: a sciatic lesion spares the gluteals
+                gluteal = named & {"superior-gluteal", "inferior-gluteal"}
+                segs = {seg for f in hit if (seg := primary_segment(exam.rows[id(f)]))}
+                if not gluteal or not (named - gluteal) or not {"L5", "S1"} <= segs:
+                    continue  # one root (L5: gluteus medius and EHL) is not a plexus
+            elif len(named) < 2:
+                continue
+            score = w.PLEXUS_BASE
+            support = exam.evidence(hit, 0.1, True, f"{part} plexus muscle")
+            reasons = [
+                f"Weakness of the {side.value} leg in muscles of several nerves of the {part} "
+                f"plexus ({', '.join(sorted(named))}; roots {roots}): a plexus lesion or "
+                "several roots."
+            ]
+            lost = exam.weak(Kind.REFLEX, jerk, side)
+            if lost:
+                score += w.PLEXUS_KNEE_JERK
+                support += exam.evidence(lost, w.PLEXUS_KNEE_JERK, True, "reflex of that plexus")
+            sensory = [
+                f
+                for f in exam.findings
+                if f.kind is Kind.SENSORY and f.side is side and _reduced(f)
+            ]
+            if part == "lumbar" and lost and not sensory:
+                score += w.PLEXUS_LITTLE_SENSORY
+                reasons.append(
+                    "Proximal weakness with a lost knee jerk and little sensory loss fits a "
+                    "diabetic lumbosacral radiculoplexus neuropathy (amyotrophy)."
+                )
+            reasons.append(
+                "Plexus versus several roots cannot be told at the bedside: paraspinal sparing "
+                "and the sensory nerve action potentials decide, and neither is testable here; "
+                "EMG/NCS needed."
+            )
+            text = (
+                f"{side.value.capitalize()} lumbosacral plexopathy or several roots "
+                f"({part} plexus, {roots})"
+            )
+            h = hypothesis(
+                "lumbosacral-plexopathy",
+                text,
+                side,
+                min(score, w.PLEXUS_CAP),
+                support,
+                [],
+                reasons,
+            )
+            found.append(Detection(h))  # never picks plexus over roots: explains nothing away
     return found

@@ -42,7 +42,7 @@ _ROOT_DX = {
     "C": ("54404000", "Cervical radiculopathy"),
     "T": ("42452002", "Thoracic radiculopathy"),
     "L": ("128196005", "Lumbar radiculopathy"),
-    "S": ("128196005", "Lumbar radiculopathy"),
+    "S": ("2415007", "Lumbosacral radiculopathy"),  # terminology audit 3.2: IPS 2415007
 }
 _POLY_DX = ("75572007", "Polyradiculopathy")
 _EXAM = {"system": SNOMED, "code": "271336007", "display": "Examination / signs"}

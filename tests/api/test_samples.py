@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import typing as t
 from pathlib import Path
 
@@ -57,29 +58,118 @@ def matches(found: dict[str, t.Any], wanted: dict[str, t.Any]) -> bool:
     return all(found[key] == value for key, value in wanted.items())
 
 
+def pending() -> list[str]:
+    """Cases the current engine does not read as expected yet (tests/data/samples/PENDING)."""
+    text = (SAMPLES / "PENDING").read_text("utf-8")
+    names = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    return [name for name in names if name]
+
+
+PENDING = pending()
+
+
+def _mentioned(token: str, impression: dict[str, t.Any]) -> bool:
+    texts = [impression["summary"]]
+    texts += [f["itemCodeableConcept"].get("text", "") for f in impression.get("finding", [])]
+    return any(re.search(rf"(?<![A-Za-z0-9]){re.escape(token)}(?![0-9])", x) for x in texts)
+
+
+def check_reading(impression: dict[str, t.Any], expected: dict[str, t.Any]) -> None:
+    """Every clinical expectation of one case (README.md in the samples folder defines the keys).
+
+    Raises AssertionError naming the first expectation the answer misses.
+    """
+    findings = [reading(f) for f in impression.get("finding", [])]
+    summary = impression["summary"]
+    if "top" in expected:
+        top = expected["top"]
+        if top is None:
+            assert findings == [], (findings, summary)
+            assert "did not localize" in summary
+        else:
+            assert findings, summary
+            wanted = top if isinstance(top, list) else [top]
+            assert any(matches(findings[0], w) for w in wanted), (findings[0], summary)
+    for unwanted in expected.get("not_top", []):
+        assert not (findings and matches(findings[0], unwanted)), (unwanted, summary)
+    for wanted in expected.get("includes", []):
+        assert any(matches(f, wanted) for f in findings), (wanted, findings)
+    if "includes_any" in expected:
+        assert any(
+            all(any(matches(f, w) for f in findings) for w in alternative)
+            for alternative in expected["includes_any"]
+        ), (expected["includes_any"], findings)
+    for unwanted in expected.get("excludes", []):
+        assert not any(matches(f, unwanted) for f in findings), (unwanted, findings)
+    if expected.get("no_probable_root"):
+        roots = [f for f in findings if f["pattern"] == "radiculopathy"]
+        assert all(f["confidence"] != "probable" for f in roots), (roots, summary)
+    for token in expected.get("mentions", []):
+        assert _mentioned(token, impression), (token, summary)
+    for text in expected.get("summary_excludes", []):
+        assert text not in summary, (text, summary)
+    if "urgent" in expected:
+        assert summary.startswith("URGENT") is expected["urgent"], summary
+    if "snomed" in expected:
+        assert expected["snomed"] in findings[0]["snomed"], findings[0]
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_sample_reads_as_expected(client: t.Any, case: str) -> None:
+    """A case in PENDING must still be misread (strict xfail, made explicit): when the engine
+    learns it, this test fails until the name is taken off the list, so nothing hides there."""
     document, expected = load(case)
     response = post(client, document)
     assert response.status_code == 200, response.get_json()
     impression = response.get_json()
     assert_valid_r4(impression)
     findings = [reading(f) for f in impression.get("finding", [])]
-    if expected["top"] is None:
-        assert findings == []
-        assert "did not localize" in impression["summary"]
-    else:
-        assert findings, impression["summary"]
-        assert matches(findings[0], expected["top"]), (findings[0], impression["summary"])
-    for wanted in expected.get("includes", []):
-        assert any(matches(f, wanted) for f in findings), (wanted, findings)
-    for unwanted in expected.get("excludes", []):
-        assert not any(matches(f, unwanted) for f in findings), (unwanted, findings)
-    assert impression["summary"].startswith("URGENT") is expected["urgent"]
-    if "snomed" in expected:
-        assert expected["snomed"] in findings[0]["snomed"]
     assert all(0.0 <= f["score"] <= 1.0 for f in findings)
     assert [f["score"] for f in findings] == sorted((f["score"] for f in findings), reverse=True)
+    if case not in PENDING:
+        check_reading(impression, expected)
+        return
+    try:
+        check_reading(impression, expected)
+    except AssertionError:
+        return
+    pytest.fail(f"{case} now reads as expected: remove it from tests/data/samples/PENDING")
+
+
+def test_every_case_has_a_description_a_source_and_only_known_keys() -> None:
+    known = {
+        "description", "source", "top", "not_top", "includes", "includes_any", "excludes",
+        "no_probable_root", "mentions", "summary_excludes", "urgent", "snomed",
+    }  # fmt: skip
+    for case in CASES:
+        _, expected = load(case)
+        assert set(expected) <= known, (case, set(expected) - known)
+        assert expected["description"] and expected["source"], case
+
+
+def test_pending_names_only_existing_cases_once() -> None:
+    assert len(PENDING) == len(set(PENDING))
+    assert set(PENDING) <= set(CASES), set(PENDING) - set(CASES)
+
+
+def test_the_corpus_is_at_least_sixty_exams_and_covers_every_new_pattern() -> None:
+    assert len(CASES) >= 60
+    named: set[str] = set()
+    for case in CASES:
+        _, expected = load(case)
+        wanted = expected.get("top")
+        wanted = wanted if isinstance(wanted, list) else [wanted] if wanted else []
+        wanted += expected.get("includes", [])
+        wanted += [w for alt in expected.get("includes_any", []) for w in alt]
+        named |= {w["pattern"] for w in wanted if "pattern" in w}
+    assert named >= {
+        "transverse-myelopathy", "brown-sequard", "hemiparesis", "polyradiculoneuropathy",
+        "bilateral-radiculopathy", "radial-neuropathy", "axillary-neuropathy",
+        "suprascapular-neuropathy", "tibial-neuropathy", "sciatic-neuropathy",
+        "lumbosacral-plexopathy", "polyradiculopathy", "polyneuropathy", "cauda-equina",
+        "myelopathy", "peroneal-neuropathy", "meralgia-paresthetica", "femoral-neuropathy",
+        "carpal-tunnel", "ulnar-neuropathy",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("case", CASES)

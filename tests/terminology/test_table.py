@@ -49,12 +49,12 @@ def test_row_counts_are_pinned(table: Table) -> None:
         for name in ("sources", "sites", "reflexes", "movements", "findings", "patterns")
     }
     assert counts == {
-        "sources": 39,
-        "sites": 118,
+        "sources": 54,
+        "sites": 127,
         "reflexes": 13,
-        "movements": 17,
-        "findings": 105,
-        "patterns": 10,
+        "movements": 22,
+        "findings": 110,
+        "patterns": 22,
     }
 
 
@@ -127,11 +127,14 @@ def test_public_api_names_all_exist() -> None:
 KEY_POINTS = [
     ("43631005", "C2"),
     ("77621008", "C3"),
-    ("17957002", "C5"),
+    ("85856004", "C4"),
+    ("699905007", "C5"),
     ("76505004", "C6"),
     ("65531009", "C7"),
+    ("40206004", "C7"),
     ("12406000", "C8"),
     ("699896000", "T1"),
+    ("31167009", "T1"),
     ("91470000", "T2"),
     ("24142002", "T4"),
     ("90290004", "T10"),
@@ -142,6 +145,7 @@ KEY_POINTS = [
     ("2402003", "L5"),
     ("76853006", "S1"),
     ("84607009", "S1"),
+    ("699909001", "S1"),
     ("32361000", "S2"),
     ("69030007", "S3"),
     ("397158004", "S4-5"),
@@ -160,7 +164,7 @@ def test_isncsci_key_point_site_maps_to_its_segment_at_full_weight(
 
 def test_key_points_cover_the_isncsci_levels_that_have_verified_codes(table: Table) -> None:
     levels = {site.key_point for site in table.sites.values()} - {None}
-    assert levels == set(SEGMENTS) - {"C4", "T3", "T5", "T6", "T7", "T8", "T9", "T11", "L1"}
+    assert levels == set(SEGMENTS) - {"T3", "T5", "T6", "T7", "T8", "T9", "T11", "L1"}
 
 
 def test_inguinal_region_is_t12_key_point_with_l1_variable(table: Table) -> None:
@@ -187,6 +191,85 @@ def test_disputed_zone_is_split_between_two_roots_with_neither_core(
     weights = [site.weight(segment) for segment in pair]
     assert all(0 < w < 1 for w in weights) and max(weights) - min(weights) <= 0.2
     assert site.note and "Disputed" in site.note
+
+
+# --- issue 11 item 7: the audit's mapping fixes (terminology-audit sections 3 and 5) ----------
+
+
+@pytest.mark.parametrize(
+    ("code", "pair"),
+    [
+        ("6564004", {"L4", "L5"}),
+        ("731040006", {"L4", "L5"}),
+        ("25763004", {"L4", "L5"}),
+    ],
+    ids=["medial-sole", "entire-medial-sole", "anterior-leg"],
+)
+def test_shared_lower_limb_zones_are_split_evenly_with_no_core(
+    table: Table, code: str, pair: set[str]
+) -> None:
+    """Medial foot and anterior leg are L4/L5 disagreement zones (clinical-rules 2.3):
+    split weight, no core, so a finding there cannot by itself name L4 (or L5)."""
+    site = table.lookup_site(SNOMED, code)
+    assert site.core == () and site.key_point is None
+    assert {w.segment for w in site.variable} == pair
+    assert site.weight("L4") == site.weight("L5") == 0.5
+
+
+def test_anterior_leg_is_not_common_peroneal_territory_alone(table: Table) -> None:
+    assert table.lookup_site(SNOMED, "25763004").nerves == ()
+
+
+@pytest.mark.parametrize("code", ["17957002", "731068005"])
+def test_antecubital_fossa_carries_neither_key_point_and_splits_c5_and_t1(
+    table: Table, code: str
+) -> None:
+    """ISNCSCI puts C5 on the lateral and T1 on the medial side of the fossa."""
+    site = table.lookup_site(SNOMED, code)
+    assert site.key_point is None and site.core == ()
+    assert site.weight("C5") == site.weight("T1") > site.weight("C6") > 0
+
+
+def test_medial_lower_limb_has_no_core_and_no_nerve(table: Table) -> None:
+    site = table.lookup_site(SNOMED, "699920001")
+    twin = table.lookup_site(SNOMED, "699910006")
+    assert site.core == twin.core == () and site.nerves == twin.nerves == ()
+    assert {"L2", "L3", "L4"} <= {w.segment for w in site.variable}
+
+
+def test_first_web_space_is_deep_peroneal_l5_and_lateral_heel_is_the_s1_key_point(
+    table: Table,
+) -> None:
+    web = table.lookup_site(SNOMED, "264472001")
+    assert top_segment(web) == "L5" and web.nerves == ("deep-peroneal",) and web.distal
+    heel = table.lookup_site(SNOMED, "699909001")
+    assert heel.key_point == "S1" and heel.nerves == ("sural",)
+
+
+def test_weakness_of_toe_needs_the_movement_and_disturbance_is_abnormal(table: Table) -> None:
+    """299575007 names no toe and no direction (extension L5; flexion S1-S2); 80910005 covers
+    increased or altered sensation too, so it is abnormal, not decreased."""
+    toe = table.lookup_finding(SNOMED, "299575007")
+    assert (toe.kind, toe.target, toe.polarity) == ("motor", None, "decreased")
+    disturbance = table.lookup_finding(SNOMED, "80910005")
+    assert (disturbance.target, disturbance.polarity) == ("sensation", "abnormal")
+
+
+@pytest.mark.parametrize(
+    ("code", "reflex_id"),
+    [
+        ("70258002", "reflex-achilles"),
+        ("49076000", "reflex-patellar"),
+        ("699960000", "reflex-biceps"),
+        ("699956003", "reflex-biceps"),
+        ("699996001", "reflex-triceps"),
+    ],
+    ids=["ankle-joint", "knee-joint", "biceps-tendon", "biceps-muscle-tendon", "triceps"],
+)
+def test_joint_and_tendon_sites_name_their_reflex(table: Table, code: str, reflex_id: str) -> None:
+    assert is_sctid(code)
+    reflex = table.reflex_for_site(code)
+    assert reflex is not None and reflex.id == reflex_id
 
 
 def test_great_toe_leans_to_l5_over_l4(table: Table) -> None:
@@ -225,10 +308,16 @@ def test_precoordinated_lateral_site_carries_its_side_and_the_parent_mapping(
         ("61248009", "lateral-femoral-cutaneous"),
         ("6417001", "saphenous"),
         ("2402003", "superficial-peroneal"),
-        ("25763004", "common-peroneal"),
+        ("264472001", "deep-peroneal"),
         ("35739000", "sural"),
         ("76853006", "tibial"),
+        ("76853006", "sural"),
+        ("699909001", "sural"),
+        ("699919007", "tibial"),
         ("76505004", "median"),
+        ("76505004", "radial"),
+        ("40206004", "radial"),
+        ("699905007", "musculocutaneous"),
         ("12406000", "ulnar"),
         ("731076007", "medial-antebrachial-cutaneous"),
         ("731037006", "musculocutaneous"),
@@ -338,7 +427,31 @@ def test_movements_are_exactly_the_service_movement_codes(table: Table) -> None:
         "finger-flexion",
         "finger-abduction",
         "thumb-abduction",
+        # issue 11: the muscles that tell the new nerve mimics from their roots
+        "knee-flexion",
+        "finger-extension",
+        "wrist-flexion",
+        "shoulder-external-rotation",
+        "toe-flexion",  # tibial neuropathy's trigger (clinical-rules 2.6: S1/S2)
     }
+
+
+@pytest.mark.parametrize(
+    ("movement_id", "nerve", "segment"),
+    [
+        ("knee-flexion", "sciatic", "S1"),
+        ("finger-extension", "radial", "C7"),
+        ("wrist-flexion", "median", "C7"),
+        ("shoulder-external-rotation", "suprascapular", "C5"),
+    ],
+)
+def test_mimic_discriminating_muscles_have_their_nerve_and_root(
+    table: Table, movement_id: str, nerve: str, segment: str
+) -> None:
+    """Sciatic (hamstrings), radial (finger extensors vs the median C7 wrist flexor) and
+    suprascapular (infraspinatus) lesions are told from roots by these muscles."""
+    move = table.lookup_movement(movement_id)
+    assert (move.nerve, top_segment(move)) == (nerve, segment)
 
 
 @pytest.mark.parametrize(
@@ -437,7 +550,28 @@ def test_patterns_carry_the_snomed_codes_of_the_output_profile(table: Table) -> 
         "femoral-neuropathy": None,
         "carpal-tunnel": "57406009",
         "ulnar-neuropathy": "359837005",
+        "transverse-myelopathy": "16631009",
+        "brown-sequard": None,
+        "hemiparesis": None,
+        "polyradiculoneuropathy": None,
+        "bilateral-radiculopathy": None,
+        "radial-neuropathy": None,
+        "axillary-neuropathy": None,
+        "suprascapular-neuropathy": None,
+        "tibial-neuropathy": None,
+        "sciatic-neuropathy": "52585001",
+        "lumbosacral-plexopathy": None,
+        "non-radicular-weakness": None,
     }
+
+
+def test_cauda_equina_definition_names_the_guideline_urgent_triggers(table: Table) -> None:
+    """Issue 11: URGENT follows SBNS/BASS 2018 and GIRFT 2023, not any bilateral leg sign."""
+    ces = table.lookup_pattern("cauda-equina")
+    assert {"sbns-bass-2018", "girft-ces-2023"} <= set(ces.sources)
+    assert "saddle" in ces.definition and "both legs" in ces.definition
+    bilateral = table.lookup_pattern("bilateral-radiculopathy")
+    assert "not urgent" in bilateral.definition and "post-void residual" in bilateral.definition
 
 
 # --- negatives ---------------------------------------------------------------------------------

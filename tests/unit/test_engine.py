@@ -152,9 +152,11 @@ class TestPatterns:
         assert assessment.urgent and assessment.summary.startswith("URGENT")
         assert any(h.pattern == "cauda-equina" and h.urgent for h in assessment.hypotheses)
 
-    def test_bilateral_root_signs_raise_cauda_equina_even_with_the_saddle_spared(
+    def test_bilateral_root_signs_flag_possible_cauda_equina_but_not_urgent(
         self, table: Table
     ) -> None:
+        # issue 11: bilateral radicular leg signs flag possible CES (sphincter history, PVR,
+        # MRI); URGENT follows the guideline triggers only (clinical-rules-2 section 9)
         findings = [
             f
             for side in (L, R)
@@ -165,7 +167,10 @@ class TestPatterns:
                 motor("hip-extension", side),
             )
         ]
-        assert localize(findings, table).urgent
+        assessment = localize(findings, table)
+        ces = [h for h in assessment.hypotheses if h.pattern == "bilateral-radiculopathy"]
+        assert ces and not ces[0].urgent and not assessment.urgent
+        assert any("post-void residual" in r for r in ces[0].reasons)
 
     def test_upper_motor_neuron_signs_are_myelopathy_not_a_root(self, table: Table) -> None:
         findings = [

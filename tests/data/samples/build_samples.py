@@ -121,7 +121,9 @@ class Case:
             ],
             "code": code,
             "subject": {"reference": f"Patient/{self.patient}"},
-            "effectiveDateTime": f"2026-11-20T09:{self.minute:02d}:00+01:00",
+            "effectiveDateTime": (
+                f"2026-11-20T{9 + self.minute // 60:02d}:{self.minute % 60:02d}:00+01:00"
+            ),
         }
         self._site(site, side, obs, style)
         obs.update(values)
@@ -284,7 +286,38 @@ class Case:
         }
 
 
+#: the literature behind the first twenty vignettes (clinical-rules.md sections 3.3, 4 and 2.5-2.6).
+SOURCES = {
+    "l2-left": "Harrison's lumbosacral radiculopathy table (L2: iliopsoas, adductors); ISNCSCI L2",
+    "l3-right": "ISNCSCI L3 key point and key muscle; StatPearls deep tendon reflexes (L2-L4)",
+    "l4-left": "ISNCSCI L4 key point and key muscle; Suri et al. Spine 2011;36:63",
+    "l5-left": "DeductMD (L5 vs peroneal); Jensen 1987 and Esene 2012 (medial hamstring reflex)",
+    "s1-right": "ISNCSCI S1 key point and key muscle; Suri et al. Spine 2011 (Achilles reflex)",
+    "s2-left": "ISNCSCI S2 key point; Tawa 2017 (sensory-only radiculopathy)",
+    "c5-right": "Asian Spine J 2020 table 3 (C5); ISNCSCI C5 key muscle",
+    "c6-left": "Asian Spine J 2020 table 3 (C6); Medscape 1141168 (CTS vs C6)",
+    "c7-right": "Asian Spine J 2020 table 3 (C7); ISNCSCI C7 key point and key muscle",
+    "c8-left": "Stoker, Kim & Riew, Global Spine J 2014;4:1 (C8 vs ulnar)",
+    "polyneuropathy": "England et al. Neurology 2005;64:199; Abraham et al. PLoS ONE 2017",
+    "cauda-equina": "Gardner, Gardner & Morley, Eur Spine J 2011;20:690; SBNS/BASS 2018",
+    "myelopathy": "Cook et al. J Man Manip Ther 2010;18:175",
+    "peroneal-left": "DeductMD: L5 radiculopathy vs common peroneal nerve palsy",
+    "meralgia-right": "Medscape 1141848 (meralgia paresthetica)",
+    "femoral-left": "Medscape 1141793 (femoral neuropathy: adductors spared)",
+    "carpal-tunnel": "Medscape 1141168 (carpal tunnel syndrome vs C6)",
+    "ulnar-right": "Stoker, Kim & Riew, Global Spine J 2014;4:1; Medicowesome (C8 vs ulnar)",
+    "normal-exam": "ISNCSCI 2019 key points (a normal exam)",
+    "great-toe-only": "clinical-rules section 2.3 (great toe: L4/L5 disagreement zone)",
+}
+
+
 def write(name: str, document: dict[str, t.Any], expected: dict[str, t.Any]) -> None:
+    if "source" not in expected and name in SOURCES:
+        expected = {
+            "description": expected["description"],
+            "source": SOURCES[name],
+            **{k: v for k, v in expected.items() if k != "description"},
+        }
     (HERE / f"{name}.json").write_text(json.dumps(document, indent=1) + "\n")
     (HERE / f"{name}.expected.json").write_text(json.dumps(expected, indent=1) + "\n")
 
@@ -393,6 +426,7 @@ def build() -> None:
             "description": "Lateral heel and foot numbness, absent ankle jerk, weak plantar "
             "flexion: S1.",
             "top": root(["S1"], "right"),
+            "snomed": "2415007",
             "urgent": False,
         },
     )
@@ -683,5 +717,8 @@ def build() -> None:
 
 
 if __name__ == "__main__":
+    import build_corpus  # type: ignore[import-not-found]  # the issue-11 corpus, next to this file
+
     build()
+    build_corpus.build()
     print(f"wrote {len(list(HERE.glob('*.expected.json')))} cases to {HERE}")
