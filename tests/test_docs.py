@@ -93,7 +93,7 @@ def test_the_output_profile_names_every_extension_and_pattern() -> None:
     for url in (EXT_SIDE, EXT_SCORE, EXT_CONFIDENCE):
         assert url in text, url
     table = load_table()
-    assert len(table.patterns) == 10
+    assert table.patterns, "the pattern table is empty"
     for code in table.patterns:
         assert f"`{code}`" in text, code
 
