@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
+from ..fhir.body import read_body
 from ..fhir.http import check_content_type, fhir_response, version_headers
 from ..fhir.operation import run_operation
 from ..fhir.parse import read_json
@@ -17,7 +18,8 @@ def localize_root():  # noqa: ANN201
     """Answer a Bundle (or Parameters) of exam Observations with a ClinicalImpression."""
     check_content_type()
     config = current_app.config
-    document = read_json(request.get_data(cache=False), max_depth=config["MAX_JSON_DEPTH"])
+    body = read_body(request.environ, config["MAX_BODY_BYTES"])
+    document = read_json(body, max_depth=config["MAX_JSON_DEPTH"])
     table = current_app.extensions["terminology"]
     outcome = run_operation(document, table, max_entries=config["MAX_ENTRIES"])
     store = current_app.extensions.get("store")

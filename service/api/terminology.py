@@ -18,6 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from ..errors import InvalidRequest, Issue
 from ..fhir import terminology as fhir_terms
+from ..fhir.body import read_body
 from ..fhir.http import check_content_type, fhir_response
 
 if t.TYPE_CHECKING:
@@ -135,7 +136,7 @@ def _load(schema: Schema, values: t.Mapping[str, t.Any], where: t.Mapping[str, s
 
 
 def _body() -> t.Any:
-    data = request.get_data(cache=False)
+    data = read_body(request.environ, current_app.config["MAX_BODY_BYTES"])
     if not data.strip():
         raise InvalidRequest("the body is empty: send a Parameters resource", "Parameters")
     try:
