@@ -30,6 +30,10 @@ unreader), hence the gunicorn 27 pin in pyproject.toml; tests/test_serving.py dr
 from __future__ import annotations
 
 import errno
+import queue
+import selectors
+import socket
+import threading
 import time
 import typing as t
 import uuid
@@ -97,10 +101,82 @@ class ClientSocket:
         return getattr(self._sock, name)
 
 
+class LingeringCloser:
+    """Closes connections the way RFC 9112 section 9.6 asks, without blocking anyone.
+
+    gthread closes a finished connection on the worker's main thread, and a graceful close
+    lingers there for up to 2 s per connection, reading until the client closes its side: a
+    few stalled clients cut by a time-out froze the main loop (no new connections accepted, no
+    heartbeat) for 2 s each. Here the write side is shut at once (the client sees the end of
+    the answer) and one thread per worker drains and closes the sockets, all at once.
+    """
+
+    def __init__(self, linger: float = 2.0, max_drain: int = 65536) -> None:
+        self.linger = linger
+        self.max_drain = max_drain
+        self._incoming: queue.SimpleQueue[socket.socket] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="neuroroot-closer", daemon=True)
+        self._thread.start()
+
+    def close(self, sock: socket.socket) -> None:
+        """Shut the write side of *sock* now; read what the client still sends, then close."""
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            sock.close()
+            return
+        self._incoming.put(sock)
+
+    def _run(self) -> None:
+        selector = selectors.DefaultSelector()
+        open_: dict[socket.socket, list[float]] = {}  # socket -> [deadline, bytes drained]
+
+        def finish(sock: socket.socket) -> None:
+            selector.unregister(sock)
+            del open_[sock]
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+        while True:
+            try:
+                while True:
+                    # wait for work when idle; otherwise take what is queued
+                    sock = self._incoming.get_nowait() if open_ else self._incoming.get()
+                    sock.setblocking(False)
+                    selector.register(sock, selectors.EVENT_READ)
+                    open_[sock] = [time.monotonic() + self.linger, 0.0]
+            except queue.Empty:
+                pass
+            for key, _ in selector.select(0.05):
+                sock = t.cast(socket.socket, key.fileobj)
+                try:
+                    data = sock.recv(65536)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                open_[sock][1] += len(data)
+                if not data or open_[sock][1] >= self.max_drain:
+                    finish(sock)
+            now = time.monotonic()
+            for sock in [s for s, (deadline, _) in open_.items() if deadline <= now]:
+                finish(sock)
+
+
 class _Conn(gthread.TConn):  # type: ignore[misc]
-    """A gthread connection whose parser reads through a :class:`ClientSocket`."""
+    """A gthread connection whose parser reads through a :class:`ClientSocket` and whose
+    graceful close goes to the :class:`LingeringCloser`."""
 
     head_seconds = 10.0
+    closer: LingeringCloser | None = None
+
+    def close(self, graceful: bool = False) -> None:
+        if graceful and self.closer is not None:
+            self.closer.close(self.sock)
+        else:
+            super().close(graceful=graceful)
 
     def init(self) -> None:
         super().init()  # once per connection; this method runs before every request
@@ -199,6 +275,7 @@ class ThreadWorker(gthread.ThreadWorker):  # type: ignore[misc]
         self.body_seconds = float(config["BODY_TIMEOUT"])
         # gunicorn writes "Server: gunicorn" on every answer; this process sends none.
         wsgi.Response.default_headers = _default_headers_without_server
+        _Conn.closer = LingeringCloser()
         super().init_process()
 
     # -- a worker whose threads are all busy leaves new connections to the other workers --------
