@@ -1,10 +1,11 @@
 """Structured JSON logs with a request id; never a body, never a query string.
 
-Every request gets an id (the caller's ``X-Request-ID`` when it is a sane token: 1 to 200 of
-``A-Z a-z 0-9 . _ : -``; else a new UUID), echoed in the ``X-Request-ID`` response header and written on each log line. The access
-line carries method, path, status and duration only: request and response bodies, query strings
-and headers other than the id are patient data or secrets and are never logged. Tracebacks are
-logged without exception messages (:func:`safe_traceback`), which may quote request data.
+Every request gets an id (the caller's ``X-Request-ID`` when it is a sane token: 1 to 200 of ``A-Z
+a-z 0-9 . _ : -``; else a new UUID), echoed in the ``X-Request-ID`` response header and written on
+each log line. The access line carries method, path, status and duration only: request and response
+bodies, query strings and headers other than the id are patient data or secrets and are never
+logged. Tracebacks are logged without exception messages (:func:`safe_traceback`), which may quote
+request data.
 """
 
 from __future__ import annotations

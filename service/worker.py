@@ -29,6 +29,7 @@ unreader), hence the gunicorn 27 pin in pyproject.toml; tests/test_serving.py dr
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import queue
 import selectors
@@ -134,10 +135,8 @@ class LingeringCloser:
         def finish(sock: socket.socket) -> None:
             selector.unregister(sock)
             del open_[sock]
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
         while True:
             try:

@@ -123,7 +123,7 @@ def test_healthz_answers_promptly_while_slow_clients_stall(server: tuple[str, in
             sock = socket.create_connection(("127.0.0.1", port), timeout=15)
             sock.sendall(b"POST " + OPERATION.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nCont")
             stalled.append(sock)
-        for body_staller in range(2):  # and two that send their headers, then stall in the body
+        for _ in range(2):  # and two that send their headers, then stall in the body
             sock = socket.create_connection(("127.0.0.1", port), timeout=15)
             sock.sendall(b"POST " + OPERATION.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                          b"Content-Type: application/fhir+json\r\nContent-Length: 5000\r\n\r\n{")

@@ -4,17 +4,17 @@ SQLite: one file, opened in WAL mode (readers never wait for the writer) with a 
 writer waits for another instead of failing at once) and ``synchronous = NORMAL`` (in WAL mode a
 commit does not wait for the disk; a power cut can lose the last commits but never corrupts the
 file, and a lost result is recomputed by posting the exam again). The store opens the file with
-``mode=rw``: if the file disappears (an unmounted volume), requests answer 503 instead of
-silently starting a new, empty database; only :func:`~service.store.migrate.upgrade` creates it.
-The file, and the -wal and -shm files SQLite makes next to it, are readable and writable by
-their owner only (0600, whatever the umask; files of this owner made looser before are tightened
-when a connection opens). Connections are pooled (one kept open per process), and each checkout first checks that the
-file at the path is still the one the connection opened (same device and inode): when it is
-gone, the connection is dropped and opening a new one fails (503) until the file is back.
-Pooling matters: closing the last connection to a WAL database checkpoints the WAL into the file
-and deletes it, which cost about 2 ms per request when every request opened and closed its own
-connections. As with any SQLite program, do not copy another database file over this one while
-the service runs (stop it first): the open connection's WAL would be read with the new file.
+``mode=rw``: if the file disappears (an unmounted volume), requests answer 503 instead of silently
+starting a new, empty database; only :func:`~service.store.migrate.upgrade` creates it. The file,
+and the -wal and -shm files SQLite makes next to it, are readable and writable by their owner only
+(0600, whatever the umask; files of this owner made looser before are tightened when a connection
+opens). Connections are pooled (one kept open per process), and each checkout first checks that the
+file at the path is still the one the connection opened (same device and inode): when it is gone,
+the connection is dropped and opening a new one fails (503) until the file is back. Pooling
+matters: closing the last connection to a WAL database checkpoints the WAL into the file and
+deletes it, which cost about 2 ms per request when every request opened and closed its own
+connections. As with any SQLite program, do not copy another database file over this one while the
+service runs (stop it first): the open connection's WAL would be read with the new file.
 
 PostgreSQL: psycopg 3, ``pool_pre_ping`` (a connection the server dropped is replaced, not
 handed to a request) and a connect timeout, so an unreachable server fails fast into a 503.
@@ -22,6 +22,7 @@ handed to a request) and a connect timeout, so an unreachable server fails fast 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import typing as t
@@ -94,10 +95,8 @@ def _create_private(path: Path) -> None:
 
     SQLite gives the -wal and -shm files it creates later the permissions of the database file.
     """
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_MODE))
-    except FileExistsError:
-        pass
 
 
 def _make_private(path: Path) -> None:
