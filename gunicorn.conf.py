@@ -6,8 +6,11 @@ malformed value stops gunicorn at start, naming the variable):
 
 - ``NEUROROOT_HOST`` / ``NEUROROOT_PORT``: the address (default 127.0.0.1:8080; the image sets
   0.0.0.0);
-- ``NEUROROOT_WORKERS``: worker processes (default 2 x CPU cores + 1, at most 8);
-- ``NEUROROOT_REQUEST_TIMEOUT``: seconds a worker may spend on one request before gunicorn
+- ``NEUROROOT_WORKERS``: worker processes (default 2 x CPU cores + 1, at most 8), each with
+  ``NEUROROOT_THREADS`` threads (gthread, through :mod:`service.worker`);
+- ``NEUROROOT_CLIENT_TIMEOUT`` / ``NEUROROOT_BODY_TIMEOUT``: how long a client may take to send
+  its headers and its body (408 after);
+- ``NEUROROOT_REQUEST_TIMEOUT``: seconds a worker's main loop may stop answering before gunicorn
   replaces it (default 30), and the grace period after SIGTERM.
 
 The access log is the app's own JSON line per request (:mod:`service.logs`): method, path (never
@@ -24,9 +27,13 @@ import sys
 # the file is used from elsewhere (an installed package still wins).
 sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 
-from service.serving import gunicorn_options  # noqa: E402
+from service.serving import check_startup, gunicorn_options  # noqa: E402
 
-# gunicorn reads the module's global names: bind, workers, timeout, accesslog, wsgi_app, ...
+# Settings that would make every worker fail (a malformed value, auth on without a JWK Set) stop
+# gunicorn here, before it forks, with one line naming the variable.
+check_startup()
+
+# gunicorn reads the module's global names: bind, workers, worker_class, threads, timeout, ...
 globals().update(gunicorn_options())
 
 # Each worker builds its own app, so each has its own database pool and no connection crosses

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import Flask, request
+from flask import Flask, Response, request
 
 from .config import DEFAULTS, from_environment, validate_config
 
@@ -39,6 +39,13 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     if config:
         app.config.update(validate_config(dict(config)))
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
+    if app.config.get("BASE_URL"):
+        app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+    app.config["TRUSTED_HOST_NAMES"] = frozenset(
+        name.strip().strip("[]").lower()
+        for name in str(app.config.get("LINK_HOSTS") or "").split(",")
+        if name.strip()
+    )
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     logs.init_app(app)
@@ -54,4 +61,23 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
 
     init_store(app)
     register_blueprints(app)
+    app.after_request(security_headers)
     return app
+
+
+#: endpoints that never carry patient data: their successful answers may be cached.
+CACHEABLE = frozenset({
+    "metadata.metadata", "metadata.operation", "docs.openapi",
+    "terminology.search_codesystem", "terminology.read_codesystem",
+    "terminology.search_conceptmap", "terminology.read_conceptmap",
+})
+
+
+def security_headers(response: Response) -> Response:
+    """On every answer: ``X-Content-Type-Options: nosniff``, and ``Cache-Control: no-store``
+    unless it is a successful answer of a :data:`CACHEABLE` endpoint (results, searches,
+    Provenance, the operation and every error may carry patient data: no cache keeps them)."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.status_code >= 400 or request.endpoint not in CACHEABLE:
+        response.headers["Cache-Control"] = "no-store"
+    return response

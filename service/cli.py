@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import typing as t
 from pathlib import Path
@@ -15,13 +16,18 @@ __all__ = ["main"]
 def _serve(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
-    from .serving import gunicorn_options
+    from .serving import StartupError, check_startup, gunicorn_options
 
     overrides = {
         k: v
         for k, v in {"HOST": args.host, "PORT": args.port, "WORKERS": args.workers}.items()
         if v is not None
     }
+    try:
+        check_startup(overrides)  # one line naming the setting, before gunicorn forks
+    except StartupError as error:
+        print(error.code, file=sys.stderr)
+        return 2
     options = gunicorn_options(overrides)
 
     class _App(BaseApplication):  # type: ignore[misc]
@@ -84,6 +90,20 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quiet_on_closed_pipe(run: t.Callable[[], int]) -> int:
+    """Run *run*; when the reader of standard output goes away (``neuroroot localize x | head``),
+    exit quietly as Unix tools do, without a traceback (Python docs, "Note on SIGPIPE")."""
+    try:
+        code = run()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit; point it at devnull so that fails silently too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what the shell reports for a tool killed by the pipe
+    return code
+
+
 def main(argv: t.Sequence[str] | None = None) -> int:
     """Entry point of the ``neuroroot`` console script."""
     parser = argparse.ArgumentParser(
@@ -105,6 +125,8 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     up = db_commands.add_parser("upgrade", help="run the migrations up to the latest revision")
     up.set_defaults(run=_db_upgrade)
     args = parser.parse_args(argv)
+    if args.command == "localize":
+        return _quiet_on_closed_pipe(lambda: int(args.run(args)))
     return int(args.run(args))
 
 

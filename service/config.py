@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import typing as t
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -37,6 +38,15 @@ def _bool() -> fields.Field:
     return fields.Boolean(
         truthy={"1", "true", "yes", "on", True}, falsy={"0", "false", "no", "off", False}
     )
+
+
+def _base_url(value: str | None) -> None:
+    if value is None:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise ValidationError("an http(s) URL with a host and no query or fragment, "
+                              "e.g. https://neuro.example.org")
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -112,7 +122,8 @@ SETTINGS: tuple[Setting, ...] = (
         "NEUROROOT_REQUEST_TIMEOUT",
         30,
         fields.Integer(validate=validate.Range(min=1)),
-        "Seconds a worker may spend on one request before gunicorn restarts it.",
+        "Seconds a gunicorn worker's main loop may stop answering before gunicorn replaces the "
+        "worker, and the grace period after SIGTERM (under gthread a long request is not cut).",
     ),
     Setting(
         "LOG_LEVEL",
@@ -222,6 +233,48 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         fields.Integer(allow_none=True, validate=validate.Range(min=1)),
         "gunicorn worker processes. Unset: 2 x CPU cores + 1, at most 8.",
+    ),
+    Setting(
+        "THREADS",
+        "NEUROROOT_THREADS",
+        4,
+        fields.Integer(validate=validate.Range(min=1, max=64)),
+        "Threads per gunicorn worker (requests served at once by each worker; idle and "
+        "kept-alive connections hold none).",
+    ),
+    Setting(
+        "CLIENT_TIMEOUT",
+        "NEUROROOT_CLIENT_TIMEOUT",
+        10,
+        fields.Integer(validate=validate.Range(min=1, max=3600)),
+        "Seconds a client may take in all to send the request line and headers (later: 408), "
+        "and the longest pause allowed while it sends a body or reads the answer.",
+    ),
+    Setting(
+        "BODY_TIMEOUT",
+        "NEUROROOT_BODY_TIMEOUT",
+        60,
+        fields.Integer(validate=validate.Range(min=1, max=3600)),
+        "Seconds a client may take in all to send a request body (later: 408).",
+    ),
+    Setting(
+        "BASE_URL",
+        "NEUROROOT_BASE_URL",
+        None,
+        fields.String(allow_none=True, validate=_base_url),
+        "Public URL of the service root (e.g. https://neuro.example.org; the FHIR base is its "
+        "/fhir). Links (Content-Location, fullUrl, paging links) start with it and the Host "
+        "header is ignored. Unset: links use the request's Host, if NEUROROOT_TRUSTED_HOSTS "
+        "lists it.",
+    ),
+    Setting(
+        "LINK_HOSTS",  # not TRUSTED_HOSTS: Flask reads that key itself, as a list
+        "NEUROROOT_TRUSTED_HOSTS",
+        "localhost,127.0.0.1,::1",
+        fields.String(),
+        "When NEUROROOT_BASE_URL is unset: comma-separated host names whose Host header may be "
+        "used in links (* for any: only behind a proxy that sets Host itself); a request that "
+        "needs a link with another Host answers 400.",
     ),
 )
 

@@ -13,6 +13,7 @@ an OperationOutcome issue type.
     ├── NotAcceptable                         Accept names a format we do not produce
     ├── UnsupportedMediaType                  Content-Type we do not read
     ├── PayloadTooLarge                       body or entry count over the limits
+    ├── RequestTimeout                        the client stopped sending its request
     ├── Unprocessable                         well-formed but unusable
     │   ├── MixedSubjects                     Observations about different patients
     │   ├── ContradictoryFinding              one Observation says two different things
@@ -40,6 +41,7 @@ __all__ = [
     "NotFound",
     "NothingToLocalize",
     "PayloadTooLarge",
+    "RequestTimeout",
     "ServiceError",
     "StoreUnavailable",
     "Unauthorized",
@@ -113,6 +115,10 @@ class UnsupportedMediaType(ServiceError):
 
 class PayloadTooLarge(ServiceError):
     """Raised when the body or the number of entries is over the configured limit."""
+
+
+class RequestTimeout(ServiceError):
+    """Raised when the client stops sending its request before the end (HTTP 408)."""
 
 
 class Unprocessable(ServiceError):

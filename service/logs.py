@@ -1,10 +1,11 @@
 """Structured JSON logs with a request id; never a body, never a query string.
 
-Every request gets an id (the caller's ``X-Request-ID`` when it is a short token, else a new
-UUID), echoed in the ``X-Request-ID`` response header and written on each log line. The access
-line carries method, path, status and duration only: request and response bodies, query strings
-and headers other than the id are patient data or secrets and are never logged. Tracebacks are
-logged without exception messages (:func:`safe_traceback`), which may quote request data.
+Every request gets an id (the caller's ``X-Request-ID`` when it is a sane token: 1 to 200 of ``A-Z
+a-z 0-9 . _ : -``; else a new UUID), echoed in the ``X-Request-ID`` response header and written on
+each log line. The access line carries method, path, status and duration only: request and response
+bodies, query strings and headers other than the id are patient data or secrets and are never
+logged. Tracebacks are logged without exception messages (:func:`safe_traceback`), which may quote
+request data.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from flask import Flask, Response, g, has_request_context, request
 
 __all__ = ["JsonFormatter", "init_app", "safe_traceback"]
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+#: a client's X-Request-ID is kept when it is such a token, else replaced by a new UUID.
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 _HANDLER_NAME = "neuroroot-json"
 
 
@@ -105,7 +107,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _SAFE_ID.match(incoming) else str(uuid.uuid4())
+        g.request_id = incoming if _SAFE_ID.fullmatch(incoming) else str(uuid.uuid4())
         g.started = time.perf_counter()
 
     @app.after_request

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, request
 
 from ..audit import concerns
-from ..fhir.http import check_content_type, fhir_response, version_headers
+from ..fhir.body import read_body
+from ..fhir.http import check_content_type, fhir_response, link, public_base, version_headers
 from ..fhir.operation import run_operation
 from ..fhir.parse import read_json
 from ..store import NewResult
@@ -18,10 +19,13 @@ def localize_root():  # noqa: ANN201
     """Answer a Bundle (or Parameters) of exam Observations with a ClinicalImpression."""
     check_content_type()
     config = current_app.config
-    document = read_json(request.get_data(cache=False), max_depth=config["MAX_JSON_DEPTH"])
+    store = current_app.extensions.get("store")
+    if store is not None:
+        public_base()  # a Host that links may not use is refused before any work
+    body = read_body(request.environ, config["MAX_BODY_BYTES"])
+    document = read_json(body, max_depth=config["MAX_JSON_DEPTH"])
     table = current_app.extensions["terminology"]
     outcome = run_operation(document, table, max_entries=config["MAX_ENTRIES"])
-    store = current_app.extensions.get("store")
     if store is None:
         concerns(patients=[outcome.subject])
         return fhir_response(outcome.impression)
@@ -37,7 +41,7 @@ def localize_root():  # noqa: ANN201
         )
     )
     concerns(patients=[outcome.subject], resources=[f"ClinicalImpression/{stored.id}"])
-    location = f"{request.host_url}fhir/ClinicalImpression/{stored.id}/_history/{stored.version_id}"
+    location = link(f"/fhir/ClinicalImpression/{stored.id}/_history/{stored.version_id}")
     headers = {
         **version_headers(stored.version_id, stored.last_updated),
         "Content-Location": location,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 
 import orjson
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from ..errors import NotFound
 from ..fhir.capability import capability_statement, operation_definition
-from ..fhir.http import fhir_response
+from ..fhir.http import fhir_response, link
 
 bp = Blueprint("metadata", __name__, url_prefix="/fhir")
 
@@ -17,7 +17,7 @@ bp = Blueprint("metadata", __name__, url_prefix="/fhir")
 @bp.get("/metadata")
 def metadata():  # noqa: ANN201
     """What this server supports, with an ETag that changes when the statement does."""
-    statement = capability_statement(current_app.config, request.url_root.rstrip("/") + "/fhir")
+    statement = capability_statement(current_app.config, link("/fhir"))
     etag = 'W/"' + hashlib.sha256(orjson.dumps(statement)).hexdigest()[:16] + '"'
     return fhir_response(statement, headers={"ETag": etag})
 

@@ -24,7 +24,7 @@ from werkzeug.routing import BaseConverter
 
 from ..audit import concerns
 from ..errors import InvalidRequest, Issue, NotFound
-from ..fhir.http import fhir_response, version_headers
+from ..fhir.http import fhir_response, link, version_headers
 from ..store import Store, Stored
 from ..store.search import DateBounds, date_bounds, parse_reference
 
@@ -206,7 +206,7 @@ def _bounds(values: list[str]) -> DateBounds:
 
 def _page_link(relation: str, params: list[tuple[str, t.Any]], offset: int) -> dict[str, str]:
     query = urlencode([*params, ("_offset", offset)])
-    return {"relation": relation, "url": f"{request.base_url}?{query}"}
+    return {"relation": relation, "url": f"{link(request.path)}?{query}"}
 
 
 def _searchset(entries: list[dict[str, t.Any]], total: int,
@@ -219,7 +219,7 @@ def _searchset(entries: list[dict[str, t.Any]], total: int,
 
 
 def _entry(endpoint: str, resource: dict[str, t.Any], mode: str) -> dict[str, t.Any]:
-    return {"fullUrl": url_for(endpoint, id=resource["id"], _external=True),
+    return {"fullUrl": link(url_for(endpoint, id=resource["id"])[len(request.script_root):]),
             "resource": resource, "search": {"mode": mode}}
 
 
@@ -292,5 +292,5 @@ def search_provenance() -> Response:
         _audit_stored(stored, provenance=True)
     entries = [] if stored is None else [
         _entry("results.read_provenance", stored.provenance, "match")]
-    self_link = {"relation": "self", "url": f"{request.base_url}?{urlencode(params)}"}
+    self_link = {"relation": "self", "url": f"{link(request.path)}?{urlencode(params)}"}
     return _searchset(entries, len(entries), [self_link])

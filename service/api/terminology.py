@@ -18,7 +18,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from ..errors import InvalidRequest, Issue
 from ..fhir import terminology as fhir_terms
-from ..fhir.http import check_content_type, fhir_response
+from ..fhir.body import read_body
+from ..fhir.http import check_content_type, fhir_response, link
 
 if t.TYPE_CHECKING:
     from terminology import Table
@@ -135,7 +136,7 @@ def _load(schema: Schema, values: t.Mapping[str, t.Any], where: t.Mapping[str, s
 
 
 def _body() -> t.Any:
-    data = request.get_data(cache=False)
+    data = read_body(request.environ, current_app.config["MAX_BODY_BYTES"])
     if not data.strip():
         raise InvalidRequest("the body is empty: send a Parameters resource", "Parameters")
     try:
@@ -151,11 +152,14 @@ def _searchset(kind: str, resources: list[dict[str, t.Any]]) -> Response:
     url = args.get("url", "").partition("|")[0] or None
     hits = [r for r in resources
             if (ids is None or r["id"] in ids) and (url is None or r["url"] == url)]
+    query = request.query_string.decode("latin-1")
+    self_url = link(request.path) + (f"?{query}" if query else "")
     bundle: dict[str, t.Any] = {"resourceType": "Bundle", "type": "searchset", "total": len(hits),
-                                "link": [{"relation": "self", "url": request.url}]}
+                                "link": [{"relation": "self", "url": self_url}]}
     if hits:  # FHIR JSON has no empty arrays
         read = f".read_{kind.lower()}"
-        bundle["entry"] = [{"fullUrl": url_for(read, rid=r["id"], _external=True), "resource": r,
+        bundle["entry"] = [{"fullUrl": link(url_for(read, rid=r["id"])[len(request.script_root):]),
+                            "resource": r,
                             "search": {"mode": "match"}} for r in hits]
     return fhir_response(bundle)
 

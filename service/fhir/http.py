@@ -12,10 +12,10 @@ import typing as t
 from datetime import datetime
 
 import orjson
-from flask import Response, request
+from flask import Response, current_app, request
 from werkzeug.http import http_date
 
-from ..errors import NotAcceptable, UnsupportedMediaType
+from ..errors import InvalidRequest, NotAcceptable, UnsupportedMediaType
 
 __all__ = [
     "FHIR_JSON",
@@ -23,6 +23,8 @@ __all__ = [
     "check_accept",
     "check_content_type",
     "fhir_response",
+    "link",
+    "public_base",
     "response_media_type",
     "version_headers",
 ]
@@ -145,3 +147,39 @@ def fhir_response(
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _host_name(host: str) -> str:
+    """The name in a Host header value, without the port (``[::1]:8080`` -> ``::1``)."""
+    if host.startswith("["):
+        return host[1:].partition("]")[0].lower()
+    return host.rpartition(":")[0].lower() if host.count(":") == 1 else host.lower()
+
+
+def public_base() -> str:
+    """The public URL of the service root, without a trailing slash: what links start with.
+
+    ``NEUROROOT_BASE_URL`` when set (the Host header is then never read). Otherwise the
+    request's own scheme and Host, but only when the Host names one of
+    ``NEUROROOT_TRUSTED_HOSTS`` (default: the loopback names): a forged Host header never ends
+    up in a Content-Location or a ``fullUrl``.
+
+    :raise InvalidRequest: (400, ``http.Host``) when the Host is not trusted.
+    """
+    configured: str | None = current_app.config.get("BASE_URL")
+    if configured:
+        return configured
+    trusted: frozenset[str] = current_app.config["TRUSTED_HOST_NAMES"]
+    host = request.host
+    if "*" not in trusted and _host_name(host) not in trusted:
+        raise InvalidRequest(
+            f"Host {host[:100]!r} is not a name this server answers to: links are built from "
+            "NEUROROOT_BASE_URL, or from a Host listed in NEUROROOT_TRUSTED_HOSTS",
+            "http.Host",
+        )
+    return request.url_root.rstrip("/")
+
+
+def link(path: str) -> str:
+    """The absolute URL of *path* (``/fhir/...``, relative to the service root)."""
+    return public_base() + path

@@ -36,6 +36,7 @@ ERROR_TABLE: dict[type[e.ServiceError], tuple[int, str]] = {
     e.NotAcceptable: (406, "not-supported"),
     e.UnsupportedMediaType: (415, "not-supported"),
     e.PayloadTooLarge: (413, "too-costly"),
+    e.RequestTimeout: (408, "timeout"),
     e.Unprocessable: (422, "processing"),
     e.MixedSubjects: (422, "business-rule"),
     e.ContradictoryFinding: (422, "business-rule"),

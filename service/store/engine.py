@@ -4,15 +4,17 @@ SQLite: one file, opened in WAL mode (readers never wait for the writer) with a 
 writer waits for another instead of failing at once) and ``synchronous = NORMAL`` (in WAL mode a
 commit does not wait for the disk; a power cut can lose the last commits but never corrupts the
 file, and a lost result is recomputed by posting the exam again). The store opens the file with
-``mode=rw``: if the file disappears (an unmounted volume), requests answer 503 instead of
-silently starting a new, empty database; only :func:`~service.store.migrate.upgrade` creates it.
-Connections are pooled (one kept open per process), and each checkout first checks that the
-file at the path is still the one the connection opened (same device and inode): when it is
-gone, the connection is dropped and opening a new one fails (503) until the file is back.
-Pooling matters: closing the last connection to a WAL database checkpoints the WAL into the file
-and deletes it, which cost about 2 ms per request when every request opened and closed its own
-connections. As with any SQLite program, do not copy another database file over this one while
-the service runs (stop it first): the open connection's WAL would be read with the new file.
+``mode=rw``: if the file disappears (an unmounted volume), requests answer 503 instead of silently
+starting a new, empty database; only :func:`~service.store.migrate.upgrade` creates it. The file,
+and the -wal and -shm files SQLite makes next to it, are readable and writable by their owner only
+(0600, whatever the umask; files of this owner made looser before are tightened when a connection
+opens). Connections are pooled (one kept open per process), and each checkout first checks that the
+file at the path is still the one the connection opened (same device and inode): when it is gone,
+the connection is dropped and opening a new one fails (503) until the file is back. Pooling
+matters: closing the last connection to a WAL database checkpoints the WAL into the file and
+deletes it, which cost about 2 ms per request when every request opened and closed its own
+connections. As with any SQLite program, do not copy another database file over this one while the
+service runs (stop it first): the open connection's WAL would be read with the new file.
 
 PostgreSQL: psycopg 3, ``pool_pre_ping`` (a connection the server dropped is replaced, not
 handed to a request) and a connect timeout, so an unreachable server fails fast into a 503.
@@ -24,6 +26,7 @@ cannot hold a connection and the server's disk for long. Migrations run without 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import typing as t
@@ -37,6 +40,7 @@ from sqlalchemy.pool import QueuePool, StaticPool
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "PRIVATE_MODE",
     "CONNECT_TIMEOUT_S",
     "make_engine",
     "normalize_url",
@@ -85,16 +89,44 @@ def _sqlite_pragmas(dbapi_connection: t.Any, _record: t.Any) -> None:
         cursor.close()
 
 
+#: permissions of the SQLite file and its -wal and -shm files: every patient's results are in
+#: them, so the owner (the service's user) alone reads and writes them.
+PRIVATE_MODE = 0o600
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file with :data:`PRIVATE_MODE` (whatever the umask) unless it exists.
+
+    SQLite gives the -wal and -shm files it creates later the permissions of the database file.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_MODE))
+
+
+def _make_private(path: Path) -> None:
+    """Take group and other permissions off the database files this process owns (a file made
+    before this rule, or by another tool); files of another owner are left as they are."""
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            info = os.stat(name)
+            if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+                os.chmod(name, info.st_mode & PRIVATE_MODE)
+        except OSError:
+            continue  # not there (yet), or not ours to change
+
+
 def _sqlite_engine(path: Path | None, *, create: bool) -> Engine:
     if path is None:  # in memory: one shared connection, for experiments only
         engine = create_engine("sqlite://", poolclass=StaticPool,
                                connect_args={"check_same_thread": False})
     else:
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _create_private(path)
         uri = f"file:{quote(str(path))}?mode={'rwc' if create else 'rw'}"
 
         def connect() -> sqlite3.Connection:
+            _make_private(path)
             return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
                                    check_same_thread=False)
 

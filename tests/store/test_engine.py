@@ -139,3 +139,46 @@ def test_the_subject_column_holds_every_reference_the_operation_accepts() -> Non
     from service.store.schema import impressions
 
     assert impressions.c.subject.type.length == MAX_REFERENCE_LENGTH
+# --- file permissions -----------------------------------------------------------------------------
+
+
+def _mode(path: Path) -> int:
+    import os
+
+    return os.stat(path).st_mode & 0o777
+
+
+def test_the_sqlite_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    import os
+
+    from tests.conftest import DATA, FHIR_HEADERS
+
+    database = tmp_path / "data" / "results.sqlite3"
+    previous = os.umask(0o022)  # a usual umask: new files would be 0644
+    try:
+        app = create_app({"TESTING": True, "SQLITE_PATH": str(database)})
+        answer = app.test_client().post(
+            "/fhir/ClinicalImpression/$localize-root",
+            data=(DATA / "samples" / "l5-left.json").read_bytes(), headers=FHIR_HEADERS)
+        assert answer.status_code == 200
+        files = [database, Path(f"{database}-wal"), Path(f"{database}-shm")]
+        assert all(f.exists() for f in files)  # WAL mode, a connection open
+        assert {f.name: _mode(f) for f in files} == {f.name: 0o600 for f in files}
+    finally:
+        os.umask(previous)
+
+
+def test_an_existing_world_readable_database_is_tightened_on_connect(tmp_path: Path) -> None:
+    import os
+
+    database = tmp_path / "old.sqlite3"
+    create_app({"TESTING": True, "SQLITE_PATH": str(database)})
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{database}{suffix}").exists():
+            os.chmod(f"{database}{suffix}", 0o644)
+    app = create_app({"TESTING": True, "SQLITE_PATH": str(database)})
+    app.test_client().get("/readyz")
+    assert _mode(database) == 0o600
+    for suffix in ("-wal", "-shm"):
+        if Path(f"{database}{suffix}").exists():
+            assert _mode(Path(f"{database}{suffix}")) == 0o600
