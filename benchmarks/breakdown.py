@@ -27,11 +27,11 @@ __all__ = ["STEPS", "in_situ", "python_calls", "stages", "steps"]
 def stages(body: bytes, *, min_seconds: float = 0.5) -> dict[str, Timing]:
     """Each stage of the operation on *body*, timed on its own."""
     from service.core import localize
-    from service.fhir import parse_structure
-    from service.fhir.parse import parse_request, read_json
-    from service.fhir.parse_forms import root_type
-    from service.fhir.render import render_impression, render_provenance
-    from service.fhir.validate import fast_valid
+    from service.fhir.read import structure as parse_structure
+    from service.fhir.read.envelope import root_type
+    from service.fhir.read.request import parse_request, read_json
+    from service.fhir.read.schema_check import fast_valid
+    from service.fhir.write.impression import render_impression, render_provenance
     from service.store import NewResult
     from terminology import load_table
 
@@ -86,9 +86,10 @@ def stages(body: bytes, *, min_seconds: float = 0.5) -> dict[str, Timing]:
 _IN_SITU = (
     ("service.api.localize", "read_json", "read_json (parse + depth limit)"),
     ("service.fhir.operation", "parse_request", "parse_request"),
-    ("service.fhir.parse", "check_structure", "- structure check (schema, rules, invariants)"),
-    ("service.fhir.parse", "_read", "- reading the Observations"),
-    ("service.fhir.parse", "_content_key", "- content key (idempotency)"),
+    ("service.fhir.read.request", "check_structure",
+     "- structure check (schema, rules, invariants)"),
+    ("service.fhir.read.request", "_read", "- reading the Observations"),
+    ("service.fhir.read.request", "_content_key", "- content key (idempotency)"),
     ("service.fhir.operation", "localize", "localize (the engine)"),
     ("service.fhir.operation", "render_impression", "render ClinicalImpression"),
     ("service.fhir.operation", "render_provenance", "render Provenance"),
@@ -197,7 +198,7 @@ def python_calls(bodies: dict[int, bytes]) -> dict[int, int]:
 
 def _old_read_json(body: bytes, *, max_depth: int = 64) -> t.Any:
     """read_json before issue 6: the depth measured by walking the decoded document."""
-    from service.fhir import parse_json
+    from service.fhir.read import json_body as parse_json
 
     document = orjson.loads(body.removeprefix(b"\xef\xbb\xbf"))
     if parse_json._depth(document) > max_depth:
@@ -209,7 +210,9 @@ def _old_read_json(body: bytes, *, max_depth: int = 64) -> t.Any:
 def _off(step: str, client: t.Any, folder: str) -> t.Iterator[None]:
     """Switch one optimisation off for the duration."""
     import service.api.localize as localize_view
-    from service.fhir import parse_site, parse_structure, parse_times
+    from service.fhir.read import sites as parse_site
+    from service.fhir.read import structure as parse_structure
+    from service.fhir.read import times as parse_times
 
     saved: list[tuple[t.Any, str, t.Any]] = []
 
@@ -229,12 +232,12 @@ def _off(step: str, client: t.Any, folder: str) -> t.Iterator[None]:
     elif step == "depth limit on the bytes":
         swap(localize_view, "read_json", _old_read_json)
     elif step == "choice groups on large objects only":
-        from service.fhir import validate
+        from service.fhir.read import schema_check as validate
 
         if parse_structure.fast_valid is validate.fast_valid:  # the fast check is on
             swap(parse_structure, "fast_valid", _unguarded_fast_valid())
     elif step == "one-pass reader of common Observations":
-        from service.fhir import parse
+        from service.fhir.read import request as parse
 
         swap(parse, "read_common", lambda *_args: None)
     elif step == "memoised lookups":
@@ -269,7 +272,7 @@ def _unguarded_fast_valid() -> t.Callable[[t.Any], bool]:
 
     import jsonschema_rs
 
-    from service.fhir import validate
+    from service.fhir.read import schema_check as validate
 
     schema = copy.deepcopy(validate.tightened_schema())
     for definition in schema["definitions"].values():

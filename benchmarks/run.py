@@ -299,7 +299,7 @@ def render(results: dict[str, t.Any], *, markdown: bool = False) -> str:
 def _result(body: bytes) -> t.Any:
     """The stored form of the operation's answer on *body* (for the SQLite measurement)."""
     from service.fhir.operation import run_operation
-    from service.fhir.parse import read_json
+    from service.fhir.read.request import read_json
     from service.store import NewResult
     from terminology import load_table
 

@@ -52,7 +52,7 @@ def _localize(args: argparse.Namespace) -> int:
     from .errors import ServiceError
     from .fhir.operation import run_operation
     from .fhir.outcome import operation_outcome, status_for
-    from .fhir.parse import read_json
+    from .fhir.read.json_body import read_json
 
     config = {**DEFAULTS, **from_environment()}
     try:

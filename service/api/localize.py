@@ -8,7 +8,7 @@ from ..audit import concerns
 from ..fhir.body import read_body
 from ..fhir.http import check_content_type, fhir_response, link, public_base, version_headers
 from ..fhir.operation import run_operation
-from ..fhir.parse import read_json
+from ..fhir.read.json_body import read_json
 from ..store import NewResult
 
 bp = Blueprint("localize", __name__, url_prefix="/fhir")

@@ -8,7 +8,7 @@ import orjson
 from flask import Blueprint, current_app
 
 from ..errors import NotFound
-from ..fhir.capability import capability_statement, operation_definition
+from ..fhir.conformance.capability import capability_statement, operation_definition
 from ..fhir.http import fhir_response, link
 
 bp = Blueprint("metadata", __name__, url_prefix="/fhir")

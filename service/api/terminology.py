@@ -17,8 +17,8 @@ from flask import Blueprint, Response, current_app, request, url_for
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from ..errors import InvalidRequest, Issue
-from ..fhir import terminology as fhir_terms
 from ..fhir.body import read_body
+from ..fhir.conformance import terminology as fhir_terms
 from ..fhir.http import check_content_type, fhir_response, link
 
 if t.TYPE_CHECKING:

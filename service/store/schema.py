@@ -11,7 +11,7 @@ SQLite and PostgreSQL alike, so "unique where not null" needs no partial index.
 
 ``subject`` is bounded (256 characters, as an index key must be on PostgreSQL): the operation
 refuses a longer ``subject.reference`` with a 422 before the store
-(:data:`service.fhir.parse.MAX_REFERENCE_LENGTH`), so neither database ever sees one.
+(:data:`service.fhir.read.request.MAX_REFERENCE_LENGTH`), so neither database ever sees one.
 
 ``client_key`` is the sha256 of the client that posted the result (the bearer token's client),
 or ``""`` for the anonymous client (authentication off, and every row stored before revision

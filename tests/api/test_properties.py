@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from service import create_app
 from service.core import localize
 from service.core.model import Assessment, Polarity, Side
-from service.fhir.parse import parse_request
+from service.fhir.read.request import parse_request
 from service.store.engine import sqlite_url
 from terminology import NEURO_PATTERN, SPINAL_SEGMENT, Table, load_table
 from tests.conftest import FHIR_HEADERS

@@ -16,10 +16,15 @@ import orjson
 import pytest
 
 from service.errors import InvalidRequest
-from service.fhir import parse_structure
-from service.fhir.parse import parse_request
-from service.fhir.parse_json import _deeper_than, _depth, read_json
-from service.fhir.validate import FAST_TYPES, build_tightened_schema, fast_valid, tightened_schema
+from service.fhir.read import structure as parse_structure
+from service.fhir.read.json_body import _deeper_than, _depth, read_json
+from service.fhir.read.request import parse_request
+from service.fhir.read.schema_check import (
+    FAST_TYPES,
+    build_tightened_schema,
+    fast_valid,
+    tightened_schema,
+)
 from terminology import Table
 
 from .test_parse import bundle, exam
@@ -146,7 +151,7 @@ def test_the_depth_limit_counts_brackets_in_strings_as_text() -> None:
 
 
 def test_the_kept_fast_schema_matches_the_installed_fhir_resources() -> None:
-    """Rebuild it with ``python -m service.fhir.validate`` when this fails (an upgrade of
+    """Rebuild it with ``python -m service.fhir.read.schema_check`` when this fails (an upgrade of
     fhir.resources may have changed what R4B accepts)."""
     assert tightened_schema() == json.loads(json.dumps(build_tightened_schema()))
 
@@ -157,7 +162,7 @@ def test_the_dates_the_schema_takes_without_asking_r4b_are_dates_r4b_accepts() -
     import datetime as dt
     import re
 
-    from service.fhir.validate import _SURELY_VALID, _r4b_accepts
+    from service.fhir.read.schema_check import _SURELY_VALID, _r4b_accepts
 
     patterns = {kind: re.compile(pattern) for kind, pattern in _SURELY_VALID.items()}
     day = dt.date(1999, 1, 1)

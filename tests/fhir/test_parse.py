@@ -1,4 +1,4 @@
-"""Reading a $localize-root request (service.fhir.parse): the sample files end to end.
+"""Reading a $localize-root request (service.fhir.read.request): the sample files end to end.
 
 The builders at the top (:func:`observation`, :func:`bundle`...) are shared with the other
 ``test_parse_*`` modules:
@@ -22,7 +22,7 @@ import pytest
 
 from service.core.model import Finding, Kind, Polarity, Side, Skipped
 from service.errors import InvalidRequest, MixedSubjects, NothingToLocalize
-from service.fhir.parse import ParsedRequest, parse_request
+from service.fhir.read.request import ParsedRequest, parse_request
 from terminology import INTERPRETATION, NEURO_EXAM, SNOMED, Table
 
 SAMPLES = Path(__file__).parents[1] / "data" / "parse"

@@ -1,4 +1,4 @@
-"""The one-pass reader of common Observations (service.fhir.parse_common) changes no answer.
+"""The one-pass reader of common Observations (``read.common_observation``) changes no answer.
 
 Every request is read twice, with the one-pass reader on and off (the general reader alone);
 the two readings, or the two refusals, must be equal. The inputs: the sample exams, the parse
@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 
 from benchmarks.bundles import exam_bundle as benchmark_exam
 from service.errors import ServiceError
-from service.fhir import parse
-from service.fhir.parse import parse_request
-from service.fhir.parse_common import read_common
-from service.fhir.parse_site import BODY_SITE_EXTENSION
+from service.fhir.read import request as parse
+from service.fhir.read.common_observation import read_common
+from service.fhir.read.request import parse_request
+from service.fhir.read.sites import BODY_SITE_EXTENSION
 from terminology import NEURO_EXAM, SNOMED, Table, load_table
 
 from ..strategies import (

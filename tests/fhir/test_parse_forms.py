@@ -8,7 +8,7 @@ import pytest
 
 from service.core.model import Polarity, Skipped
 from service.errors import InvalidRequest
-from service.fhir.parse import parse_request
+from service.fhir.read.request import parse_request
 from terminology import NEURO_EXAM, Table
 
 from .test_parse import (

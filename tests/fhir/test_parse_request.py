@@ -12,7 +12,7 @@ from service.errors import (
     NothingToLocalize,
     PayloadTooLarge,
 )
-from service.fhir.parse import parse_request
+from service.fhir.read.request import parse_request
 from terminology import Table
 
 from .test_parse import (

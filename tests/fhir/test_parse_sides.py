@@ -8,7 +8,7 @@ import pytest
 
 from service.core.model import Polarity, Side
 from service.errors import ContradictoryFinding
-from service.fhir.parse import parse_request
+from service.fhir.read.request import parse_request
 from terminology import Table
 
 from .test_parse import (

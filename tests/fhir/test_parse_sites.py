@@ -7,7 +7,7 @@ import typing as t
 import pytest
 
 from service.core.model import Polarity, Side, Skipped
-from service.fhir.parse_site import parse_expression
+from service.fhir.read.sites import parse_expression
 from terminology import NEURO_EXAM, Table
 
 from .test_parse import (

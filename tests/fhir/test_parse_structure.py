@@ -8,7 +8,7 @@ import typing as t
 import pytest
 
 from service.errors import InvalidRequest, PayloadTooLarge
-from service.fhir.parse import parse_request, read_json
+from service.fhir.read.request import parse_request, read_json
 from terminology import SNOMED, Table
 
 from .test_parse import bundle, exam, observation, parse

@@ -1,6 +1,6 @@
 """The service is at least as strict as fhir.resources R4B: a differential test (issue 6).
 
-Most requests no longer run the R4B models: :func:`service.fhir.validate.fast_valid` (the
+Most requests no longer run the R4B models: :func:`service.fhir.read.schema_check.fast_valid` (the
 official R4 JSON schema, tightened to R4B) accepts them first, and R4B runs only on what it does
 not accept. That is safe only if the fast check never accepts what R4B rejects. Each input here
 goes to R4B (``Model.model_validate``, the naive peer) and to the service, and every input R4B
@@ -31,9 +31,9 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 from service.errors import ServiceError
-from service.fhir.parse import parse_request
-from service.fhir.parse_structure import resource_slots
-from service.fhir.validate import FAST_TYPES, fast_valid
+from service.fhir.read.request import parse_request
+from service.fhir.read.schema_check import FAST_TYPES, fast_valid
+from service.fhir.read.structure import resource_slots
 from terminology import Table
 
 TESTS = Path(__file__).parents[1]

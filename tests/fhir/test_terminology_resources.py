@@ -1,7 +1,7 @@
 """The terminology as FHIR resources and ``$translate``, tested without Flask.
 
 Every resource is checked with :func:`tests.validation.assert_valid_r4`; the equivalence rule
-(see :mod:`service.fhir.terminology`) is pinned row by row against the table.
+(see :mod:`service.fhir.conformance.terminology`) is pinned row by row against the table.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from service.errors import InvalidRequest, NotFound
-from service.fhir import terminology as ft
+from service.fhir.conformance import terminology as ft
 from terminology import NEURO_EXAM, SEGMENTS, SNOMED, SPINAL_SEGMENT, Table
 from tests.validation import assert_valid_r4
 

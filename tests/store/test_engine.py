@@ -135,7 +135,7 @@ def test_concurrent_upgrades_migrate_once(db_url: str) -> None:
 
 
 def test_the_subject_column_holds_every_reference_the_operation_accepts() -> None:
-    from service.fhir.parse import MAX_REFERENCE_LENGTH
+    from service.fhir.read.request import MAX_REFERENCE_LENGTH
     from service.store.schema import impressions
 
     assert impressions.c.subject.type.length == MAX_REFERENCE_LENGTH

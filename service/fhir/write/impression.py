@@ -13,9 +13,9 @@ from html import escape
 
 from terminology import CANONICAL_BASE, NEURO_PATTERN, SNOMED, SPINAL_SEGMENT
 
-from .. import __version__
-from ..core import Assessment, Evidence, Hypothesis, Side
-from .parse import ParsedRequest
+from ... import __version__
+from ...core import Assessment, Evidence, Hypothesis, Side
+from ..read.request import ParsedRequest
 
 if t.TYPE_CHECKING:
     from terminology import Table

@@ -32,7 +32,7 @@ from pydantic import ValidationError
 
 from terminology import CANONICAL_BASE, NEURO_EXAM, SEGMENTS, SNOMED, SPINAL_SEGMENT, Table
 
-from ..errors import InvalidRequest, Issue, NotFound
+from ...errors import InvalidRequest, Issue, NotFound
 
 __all__ = ["CODE_SYSTEM_IDS", "CONCEPT_MAP_IDS", "TRANSLATE_PARAMETERS", "code_system",
            "code_systems", "concept_map", "concept_maps", "read_translate_parameters",

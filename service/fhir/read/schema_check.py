@@ -131,7 +131,8 @@ def official_schema() -> dict[str, t.Any]:
     technical correction, the release this service speaks (and whose own schema lists it).
     The vendored file stays byte-identical to the package's.
     """
-    text = resources.files("service.fhir").joinpath("schema/fhir.schema.json").read_text("utf-8")
+    schema_file = resources.files("service.fhir.read").joinpath("schema/fhir.schema.json")
+    text = schema_file.read_text("utf-8")
     schema = json.loads(text)
     _allow_r4_technical_correction(schema)
     return t.cast(dict[str, t.Any], schema)
@@ -392,7 +393,7 @@ def build_tightened_schema() -> dict[str, t.Any]:
 @functools.cache
 def tightened_schema() -> dict[str, t.Any]:
     """The tightened schema, as kept in :data:`FAST_SCHEMA`."""
-    text = resources.files("service.fhir").joinpath(FAST_SCHEMA).read_text("utf-8")
+    text = resources.files("service.fhir.read").joinpath(FAST_SCHEMA).read_text("utf-8")
     return t.cast(dict[str, t.Any], json.loads(text))
 
 

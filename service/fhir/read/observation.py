@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from terminology import NEURO_EXAM, SNOMED, Table
 
-from ..core.model import Finding, Kind, Polarity, Side
-from .parse_site import Place, Resolver, SideSource, read_place, resolve_side
-from .parse_values import (
+from ...core.model import Finding, Kind, Polarity, Side
+from .sites import Place, Resolver, SideSource, read_place, resolve_side
+from .values import (
     CodeReading,
     NotExamined,
     UnreadableValue,

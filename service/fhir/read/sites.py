@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from terminology import SNOMED, Table
 
-from ..core.model import Side
-from .parse_values import contradiction
+from ...core.model import Side
+from .values import contradiction
 
 if t.TYPE_CHECKING:
     from terminology import Site

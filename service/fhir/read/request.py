@@ -32,10 +32,10 @@ import orjson
 
 from terminology import Table
 
-from ..core.model import Finding, Skipped
-from ..errors import Issue, MixedSubjects, NothingToLocalize, ServiceError, Unprocessable
-from .parse_common import read_common
-from .parse_forms import (
+from ...core.model import Finding, Skipped
+from ...errors import Issue, MixedSubjects, NothingToLocalize, ServiceError, Unprocessable
+from .common_observation import read_common
+from .envelope import (
     Slot,
     bundle_identifier,
     check_size,
@@ -44,10 +44,10 @@ from .parse_forms import (
     root_type,
     slot_reference,
 )
-from .parse_json import read_json
-from .parse_observation import ObservationReading, read_observation
-from .parse_structure import check_structure
-from .parse_times import effective_range
+from .json_body import read_json
+from .observation import ObservationReading, read_observation
+from .structure import check_structure
+from .times import effective_range
 
 __all__ = ["MAX_REFERENCE_LENGTH", "ParsedRequest", "parse_request", "read_json"]
 

@@ -24,8 +24,8 @@ import functools
 import re
 import typing as t
 
-from ..errors import InvalidRequest, Issue
-from .validate import FAST_TYPES, fast_valid
+from ...errors import InvalidRequest, Issue
+from .schema_check import FAST_TYPES, fast_valid
 
 if t.TYPE_CHECKING:
     from fhir.resources.R4B.resource import Resource

@@ -29,10 +29,10 @@ import typing as t
 
 from terminology import SNOMED, Table
 
-from ..core.model import Finding, Kind, Polarity, Side
-from .parse_observation import USED_STATUSES
-from .parse_site import BODY_SITE_EXTENSION, LATERALITY, text_sides
-from .parse_values import TEST_KINDS, boolean_result, scale_of
+from ...core.model import Finding, Kind, Polarity, Side
+from .observation import USED_STATUSES
+from .sites import BODY_SITE_EXTENSION, LATERALITY, text_sides
+from .values import TEST_KINDS, boolean_result, scale_of
 
 __all__ = ["read_common"]
 

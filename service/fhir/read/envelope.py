@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ..errors import InvalidRequest, Issue, PayloadTooLarge
+from ...errors import InvalidRequest, Issue, PayloadTooLarge
 
 __all__ = [
     "Slot",

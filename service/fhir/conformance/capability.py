@@ -10,9 +10,9 @@ import typing as t
 
 from terminology import CANONICAL_BASE
 
-from .. import __version__
-from ..cors import cors_enabled
-from .http import FHIR_VERSION
+from ... import __version__
+from ...cors import cors_enabled
+from ..http import FHIR_VERSION
 
 __all__ = ["OPERATION_URL", "capability_statement", "operation_definition"]
 

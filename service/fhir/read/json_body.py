@@ -19,7 +19,7 @@ import typing as t
 
 import orjson
 
-from ..errors import InvalidRequest, Issue
+from ...errors import InvalidRequest, Issue
 
 __all__ = ["read_json"]
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from terminology import FindingCode, Table
 
-from ..core.model import Kind, Polarity, Side
-from ..errors import ContradictoryFinding, Issue, Unprocessable
+from ...core.model import Kind, Polarity, Side
+from ...errors import ContradictoryFinding, Issue, Unprocessable
 
 __all__ = [
     "TEST_KINDS",

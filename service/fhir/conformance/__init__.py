@@ -1,0 +1,2 @@
+"""Conformance: what the server declares (CapabilityStatement, OperationDefinition, CodeSystems,
+ConceptMaps)."""

@@ -1,0 +1,1 @@
+"""Reading: request bodies to domain findings (no Flask). See README.md in this folder."""

@@ -1,0 +1,1 @@
+"""Writing: domain results to FHIR resources (no Flask). See README.md in this folder."""
