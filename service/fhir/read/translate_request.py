@@ -12,7 +12,8 @@ import typing as t
 import orjson
 from pydantic import ValidationError
 
-from ...errors import InvalidRequest, Issue
+from ...errors import InvalidRequest
+from .validation_issues import validation_issues
 
 __all__ = ["TRANSLATE_PARAMETERS", "read_translate_body", "read_translate_parameters"]
 
@@ -35,10 +36,6 @@ def read_translate_body(data: bytes) -> t.Any:
                              "Parameters") from None
 
 
-def _expression(loc: t.Sequence[t.Any]) -> str:
-    return "Parameters" + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in loc)
-
-
 def read_translate_parameters(body: object) -> dict[str, tuple[t.Any, str]]:
     """Check a ``$translate`` Parameters body; return parameter name -> (value, expression).
 
@@ -59,9 +56,7 @@ def read_translate_parameters(body: object) -> dict[str, tuple[t.Any, str]]:
     try:
         Parameters.model_validate(body)
     except ValidationError as exc:
-        raise InvalidRequest.many([Issue(f"{_expression(err['loc'])}: {err['msg']}"[:300],
-                                         (_expression(err["loc"]),))
-                                   for err in exc.errors()[:20]]) from exc
+        raise InvalidRequest.many(validation_issues(exc, "Parameters", limit=20)) from exc
     found: dict[str, tuple[t.Any, str]] = {}
     for index, param in enumerate(body.get("parameter") or []):
         where, name = f"Parameters.parameter[{index}]", param["name"]
