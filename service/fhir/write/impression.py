@@ -13,8 +13,8 @@ from html import escape
 
 from terminology import CANONICAL_BASE, NEURO_PATTERN, SNOMED, SPINAL_SEGMENT
 
-from ... import __version__
 from ...core import Assessment, Evidence, Hypothesis, Side
+from ...version import __version__
 from ..read.request import ParsedRequest
 
 if t.TYPE_CHECKING:
