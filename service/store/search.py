@@ -12,7 +12,8 @@ ge / gt  at or after the start / after the end  ``ge`` start / ``ge`` end
 le / lt  at or before the end / before start    ``le`` end / ``le`` start
 =======  =====================================  ==========================
 
-(``end`` is the last microsecond of the range.) A value without a time zone is read as UTC.
+(``end`` is the last microsecond of the range, from :func:`service.fhir.read.dates.period`.)
+A value without a time zone is read as UTC.
 ``ne``, ``sa``, ``eb`` and ``ap`` are not supported and answer 400.
 """
 
@@ -20,14 +21,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta
+
+from ..fhir.read import dates
 
 __all__ = ["DateBounds", "date_bounds", "parse_reference"]
 
-_DATE = re.compile(
-    r"^(?P<prefix>[a-z]{2})?(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
-    r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,6}))?)?"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$")
 _SUPPORTED = frozenset({"eq", "ge", "gt", "le", "lt"})
 _REFERENCE = re.compile(r"^(?:https?://\S+?/)?(?:(?P<type>[A-Z][A-Za-z]{1,63})/)?"
                         r"(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/(?P<version>[A-Za-z0-9\-.]{1,64}))?$")
@@ -48,52 +47,20 @@ class DateBounds:
         return DateBounds(ge, le)
 
 
-def _tz(value: str | None) -> timezone:
-    if value is None or value == "Z":
-        return UTC
-    sign = -1 if value[0] == "-" else 1
-    hours, minutes = int(value[1:3]), int(value[4:6])
-    return timezone(sign * timedelta(hours=hours, minutes=minutes))
-
-
-def _range(m: re.Match[str]) -> tuple[datetime, datetime]:
-    """The start of the range *m* names and the start of the next one."""
-    year = int(m["year"])
-    tz = _tz(m["tz"])
-    if m["month"] is None:
-        return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
-    month = int(m["month"])
-    if m["day"] is None:
-        following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
-        return datetime(year, month, 1, tzinfo=tz), following
-    day = datetime(year, month, int(m["day"]), tzinfo=tz)
-    if m["hour"] is None:
-        return day, day + timedelta(days=1)
-    start = day.replace(hour=int(m["hour"]), minute=int(m["minute"]))
-    if m["second"] is None:
-        return start, start + timedelta(minutes=1)
-    start = start.replace(second=int(m["second"]))
-    if m["fraction"] is None:
-        return start, start + timedelta(seconds=1)
-    digits = m["fraction"]
-    start = start.replace(microsecond=int(digits.ljust(6, "0")))
-    return start, start + timedelta(microseconds=10 ** (6 - len(digits)))
-
-
 def date_bounds(value: str) -> DateBounds:
     """The store bounds for one ``date`` search value such as ``ge2026-01-01``.
 
     :raise ValueError: with a message for the client when the value or prefix is not usable.
     """
-    m = _DATE.match(value)
-    if m is None:
+    parsed = dates.search_value(value)
+    if parsed is None:
         raise ValueError(f"date {value!r} is not a FHIR date search value "
                          "([prefix]YYYY[-MM[-DD[Thh:mm[:ss[.fff]][Z|+hh:mm]]]])")
-    prefix = m["prefix"] or "eq"
+    prefix = parsed[0] or "eq"
     if prefix not in _SUPPORTED:
         raise ValueError(f"date prefix {prefix!r} is not supported (use eq, ge, gt, le or lt)")
     try:
-        start, following = _range(m)
+        start, following = dates.period(parsed[1])
     except (ValueError, OverflowError) as exc:
         raise ValueError(f"date {value!r} is not a valid date") from exc
     end = following - _TICK

@@ -45,6 +45,8 @@ import typing as t
 from importlib import resources
 from pathlib import Path
 
+from .dates import SURELY_VALID
+
 __all__ = [
     "FAST_SCHEMA",
     "official_schema",
@@ -91,25 +93,6 @@ _PRIMITIVES: dict[str, dict[str, t.Any]] = {
     "xhtml": {"type": "string"},
 }
 _FORMATS = ("date", "dateTime", "instant", "time", "url", "uuid", "base64Binary")
-
-# Dates and times that R4B surely accepts, as patterns (checked in Rust, no call into Python): a
-# real calendar date (29 February in leap years only) from 1000 on, no leap second, at most 9
-# decimals. Anything else is given to R4B's own validator (the format) to decide.
-_YEAR = r"[1-9][0-9]{3}"
-_LEAP_YEAR = r"(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
-_DAY = (
-    rf"(?:{_YEAR}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
-    rf"|(?:0[13578]|1[02])-31)|{_LEAP_YEAR}-02-29)"
-)
-_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?"
-_ZONE = r"(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)"
-_SURELY_VALID = {
-    "date": rf"^(?:{_YEAR}|{_YEAR}-(?:0[1-9]|1[0-2])|{_DAY})$",
-    "dateTime": rf"^(?:{_YEAR}|{_YEAR}-(?:0[1-9]|1[0-2])|{_DAY}(?:T{_TIME}{_ZONE})?)$",
-    "instant": rf"^{_DAY}T{_TIME}{_ZONE}$",
-    "time": rf"^{_TIME}$",
-}
-
 
 def _allow_r4_technical_correction(node: t.Any) -> None:
     if isinstance(node, dict):
@@ -294,10 +277,10 @@ class _Builder:
         if kind not in _PRIMITIVES and kind not in _FORMATS:
             return False
         mine = dict(_PRIMITIVES.get(kind) or {"type": "string", "format": f"r4b-{kind}"})
-        if kind in _SURELY_VALID:
+        if kind in SURELY_VALID:
             mine = {
                 "type": "string",
-                "anyOf": [{"pattern": _SURELY_VALID[kind]}, {"format": f"r4b-{kind}"}],
+                "anyOf": [{"pattern": SURELY_VALID[kind]}, {"format": f"r4b-{kind}"}],
             }
         theirs = {key: value for key, value in rule.items() if key != "description"}
         if "enum" in theirs:  # keep the codes that R4B's rule accepts too

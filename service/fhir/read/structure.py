@@ -20,11 +20,11 @@ instead of crashing the validator. A slot the fast check accepts is not given to
 
 from __future__ import annotations
 
-import functools
 import re
 import typing as t
 
 from ...errors import InvalidRequest, Issue
+from .dates import lacks_zone
 from .schema_check import FAST_TYPES, fast_valid
 from .validation_issues import validation_issues
 
@@ -68,9 +68,6 @@ OBSERVATION_STATUSES = frozenset(
     }
 )
 
-_DATETIME_WITH_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(?P<tz>Z|[+-]\d{2}:\d{2})?$"
-)
 _TIMED_ELEMENTS = ("effectiveDateTime", "effectiveInstant", "issued")
 
 
@@ -320,7 +317,7 @@ def _observation_rule_issues(observation: dict[str, t.Any], path: str) -> list[I
         )
     for name in _TIMED_ELEMENTS:
         value = observation.get(name)
-        if type(value) is str and _lacks_zone(value):
+        if type(value) is str and lacks_zone(value):
             issues.append(_zone_issue(f"{path}.{name}"))
     period = observation.get("effectivePeriod")
     if type(period) is dict:
@@ -335,14 +332,8 @@ def _observation_rule_issues(observation: dict[str, t.Any], path: str) -> list[I
     return issues
 
 
-@functools.lru_cache(maxsize=1024)  # an exam's Observations usually share their times
-def _lacks_zone(value: str) -> bool:
-    match = _DATETIME_WITH_TIME.match(value)
-    return bool(match) and match.group("tz") is None
-
-
 def _timezone_issue(value: t.Any, expression: str) -> list[Issue]:
-    return [_zone_issue(expression)] if isinstance(value, str) and _lacks_zone(value) else []
+    return [_zone_issue(expression)] if isinstance(value, str) and lacks_zone(value) else []
 
 
 def _zone_issue(expression: str) -> Issue:
