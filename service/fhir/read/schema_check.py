@@ -27,12 +27,13 @@ once, by walking it side by side with the R4B models, from the resource types in
 The result accepts a subset of what R4B accepts (``tests/fhir/test_strictness.py`` checks this on
 the samples, the official examples and thousands of mutations of them). It is only a fast
 *accept*: whatever it does not accept is validated by R4B as before, which gives the exact
-diagnostics (see :mod:`.parse_structure`).
+diagnostics (see :mod:`.structure`).
 
 The walk imports some 70 R4B model classes (0.4 s, 20 MB), so its result is kept in
 ``schema/fhir.r4b-fast.schema.json`` (a derived work of ``fhir.schema.json``, same licence) and
-the service only loads that file. ``python -m service.fhir.validate`` writes it again; a test
-fails when it no longer matches the installed fhir.resources (rebuild it after an upgrade).
+the service only loads that file. ``python -m service.fhir.read.schema_check`` writes it
+again; a test fails when it no longer matches the installed fhir.resources (rebuild it after an
+upgrade).
 """
 
 from __future__ import annotations
@@ -366,8 +367,9 @@ def build_tightened_schema() -> dict[str, t.Any]:
     root = builder.resource_list()
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
-        "$comment": "Built by service/fhir/validate.py from fhir.schema.json and fhir.resources "
-        "R4B; do not edit (python -m service.fhir.validate writes it again).",
+        "$comment": "Built by service/fhir/read/schema_check.py from fhir.schema.json and "
+        "fhir.resources R4B; do not edit (python -m service.fhir.read.schema_check writes it "
+        "again).",
         **root,
         "definitions": dict(sorted(builder.out.items())),
     }

@@ -7,7 +7,7 @@ FHIRPath-like ``expression``; all of them are raised together in one
 :class:`~service.errors.InvalidRequest`.
 
 R4B validation is slow (pydantic builds a model per element, about 40 times the cost of
-parsing the JSON), so a request is first checked by :func:`~.validate.fast_valid`: the official
+parsing the JSON), so a request is first checked by :func:`~.schema_check.fast_valid`: the official
 R4 JSON schema tightened to accept only what R4B accepts. When that and this module's own rules
 pass, the request is well-formed and R4B is not run. Otherwise R4B runs as it always did, and
 its issues (with this module's) are the answer: the fast check never decides a 400 by itself.
