@@ -31,7 +31,8 @@ def stages(body: bytes, *, min_seconds: float = 0.5) -> dict[str, Timing]:
     from service.fhir.read.envelope import root_type
     from service.fhir.read.request import parse_request, read_json
     from service.fhir.read.schema_check import fast_valid
-    from service.fhir.write.impression import render_impression, render_provenance
+    from service.fhir.write.impression import render_impression
+    from service.fhir.write.provenance import render_provenance
     from service.store import NewResult
     from terminology import load_table
 
