@@ -246,7 +246,7 @@ def _off(step: str, client: t.Any, folder: str) -> t.Iterator[None]:
         # second round, which cannot be switched off: they are in every row)
         swap(parse_times, "bounds", parse_times.bounds.__wrapped__)
         swap(parse_site, "_expression", parse_site.parse_expression)
-        swap(parse_structure, "_lacks_zone", parse_structure._lacks_zone.__wrapped__)
+        swap(parse_structure, "lacks_zone", parse_structure.lacks_zone.__wrapped__)
     try:
         yield
     finally:
