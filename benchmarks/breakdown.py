@@ -31,7 +31,8 @@ def stages(body: bytes, *, min_seconds: float = 0.5) -> dict[str, Timing]:
     from service.fhir.read.envelope import root_type
     from service.fhir.read.request import parse_request, read_json
     from service.fhir.read.schema_check import fast_valid
-    from service.fhir.write.impression import render_impression, render_provenance
+    from service.fhir.write.impression import render_impression
+    from service.fhir.write.provenance import render_provenance
     from service.store import NewResult
     from terminology import load_table
 
@@ -245,7 +246,7 @@ def _off(step: str, client: t.Any, folder: str) -> t.Iterator[None]:
         # second round, which cannot be switched off: they are in every row)
         swap(parse_times, "bounds", parse_times.bounds.__wrapped__)
         swap(parse_site, "_expression", parse_site.parse_expression)
-        swap(parse_structure, "_lacks_zone", parse_structure._lacks_zone.__wrapped__)
+        swap(parse_structure, "lacks_zone", parse_structure.lacks_zone.__wrapped__)
     try:
         yield
     finally:

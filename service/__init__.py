@@ -11,10 +11,9 @@ import typing as t
 from flask import Flask, Response, request
 
 from .config import DEFAULTS, from_environment, validate_config
+from .version import __version__
 
 __all__ = ["__version__", "create_app"]
-
-__version__ = "0.1.0"
 
 
 def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:

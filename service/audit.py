@@ -49,8 +49,8 @@ from pathlib import Path
 import orjson
 from flask import Flask, Response, g, request
 
-from . import __version__
 from .config import ConfigError
+from .version import __version__
 
 __all__ = ["AuditTrail", "concerns", "init_app"]
 

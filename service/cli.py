@@ -51,8 +51,9 @@ def _localize(args: argparse.Namespace) -> int:
     from .config import DEFAULTS, from_environment
     from .errors import ServiceError
     from .fhir.operation import run_operation
-    from .fhir.outcome import operation_outcome, status_for
+    from .fhir.outcome import status_for
     from .fhir.read.json_body import read_json
+    from .fhir.write.operation_outcome import operation_outcome
 
     config = {**DEFAULTS, **from_environment()}
     try:

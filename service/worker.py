@@ -10,7 +10,7 @@ connections wait in a selector without holding a thread) with three additions:
   just one that goes silent), then ``NEUROROOT_BODY_TIMEOUT`` seconds in all for the body, and
   may never pause longer than ``NEUROROOT_CLIENT_TIMEOUT`` while sending the body or reading the
   answer. Late headers are answered 408 by the worker; a late body is a 408 from the app
-  (:mod:`service.fhir.body`), which reads it.
+  (:mod:`service.fhir.read.body`), which reads it.
 - **FHIR errors.** What gunicorn answers itself, before the app sees a request (request line
   too long 414, headers too large or too many 431, malformed request 400, an unsupported
   transfer coding 501, late headers 408), is an OperationOutcome in FHIR JSON, not gunicorn's

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, request
 
 from ..audit import concerns
-from ..fhir.body import read_body
 from ..fhir.http import check_content_type, fhir_response, link, public_base, version_headers
 from ..fhir.operation import run_operation
+from ..fhir.read.body import read_body
 from ..fhir.read.json_body import read_json
 from ..store import NewResult
 

@@ -25,6 +25,7 @@ from werkzeug.routing import BaseConverter
 from ..audit import concerns
 from ..errors import InvalidRequest, Issue, NotFound
 from ..fhir.http import fhir_response, link, version_headers
+from ..fhir.write.searchset import search_entry, searchset
 from ..store import Store, Stored
 from ..store.search import DateBounds, date_bounds, parse_reference
 
@@ -211,16 +212,12 @@ def _page_link(relation: str, params: list[tuple[str, t.Any]], offset: int) -> d
 
 def _searchset(entries: list[dict[str, t.Any]], total: int,
                links: list[dict[str, str]]) -> Response:
-    bundle: dict[str, t.Any] = {"resourceType": "Bundle", "type": "searchset", "total": total,
-                                "link": links}
-    if entries:
-        bundle["entry"] = entries
-    return fhir_response(bundle)
+    return fhir_response(searchset(entries, total, links))
 
 
 def _entry(endpoint: str, resource: dict[str, t.Any], mode: str) -> dict[str, t.Any]:
-    return {"fullUrl": link(url_for(endpoint, id=resource["id"])[len(request.script_root):]),
-            "resource": resource, "search": {"mode": mode}}
+    return search_entry(link(url_for(endpoint, id=resource["id"])[len(request.script_root):]),
+                        resource, mode)
 
 
 def _check_offset(offset: int) -> None:

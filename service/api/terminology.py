@@ -3,23 +3,24 @@
 Views only translate. Query parameters are checked by marshmallow schemas, strictly: an unknown
 or repeated parameter is a 400 naming it (``http.<name>``); only the general ``_format`` and
 ``_pretty`` pass everywhere. The ``$translate`` body is checked by
-:func:`service.fhir.terminology.read_translate_parameters`; GET and POST then share one schema,
-so "exactly one of ``coding`` or ``code`` with ``system``" is decided in one place. Errors are
-raised, never rendered here; every answer goes through :func:`fhir_response`.
+:func:`service.fhir.read.translate_request.read_translate_parameters`; GET and POST then share
+one schema, so "exactly one of ``coding`` or ``code`` with ``system``" is decided in one place.
+Errors are raised, never rendered here; every answer goes through :func:`fhir_response`.
 """
 
 from __future__ import annotations
 
 import typing as t
 
-import orjson
 from flask import Blueprint, Response, current_app, request, url_for
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from ..errors import InvalidRequest, Issue
-from ..fhir.body import read_body
 from ..fhir.conformance import terminology as fhir_terms
 from ..fhir.http import check_content_type, fhir_response, link
+from ..fhir.read.body import read_body
+from ..fhir.read.translate_request import read_translate_body, read_translate_parameters
+from ..fhir.write.searchset import search_entry, searchset
 
 if t.TYPE_CHECKING:
     from terminology import Table
@@ -135,17 +136,6 @@ def _load(schema: Schema, values: t.Mapping[str, t.Any], where: t.Mapping[str, s
         raise InvalidRequest.many(issues) from exc
 
 
-def _body() -> t.Any:
-    data = read_body(request.environ, current_app.config["MAX_BODY_BYTES"])
-    if not data.strip():
-        raise InvalidRequest("the body is empty: send a Parameters resource", "Parameters")
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidRequest(f"the body is not valid JSON (line {exc.lineno}, column {exc.colno})",
-                             "Parameters") from None
-
-
 def _searchset(kind: str, resources: list[dict[str, t.Any]]) -> Response:
     args = _load(SearchArgs(), _query(), {})
     ids = set(args["id"].split(",")) if "id" in args else None
@@ -154,14 +144,10 @@ def _searchset(kind: str, resources: list[dict[str, t.Any]]) -> Response:
             if (ids is None or r["id"] in ids) and (url is None or r["url"] == url)]
     query = request.query_string.decode("latin-1")
     self_url = link(request.path) + (f"?{query}" if query else "")
-    bundle: dict[str, t.Any] = {"resourceType": "Bundle", "type": "searchset", "total": len(hits),
-                                "link": [{"relation": "self", "url": self_url}]}
-    if hits:  # FHIR JSON has no empty arrays
-        read = f".read_{kind.lower()}"
-        bundle["entry"] = [{"fullUrl": link(url_for(read, rid=r["id"])[len(request.script_root):]),
-                            "resource": r,
-                            "search": {"mode": "match"}} for r in hits]
-    return fhir_response(bundle)
+    read = f".read_{kind.lower()}"
+    entries = [search_entry(link(url_for(read, rid=r["id"])[len(request.script_root):]), r)
+               for r in hits]
+    return fhir_response(searchset(entries, len(hits), [{"relation": "self", "url": self_url}]))
 
 
 def _read(resource: dict[str, t.Any]) -> Response:
@@ -199,7 +185,8 @@ def translate() -> Response:
     if request.method == "POST":
         check_content_type()
         default = "Parameters.parameter"
-        for name, (value, expression) in fhir_terms.read_translate_parameters(_body()).items():
+        body = read_translate_body(read_body(request.environ, current_app.config["MAX_BODY_BYTES"]))
+        for name, (value, expression) in read_translate_parameters(body).items():
             if name in query:
                 raise InvalidRequest(f"{name!r} is given both in the URL and in the body",
                                      [f"http.{name}", expression])

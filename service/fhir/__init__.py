@@ -1,5 +1,8 @@
 """The FHIR edge: the one place that knows FHIR JSON.
 
-Parses requests into domain findings (:mod:`.parse`), renders results as FHIR
-(:mod:`.render`), and answers every error with an OperationOutcome (:mod:`.outcome`).
+Three rooms and the HTTP edge: :mod:`.read` turns request bodies into domain findings,
+:mod:`.write` turns results into FHIR resources, :mod:`.conformance` declares what the server
+does; :mod:`.operation` runs ``$localize-root`` from document to resources. :mod:`.http`
+(content negotiation, responses) and :mod:`.outcome` (errors to OperationOutcomes) are the only
+modules here that import Flask.
 """

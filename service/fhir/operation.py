@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from ..core import localize
 from ..errors import Unprocessable
 from .read.request import ParsedRequest, parse_request
-from .write.impression import protocol_url, render_impression, render_provenance
+from .write.impression import protocol_url, render_impression
+from .write.provenance import render_provenance
 
 if t.TYPE_CHECKING:
     from terminology import Table

@@ -15,11 +15,10 @@ from werkzeug.exceptions import HTTPException
 from .. import errors as e
 from ..logs import safe_traceback
 from .http import fhir_response
+from .write.operation_outcome import operation_outcome
 
 __all__ = [
     "ERROR_TABLE",
-    "fhir_string",
-    "operation_outcome",
     "register_error_handlers",
     "status_for",
 ]
@@ -67,34 +66,6 @@ def status_for(error: e.ServiceError) -> tuple[int, str]:
         if cls in ERROR_TABLE:
             return ERROR_TABLE[cls]  # type: ignore[index]
     return ERROR_TABLE[e.ServiceError]
-
-
-def operation_outcome(
-    issues: t.Iterable[e.Issue], code: str, severity: str = "error"
-) -> dict[str, t.Any]:
-    """An OperationOutcome dict with one issue per :class:`~service.errors.Issue`."""
-    rendered = []
-    for issue in issues:
-        item: dict[str, t.Any] = {
-            "severity": severity,
-            "code": issue.code or code,
-            "diagnostics": fhir_string(issue.message),
-        }
-        expressions = [fhir_string(x) for x in issue.expression if x]
-        if expressions:
-            item["expression"] = expressions
-        rendered.append(item)
-    return {"resourceType": "OperationOutcome", "issue": rendered}
-
-
-def fhir_string(text: str) -> str:
-    """*text* as a valid FHIR string: R4 strings allow no whitespace but space, CR, LF and tab,
-    and an element name quoted from a request may hold any (a form feed, a no-break space...);
-    those are written as ``\\uXXXX``. Never empty."""
-    escaped = "".join(
-        f"\\u{ord(char):04x}" if char.isspace() and char not in " \r\n\t" else char for char in text
-    )
-    return escaped or "(empty)"
 
 
 def _answer(status: int, body: dict[str, t.Any], headers: dict[str, str] | None = None) -> Response:

@@ -16,7 +16,8 @@ ap       inside the range widened on both sides by 10 %  ``ge`` and ``le``, wide
          of the time between now and the value
 =======  ==============================================  =================================
 
-(``end`` is the last microsecond of the range.) A value without a time zone is read as UTC.
+(``end`` is the last microsecond of the range.) The value is read by
+:func:`service.fhir.read.dates.search_value`; one without a time zone is read as UTC.
 Every valid value from year 0001 to 9999 works, with any time zone: the arithmetic is done in
 whole microseconds (a Python integer, which cannot overflow) and only then turned back into
 datetimes, clamped to what a datetime holds (0001-01-01 to 9999-12-31, UTC). A bound beyond
@@ -29,14 +30,12 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+from ..fhir.read import dates
 
 __all__ = ["PREFIXES", "DateBounds", "date_bounds", "parse_reference"]
 
-_DATE = re.compile(
-    r"^(?P<prefix>[a-z]{2})?(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
-    r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d+))?)?"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$")
 #: every FHIR R4 search prefix; all of them are supported.
 PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
 _REFERENCE = re.compile(r"^(?:https?://\S+?/)?(?:(?P<type>[A-Z][A-Za-z]{1,63})/)?"
@@ -67,16 +66,6 @@ class DateBounds:
         return DateBounds(ge, le, self.excluded + other.excluded, empty)
 
 
-def _tz(value: str | None) -> timezone:
-    if value is None or value == "Z":
-        return UTC
-    sign = -1 if value[0] == "-" else 1
-    hours, minutes = int(value[1:3]), int(value[4:6])
-    if hours > 23 or minutes > 59:
-        raise ValueError("time zone offset out of range")
-    return timezone(sign * timedelta(hours=hours, minutes=minutes))
-
-
 def _micros(moment: datetime) -> int:
     """Microseconds from 0001-01-01T00:00:00Z to *moment* (aware; may be negative)."""
     return (moment - _EPOCH) // _US
@@ -85,7 +74,7 @@ def _micros(moment: datetime) -> int:
 def _range(m: re.Match[str]) -> tuple[int, int]:
     """The first microsecond of the range *m* names and the first of the next one (UTC)."""
     year = int(m["year"])
-    tz = _tz(m["tz"])
+    tz = dates.zone(m["tz"])
     month = int(m["month"] or 1)
     day = int(m["day"] or 1)
     start = datetime(year, month, day, int(m["hour"] or 0), int(m["minute"] or 0),
@@ -141,11 +130,11 @@ def date_bounds(value: str, now: datetime | None = None) -> DateBounds:
     :param now: the present, for ``ap`` (default: the clock).
     :raise ValueError: with a message for the client when the value is not usable.
     """
-    m = _DATE.match(value)
-    if m is None:
+    parsed = dates.search_value(value)
+    if parsed is None:
         raise ValueError(f"date {value!r} is not a FHIR date search value "
-                         "([prefix]YYYY[-MM[-DD[Thh:mm[:ss[.fff]][Z|+hh:mm]]]])")
-    prefix = m["prefix"] or "eq"
+                         "([prefix]YYYY[-MM[-DD[Thh:mm[:ss[.ffffff]][Z|+hh:mm]]]])")
+    prefix, m = parsed[0] or "eq", parsed[1]
     if prefix not in PREFIXES:
         raise ValueError(f"date prefix {prefix!r} is not a FHIR search prefix "
                          f"(use one of {', '.join(PREFIXES)})")

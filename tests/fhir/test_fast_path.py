@@ -157,14 +157,15 @@ def test_the_kept_fast_schema_matches_the_installed_fhir_resources() -> None:
 
 
 def test_the_dates_the_schema_takes_without_asking_r4b_are_dates_r4b_accepts() -> None:
-    """The date/time patterns of validate.py let the schema accept common values without a call
+    """The date/time patterns of read/dates.py let the schema accept common values without a call
     to R4B's validators; every value they match must be one R4B accepts."""
     import datetime as dt
     import re
 
-    from service.fhir.read.schema_check import _SURELY_VALID, _r4b_accepts
+    from service.fhir.read.dates import SURELY_VALID
+    from service.fhir.read.schema_check import _r4b_accepts
 
-    patterns = {kind: re.compile(pattern) for kind, pattern in _SURELY_VALID.items()}
+    patterns = {kind: re.compile(pattern) for kind, pattern in SURELY_VALID.items()}
     day = dt.date(1999, 1, 1)
     while day.year < 2102:  # every day of a century and more, leap years included
         assert patterns["date"].match(day.isoformat())

@@ -10,6 +10,7 @@ import pytest
 
 from service.errors import InvalidRequest, NotFound
 from service.fhir.conformance import terminology as ft
+from service.fhir.read.translate_request import read_translate_parameters
 from terminology import NEURO_EXAM, SEGMENTS, SNOMED, SPINAL_SEGMENT, Table
 from tests.validation import assert_valid_r4
 
@@ -259,7 +260,7 @@ class TestReadParameters:
                 {"name": "url", "valueUri": f"{BASE}/ConceptMap/site-to-segment"},
             ],
         }
-        assert ft.read_translate_parameters(body) == {
+        assert read_translate_parameters(body) == {
             "coding": (coding, "Parameters.parameter[0]"),
             "url": (f"{BASE}/ConceptMap/site-to-segment", "Parameters.parameter[1]"),
         }
@@ -310,5 +311,5 @@ class TestReadParameters:
     )
     def test_malformed_bodies_name_the_element(self, body: object, expression: str) -> None:
         with pytest.raises(InvalidRequest) as caught:
-            ft.read_translate_parameters(body)
+            read_translate_parameters(body)
         assert caught.value.issues[0].expression == (expression,)

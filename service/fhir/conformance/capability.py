@@ -10,8 +10,8 @@ import typing as t
 
 from terminology import CANONICAL_BASE
 
-from ... import __version__
 from ...cors import cors_enabled
+from ...version import __version__
 from ..http import FHIR_VERSION
 
 __all__ = ["OPERATION_URL", "capability_statement", "operation_definition"]

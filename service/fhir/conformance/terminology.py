@@ -28,22 +28,17 @@ import threading
 import typing as t
 from dataclasses import dataclass
 
-from pydantic import ValidationError
-
 from terminology import CANONICAL_BASE, NEURO_EXAM, SEGMENTS, SNOMED, SPINAL_SEGMENT, Table
 
-from ...errors import InvalidRequest, Issue, NotFound
+from ...errors import NotFound
+from ..write.translation import translation, translation_match
 
-__all__ = ["CODE_SYSTEM_IDS", "CONCEPT_MAP_IDS", "TRANSLATE_PARAMETERS", "code_system",
-           "code_systems", "concept_map", "concept_maps", "read_translate_parameters",
-           "segment_display", "translate"]
+__all__ = ["CODE_SYSTEM_IDS", "CONCEPT_MAP_IDS", "code_system", "code_systems", "concept_map",
+           "concept_maps", "segment_display", "translate"]
 
 Resource = dict[str, t.Any]
 CODE_SYSTEM_IDS = ("spinal-segment", "neuro-exam", "neuro-pattern")
 CONCEPT_MAP_IDS = ("site-to-segment", "reflex-to-segment", "movement-to-segment")
-#: The ``$translate`` inputs this server reads -> the Parameters value[x] each must use.
-TRANSLATE_PARAMETERS = {"system": "valueUri", "code": "valueCode", "coding": "valueCoding",
-                        "url": "valueUri", "targetsystem": "valueUri"}
 
 _ISNCSCI_SCORE = "(ISNCSCI: 0 absent, 1 altered, 2 normal)"
 _SENSORY = {"light-touch": f"Light-touch sensation at a body site {_ISNCSCI_SCORE}.",
@@ -280,12 +275,6 @@ def _one(resources: dict[str, Resource], kind: str, rid: str) -> Resource:
     return resources[rid]
 
 
-def _parameters(result: bool, message: str, matches: t.Sequence[Resource] = ()) -> Resource:
-    return {"resourceType": "Parameters", "parameter": [
-        {"name": "result", "valueBoolean": result}, {"name": "message", "valueString": message},
-        *matches]}
-
-
 def _why_not(table: Table, system: str, code: str, chosen: str | None, others: list[str]) -> str:
     label = f"{_NAMES.get(system, system[:200])} {code[:64]}"
     if others:
@@ -322,67 +311,24 @@ def translate(table: Table, system: str, code: str, url: str | None = None, *,
             raise NotFound(f"no ConceptMap {url[:200]!r} here; the maps are {urls} "
                            f"(version {table.version})", (where or {}).get("url", "url"))
     if target_system not in (None, SPINAL_SEGMENT, _url("ValueSet", "spinal-segment")):
-        return _parameters(False, f"this server maps to {SPINAL_SEGMENT} only")
+        return translation(False, f"this server maps to {SPINAL_SEGMENT} only")
     hits = published.index.get((system, code), [])
     chosen_hits = [(rid, element) for rid, element in hits if chosen in (None, rid)]
     if not chosen_hits:
-        return _parameters(False, _why_not(table, system, code, chosen, [r for r, _ in hits]))
+        return translation(False, _why_not(table, system, code, chosen, [r for r, _ in hits]))
     matches, mapped, notes = [], [], []
     for rid, element in chosen_hits:
         for target in element["target"]:
-            part: list[Resource] = [{"name": "equivalence", "valueCode": target["equivalence"]}]
+            coding = None
             if "code" in target:
                 mapped.append(target["code"])
                 coding = {"system": SPINAL_SEGMENT, "code": target["code"],
                           "display": target["display"]}
-                part.append({"name": "concept", "valueCoding": coding})
             notes.append(f"{target.get('code', 'no segment')} ({target['equivalence']}): "
                          f"{target['comment']}")
-            part.append({"name": "source", "valueUri": published.concept_maps[rid]["url"]})
-            matches.append({"name": "match", "part": part})
+            matches.append(translation_match(target["equivalence"], coding,
+                                             published.concept_maps[rid]["url"]))
     head = (f"{_NAMES.get(system, system)} {code} ({chosen_hits[0][1]['display']}) "
             f"{'maps to ' + ', '.join(mapped) if mapped else 'has no segment'} "
             f"(ConceptMap {', '.join(dict.fromkeys(rid for rid, _ in chosen_hits))})")
-    return _parameters(bool(mapped), f"{head}. {'. '.join(notes)}", matches)
-
-
-def _expression(loc: t.Sequence[t.Any]) -> str:
-    return "Parameters" + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in loc)
-
-
-def read_translate_parameters(body: object) -> dict[str, tuple[t.Any, str]]:
-    """Check a ``$translate`` Parameters body; return parameter name -> (value, expression).
-
-    The structure is validated with fhir.resources R4B; then every parameter must be one this
-    server reads (:data:`TRANSLATE_PARAMETERS`), given once, with its value[x] type. ``coding``
-    stays a Coding dict. Which combination is required is the caller's rule, shared with GET.
-
-    :raise InvalidRequest: naming the offending element.
-    """
-    from fhir.resources.R4B.parameters import Parameters  # slow first import: only when used
-
-    if not isinstance(body, dict):
-        raise InvalidRequest("the body must be a JSON object: a Parameters resource", "Parameters")
-    if (kind := body.get("resourceType")) != "Parameters":
-        where = kind if isinstance(kind, str) and kind.isalpha() else "resourceType"
-        raise InvalidRequest(f"the body must be a Parameters resource, not {str(kind)[:64]!r}",
-                             where)
-    try:
-        Parameters.model_validate(body)
-    except ValidationError as exc:
-        raise InvalidRequest.many([Issue(f"{_expression(err['loc'])}: {err['msg']}"[:300],
-                                         (_expression(err["loc"]),))
-                                   for err in exc.errors()[:20]]) from exc
-    found: dict[str, tuple[t.Any, str]] = {}
-    for index, param in enumerate(body.get("parameter") or []):
-        where, name = f"Parameters.parameter[{index}]", param["name"]
-        if (expected := TRANSLATE_PARAMETERS.get(name)) is None:
-            raise InvalidRequest(f"unknown parameter {name[:64]!r}: $translate here reads "
-                                 f"{', '.join(TRANSLATE_PARAMETERS)}", f"{where}.name")
-        if name in found:
-            raise InvalidRequest(f"parameter {name!r} is given more than once", where)
-        if (values := [key for key in param if key.startswith("value")]) != [expected]:
-            raise InvalidRequest(f"parameter {name!r} needs a {expected}",
-                                 f"{where}.{(values or [expected])[0]}")
-        found[name] = (param[expected], where)
-    return found
+    return translation(bool(mapped), f"{head}. {'. '.join(notes)}", matches)

@@ -1,1 +1,1 @@
-"""Reading: request bodies to domain findings (no Flask). See README.md in this folder."""
+"""Reading: request bodies to domain findings, stage by stage (no Flask; see README.md)."""

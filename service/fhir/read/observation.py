@@ -2,8 +2,8 @@
 
 An Observation gives one finding from its own ``code`` and value, and one more per ``component``
 whose code is a neuro exam finding (panel-style exports), all sharing the Observation's
-``bodySite`` and ``ref``. See DESIGN §3 for the kinds; :mod:`.parse_values` reads results and
-:mod:`.parse_site` the site and side.
+``bodySite`` and ``ref``. See DESIGN §3 for the kinds; :mod:`.values` reads results and
+:mod:`.sites` the site and side.
 """
 
 from __future__ import annotations

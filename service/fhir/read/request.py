@@ -10,14 +10,14 @@ The steps, in order:
    (checked before anything expensive, 413);
 2. structure (400, all issues at once): fhir.resources R4B validation, the required bindings of
    Bundle.type and Observation.status, time zones, JSON primitive types, the Parameters form;
-3. each entry: Observations give findings (:mod:`.parse_observation`), everything else is
+3. each entry: Observations give findings (:mod:`.observation`), everything else is
    skipped with a reason, except a BodyStructure an Observation points to;
 4. the request as a whole: one subject (422), at least one finding (422).
 
-Helper modules: :mod:`.parse_json` (the body), :mod:`.parse_forms` (top level, Parameters,
-entry count, references), :mod:`.parse_structure` (R4 structure), :mod:`.parse_observation`
-(one Observation), :mod:`.parse_values` (results), :mod:`.parse_site` (site and side),
-:mod:`.parse_times` (effective times).
+Helper modules: :mod:`.json_body` (the body), :mod:`.envelope` (top level, Parameters,
+entry count, references), :mod:`.structure` (R4 structure), :mod:`.common_observation` (the
+common Observation in one pass), :mod:`.observation` (one Observation), :mod:`.values`
+(results), :mod:`.sites` (site and side), :mod:`.times` (effective times).
 """
 
 from __future__ import annotations

@@ -27,12 +27,13 @@ once, by walking it side by side with the R4B models, from the resource types in
 The result accepts a subset of what R4B accepts (``tests/fhir/test_strictness.py`` checks this on
 the samples, the official examples and thousands of mutations of them). It is only a fast
 *accept*: whatever it does not accept is validated by R4B as before, which gives the exact
-diagnostics (see :mod:`.parse_structure`).
+diagnostics (see :mod:`.structure`).
 
 The walk imports some 70 R4B model classes (0.4 s, 20 MB), so its result is kept in
 ``schema/fhir.r4b-fast.schema.json`` (a derived work of ``fhir.schema.json``, same licence) and
-the service only loads that file. ``python -m service.fhir.validate`` writes it again; a test
-fails when it no longer matches the installed fhir.resources (rebuild it after an upgrade).
+the service only loads that file. ``python -m service.fhir.read.schema_check`` writes it
+again; a test fails when it no longer matches the installed fhir.resources (rebuild it after an
+upgrade).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ import re
 import typing as t
 from importlib import resources
 from pathlib import Path
+
+from .dates import SURELY_VALID
 
 __all__ = [
     "FAST_SCHEMA",
@@ -91,25 +94,6 @@ _PRIMITIVES: dict[str, dict[str, t.Any]] = {
     "xhtml": {"type": "string"},
 }
 _FORMATS = ("date", "dateTime", "instant", "time", "url", "uuid", "base64Binary")
-
-# Dates and times that R4B surely accepts, as patterns (checked in Rust, no call into Python): a
-# real calendar date (29 February in leap years only) from 1000 on, no leap second, at most 9
-# decimals. Anything else is given to R4B's own validator (the format) to decide.
-_YEAR = r"[1-9][0-9]{3}"
-_LEAP_YEAR = r"(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
-_DAY = (
-    rf"(?:{_YEAR}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
-    rf"|(?:0[13578]|1[02])-31)|{_LEAP_YEAR}-02-29)"
-)
-_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?"
-_ZONE = r"(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)"
-_SURELY_VALID = {
-    "date": rf"^(?:{_YEAR}|{_YEAR}-(?:0[1-9]|1[0-2])|{_DAY})$",
-    "dateTime": rf"^(?:{_YEAR}|{_YEAR}-(?:0[1-9]|1[0-2])|{_DAY}(?:T{_TIME}{_ZONE})?)$",
-    "instant": rf"^{_DAY}T{_TIME}{_ZONE}$",
-    "time": rf"^{_TIME}$",
-}
-
 
 def _allow_r4_technical_correction(node: t.Any) -> None:
     if isinstance(node, dict):
@@ -294,10 +278,10 @@ class _Builder:
         if kind not in _PRIMITIVES and kind not in _FORMATS:
             return False
         mine = dict(_PRIMITIVES.get(kind) or {"type": "string", "format": f"r4b-{kind}"})
-        if kind in _SURELY_VALID:
+        if kind in SURELY_VALID:
             mine = {
                 "type": "string",
-                "anyOf": [{"pattern": _SURELY_VALID[kind]}, {"format": f"r4b-{kind}"}],
+                "anyOf": [{"pattern": SURELY_VALID[kind]}, {"format": f"r4b-{kind}"}],
             }
         theirs = {key: value for key, value in rule.items() if key != "description"}
         if "enum" in theirs:  # keep the codes that R4B's rule accepts too
@@ -383,8 +367,9 @@ def build_tightened_schema() -> dict[str, t.Any]:
     root = builder.resource_list()
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
-        "$comment": "Built by service/fhir/validate.py from fhir.schema.json and fhir.resources "
-        "R4B; do not edit (python -m service.fhir.validate writes it again).",
+        "$comment": "Built by service/fhir/read/schema_check.py from fhir.schema.json and "
+        "fhir.resources R4B; do not edit (python -m service.fhir.read.schema_check writes it "
+        "again).",
         **root,
         "definitions": dict(sorted(builder.out.items())),
     }

@@ -7,7 +7,7 @@ FHIRPath-like ``expression``; all of them are raised together in one
 :class:`~service.errors.InvalidRequest`.
 
 R4B validation is slow (pydantic builds a model per element, about 40 times the cost of
-parsing the JSON), so a request is first checked by :func:`~.validate.fast_valid`: the official
+parsing the JSON), so a request is first checked by :func:`~.schema_check.fast_valid`: the official
 R4 JSON schema tightened to accept only what R4B accepts. When that and this module's own rules
 pass, the request is well-formed and R4B is not run. Otherwise R4B runs as it always did, and
 its issues (with this module's) are the answer: the fast check never decides a 400 by itself.
@@ -20,12 +20,13 @@ instead of crashing the validator. A slot the fast check accepts is not given to
 
 from __future__ import annotations
 
-import functools
 import re
 import typing as t
 
 from ...errors import InvalidRequest, Issue
+from .dates import lacks_zone
 from .schema_check import FAST_TYPES, fast_valid
+from .validation_issues import validation_issues
 
 if t.TYPE_CHECKING:
     from fhir.resources.R4B.resource import Resource
@@ -67,10 +68,6 @@ OBSERVATION_STATUSES = frozenset(
     }
 )
 
-_DATETIME_WITH_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(?P<tz>Z|[+-]\d{2}:\d{2})?$"
-)
-_CHOICE = re.compile(r"'([a-z]+)[A-Z]")
 _TIMED_ELEMENTS = ("effectiveDateTime", "effectiveInstant", "issued")
 
 
@@ -149,10 +146,7 @@ def _model_issues(resource: t.Any, path: str) -> list[Issue]:
         if kind not in FAST_TYPES or not fast_valid(shell):
             model.model_validate(shell)
     except pydantic.ValidationError as error:
-        issues.extend(
-            _pydantic_issue(err, path)
-            for err in error.errors(include_url=False, include_input=False)
-        )
+        issues.extend(validation_issues(error, path))
     except (KeyError, ValueError, TypeError, AttributeError) as error:  # fhir_core, odd shapes
         issues.append(
             Issue(
@@ -177,89 +171,6 @@ def _resource_model(kind: t.Any) -> type[Resource] | None:
     except (KeyError, ValueError, ImportError):
         return None
     return model if issubclass(model, Resource) else None
-
-
-#: pydantic error type -> FHIR IssueType, for the types not covered by the suffix rules.
-_ERROR_CODES = {
-    "missing": "required",
-    "model_field_validation.missing": "required",
-    "extra_forbidden": "structure",
-    "json_invalid": "structure",
-    "model_validation_format": "structure",
-}
-
-
-def _pydantic_issue(error: t.Mapping[str, t.Any], path: str) -> Issue:
-    kind = str(error.get("type", ""))
-    expression = path + _loc_path(error.get("loc", ()))
-    if kind in _ERROR_CODES:
-        code = _ERROR_CODES[kind]
-    elif kind.endswith(("_type", "_parsing")) or kind in {
-        "int_from_float",
-        "less_than_equal",
-        "greater_than_equal",
-    }:
-        code = "value"
-    elif kind == "value_error" and "regex" in str(error.get("msg", "")):
-        code = "value"  # a primitive whose lexical form is wrong (a date, a code with spaces...)
-    else:
-        code = "invalid"
-    choice = (
-        _CHOICE.search(str(error.get("msg", "")))
-        if "but got multiple" in str(error.get("msg", ""))
-        else None
-    )
-    if choice:
-        code, message = (
-            "structure",
-            f"{expression} has more than one {choice.group(1)}[x] element; FHIR allows one",
-        )
-    elif code == "required":
-        message = f"{expression} is required but missing"
-    elif code == "structure" and kind == "extra_forbidden":
-        message = f"{expression} is not an element of FHIR R4 (unknown element)"
-    elif kind in {"json_invalid", "model_validation_format"}:
-        message = f"{expression} must be a JSON object of the right FHIR type"
-    else:
-        message = f"{expression}: {error.get('msg', 'invalid value')}"
-    return Issue(message, (expression,), code)
-
-
-def _loc_path(loc: t.Iterable[t.Any]) -> str:
-    """``('entry', 3, 'resource', 'status')`` -> ``.entry[3].resource.status``.
-
-    Segments that are not FHIR element names are dropped: resource-type names that pydantic
-    puts in the location of a nested resource, fhir_core's ``root`` and pydantic's validator
-    tags. A capitalised segment that is not a resource type stays: it is an unknown element
-    (``Status`` from a PascalCase serializer) and the issue must name it.
-    """
-    out = []
-    for part in loc:
-        if isinstance(part, int):
-            out.append(f"[{part}]")
-        elif (
-            isinstance(part, str)
-            and part
-            and part != "root"
-            and not _is_resource_type(part)
-            and not any(ch in part for ch in "[(<,")
-        ):
-            out.append(f".{part}")
-    return "".join(out)
-
-
-@functools.cache
-def _is_resource_type(name: str) -> bool:
-    """Whether *name* is an R4B resource type (``Observation``), as in a pydantic location."""
-    if not name[0].isupper():
-        return False
-    from fhir.resources.R4B import get_fhir_model_class
-
-    try:
-        get_fhir_model_class(name)
-    except (KeyError, ValueError, LookupError):
-        return False
-    return True
 
 
 # -- rules R4B does not enforce ---------------------------------------------------------------
@@ -406,7 +317,7 @@ def _observation_rule_issues(observation: dict[str, t.Any], path: str) -> list[I
         )
     for name in _TIMED_ELEMENTS:
         value = observation.get(name)
-        if type(value) is str and _lacks_zone(value):
+        if type(value) is str and lacks_zone(value):
             issues.append(_zone_issue(f"{path}.{name}"))
     period = observation.get("effectivePeriod")
     if type(period) is dict:
@@ -421,14 +332,8 @@ def _observation_rule_issues(observation: dict[str, t.Any], path: str) -> list[I
     return issues
 
 
-@functools.lru_cache(maxsize=1024)  # an exam's Observations usually share their times
-def _lacks_zone(value: str) -> bool:
-    match = _DATETIME_WITH_TIME.match(value)
-    return bool(match) and match.group("tz") is None
-
-
 def _timezone_issue(value: t.Any, expression: str) -> list[Issue]:
-    return [_zone_issue(expression)] if isinstance(value, str) and _lacks_zone(value) else []
+    return [_zone_issue(expression)] if isinstance(value, str) and lacks_zone(value) else []
 
 
 def _zone_issue(expression: str) -> Issue:

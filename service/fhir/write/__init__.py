@@ -1,1 +1,1 @@
-"""Writing: domain results to FHIR resources (no Flask). See README.md in this folder."""
+"""Writing: domain results to FHIR resources as plain dicts (no Flask; see README.md)."""

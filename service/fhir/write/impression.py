@@ -1,4 +1,4 @@
-"""Render the engine's assessment as an R4 ClinicalImpression and its Provenance (DESIGN 5).
+"""Render the engine's assessment as an R4 ClinicalImpression (DESIGN 5; Provenance: provenance.py).
 
 Plain dicts, serialised by orjson at the edge; the tests validate every one with fhir.resources
 R4B and the official R4 JSON schema. Only R4 element names are used (``assessor``, never
@@ -13,8 +13,8 @@ from html import escape
 
 from terminology import CANONICAL_BASE, NEURO_PATTERN, SNOMED, SPINAL_SEGMENT
 
-from ... import __version__
 from ...core import Assessment, Evidence, Hypothesis, Side
+from ...version import __version__
 from ..read.request import ParsedRequest
 
 if t.TYPE_CHECKING:
@@ -26,7 +26,6 @@ __all__ = [
     "EXT_SIDE",
     "protocol_url",
     "render_impression",
-    "render_provenance",
 ]
 
 EXT_SIDE = f"{CANONICAL_BASE}/StructureDefinition/finding-laterality"
@@ -209,46 +208,3 @@ def render_impression(
         impression["finding"] = [_finding(h, parsed, table) for h in a.hypotheses]
     impression["note"] = [{"text": n} for n in notes]
     return impression
-
-
-def render_provenance(
-    parsed: ParsedRequest, used: t.Sequence[str], table: Table, now: datetime
-) -> dict[str, t.Any]:
-    """The Provenance of a result, without ``target`` (the caller adds the stored reference)."""
-    return {
-        "resourceType": "Provenance",
-        "contained": [
-            {
-                "resourceType": "Device",
-                "id": "neuroroot",
-                "deviceName": [{"name": "neuroroot", "type": "model-name"}],
-                "version": [{"value": __version__}],
-            }
-        ],
-        "recorded": instant(now),
-        "policy": [protocol_url(table)],
-        "activity": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation",
-                    "code": "CREATE",
-                    "display": "create",
-                }
-            ]
-        },
-        "agent": [
-            {
-                "type": {
-                    "coding": [
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
-                            "code": "author",
-                            "display": "Author",
-                        }
-                    ]
-                },
-                "who": {"reference": "#neuroroot", "display": f"neuroroot {__version__}"},
-            }
-        ],
-        "entity": [{"role": "source", "what": parsed.references[r]} for r in used],
-    }

@@ -22,7 +22,7 @@ from __future__ import annotations
 import typing as t
 import zlib
 
-from ..errors import InvalidRequest, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
+from ...errors import InvalidRequest, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
 
 __all__ = ["CHUNK", "read_body"]
 

@@ -1,0 +1,72 @@
+"""The ``$translate`` request body: a Parameters resource read into name -> (value, expression).
+
+No Flask: the view hands over the body bytes. GET query parameters and POST body parameters
+then share one marshmallow schema in :mod:`service.api.terminology`, so which combination is
+required ("exactly one of ``coding`` or ``code`` with ``system``") is decided in one place.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import orjson
+from pydantic import ValidationError
+
+from ...errors import InvalidRequest
+from .validation_issues import validation_issues
+
+__all__ = ["TRANSLATE_PARAMETERS", "read_translate_body", "read_translate_parameters"]
+
+#: The ``$translate`` inputs this server reads -> the Parameters value[x] each must use.
+TRANSLATE_PARAMETERS = {"system": "valueUri", "code": "valueCode", "coding": "valueCoding",
+                        "url": "valueUri", "targetsystem": "valueUri"}
+
+
+def read_translate_body(data: bytes) -> t.Any:
+    """The decoded JSON of a ``$translate`` POST body.
+
+    :raise InvalidRequest: when it is empty or not JSON (the message never quotes the body).
+    """
+    if not data.strip():
+        raise InvalidRequest("the body is empty: send a Parameters resource", "Parameters")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"the body is not valid JSON (line {exc.lineno}, column {exc.colno})",
+                             "Parameters") from None
+
+
+def read_translate_parameters(body: object) -> dict[str, tuple[t.Any, str]]:
+    """Check a ``$translate`` Parameters body; return parameter name -> (value, expression).
+
+    The structure is validated with fhir.resources R4B; then every parameter must be one this
+    server reads (:data:`TRANSLATE_PARAMETERS`), given once, with its value[x] type. ``coding``
+    stays a Coding dict. Which combination is required is the caller's rule, shared with GET.
+
+    :raise InvalidRequest: naming the offending element.
+    """
+    from fhir.resources.R4B.parameters import Parameters  # slow first import: only when used
+
+    if not isinstance(body, dict):
+        raise InvalidRequest("the body must be a JSON object: a Parameters resource", "Parameters")
+    if (kind := body.get("resourceType")) != "Parameters":
+        where = kind if isinstance(kind, str) and kind.isalpha() else "resourceType"
+        raise InvalidRequest(f"the body must be a Parameters resource, not {str(kind)[:64]!r}",
+                             where)
+    try:
+        Parameters.model_validate(body)
+    except ValidationError as exc:
+        raise InvalidRequest.many(validation_issues(exc, "Parameters", limit=20)) from exc
+    found: dict[str, tuple[t.Any, str]] = {}
+    for index, param in enumerate(body.get("parameter") or []):
+        where, name = f"Parameters.parameter[{index}]", param["name"]
+        if (expected := TRANSLATE_PARAMETERS.get(name)) is None:
+            raise InvalidRequest(f"unknown parameter {name[:64]!r}: $translate here reads "
+                                 f"{', '.join(TRANSLATE_PARAMETERS)}", f"{where}.name")
+        if name in found:
+            raise InvalidRequest(f"parameter {name!r} is given more than once", where)
+        if (values := [key for key in param if key.startswith("value")]) != [expected]:
+            raise InvalidRequest(f"parameter {name!r} needs a {expected}",
+                                 f"{where}.{(values or [expected])[0]}")
+        found[name] = (param[expected], where)
+    return found
