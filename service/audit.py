@@ -81,6 +81,9 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "terminology.read_conceptmap": ("read", "R"),
     "terminology.translate": ("operation", "E"),
     "metadata.operation": ("read", "R"),
+    "isncsci.classify": ("operation", "C"),
+    "isncsci.read_observation": ("read", "R"),
+    "isncsci.search_observations": ("search-type", "E"),
 }
 #: endpoints never audited: public documents without data.
 UNAUDITED = frozenset(

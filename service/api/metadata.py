@@ -8,7 +8,11 @@ import orjson
 from flask import Blueprint, current_app
 
 from ..errors import NotFound
-from ..fhir.conformance.capability import capability_statement, operation_definition
+from ..fhir.conformance.capability import (
+    capability_statement,
+    isncsci_operation_definition,
+    operation_definition,
+)
 from ..fhir.http import fhir_response, link
 
 bp = Blueprint("metadata", __name__, url_prefix="/fhir")
@@ -24,9 +28,12 @@ def metadata():  # noqa: ANN201
 
 @bp.get("/OperationDefinition/<string:op_id>")
 def operation(op_id: str):  # noqa: ANN201
-    """The definition of $localize-root (the only operation defined here)."""
+    """The definition of $localize-root or $classify-isncsci."""
+    if op_id == "classify-isncsci":
+        return fhir_response(isncsci_operation_definition())
     if op_id != "localize-root":
         raise NotFound(
-            f"OperationDefinition/{op_id} is not known; this server defines localize-root"
+            f"OperationDefinition/{op_id} is not known; this server defines localize-root and "
+            "classify-isncsci"
         )
     return fhir_response(operation_definition())

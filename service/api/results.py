@@ -171,11 +171,25 @@ def vread_impression(id: str, vid: str) -> Response:  # noqa: A002
 @bp.get("/Provenance/<fhirid:id>")
 def read_provenance(id: str) -> Response:  # noqa: A002
     """One stored Provenance."""
-    stored = _store().get_provenance(id)
-    if stored is None:
-        raise NotFound(f"no Provenance with id {id!r}")
+    store = _store()
+    stored = store.get_provenance(id)
+    if stored is None:  # an ISNCSCI classification's Provenance?
+        other = store.classifications.provenance(id)
+        if other is None:
+            raise NotFound(f"no Provenance with id {id!r}")
+        _audit_classification(other)
+        return _resource(other)
     _audit_stored(stored, provenance=True)
     return _resource(stored.provenance)
+
+
+def _audit_classification(provenance: dict[str, t.Any]) -> None:
+    """The audit trail of a classification's Provenance: its Observations and the patient."""
+    targets = [target["reference"].split("/_history/")[0] for target in provenance["target"]]
+    store = _store()
+    found = store.classifications.observation(targets[0].split("/", 1)[1]) if targets else None
+    concerns(patients=[found.subject] if found is not None else [],
+             resources=[f"Provenance/{provenance['id']}", *targets[:1]])
 
 
 def _subject(params: dict[str, t.Any]) -> tuple[str | None, bool]:
@@ -276,12 +290,22 @@ def search_impressions() -> Response:
 
 @bp.get("/Provenance")
 def search_provenance() -> Response:
-    """The Provenance of one stored result: ``target=ClinicalImpression/{id}[/_history/{v}]``."""
+    """The Provenance of one stored result: ``target=ClinicalImpression/{id}[/_history/{v}]``,
+    or of a stored ISNCSCI classification: ``target=Observation/{id}``."""
     params = _query(ProvenanceSearch())
     try:
         kind, id_, version = parse_reference(params["target"], "ClinicalImpression")
     except ValueError as exc:
         raise _invalid("target", str(exc)) from exc
+    if kind == "Observation":  # an ISNCSCI classification's Observation
+        other = _store().classifications.provenance_for(id_)
+        if other is not None and version not in (None, other["meta"]["versionId"]):
+            other = None
+        if other is not None:
+            _audit_classification(other)
+        entries = [] if other is None else [_entry("results.read_provenance", other, "match")]
+        self_link = {"relation": "self", "url": f"{link(request.path)}?{urlencode(params)}"}
+        return _searchset(entries, len(entries), [self_link])
     stored = _store().provenance_for(id_) if kind == "ClinicalImpression" else None
     if stored is not None and version not in (None, stored.version_id):
         stored = None

@@ -31,6 +31,9 @@ GET  ClinicalImpression/{id}[/_history/{vid}]   system/ClinicalImpression.r
 GET  ClinicalImpression?...                     system/ClinicalImpression.s
      ... &_revinclude=Provenance:target         and system/Provenance.s
 GET  Provenance/{id}, Provenance?target=...     system/Provenance.r, system/Provenance.s
+POST Observation/$classify-isncsci              system/Observation.c
+GET  Observation/{id}                           system/Observation.r
+GET  Observation?subject=...&code=...           system/Observation.s
 GET  CodeSystem/{id}, CodeSystem                system/CodeSystem.r, system/CodeSystem.s
 GET  ConceptMap/{id}, ConceptMap                system/ConceptMap.r, system/ConceptMap.s
 GET|POST ConceptMap/$translate                  system/ConceptMap.r
@@ -91,6 +94,9 @@ ROUTE_SCOPES: dict[tuple[str, str], Need | None] = {
     ("GET", "results.search_impressions"): ("ClinicalImpression", "s"),
     ("GET", "results.read_provenance"): ("Provenance", "r"),
     ("GET", "results.search_provenance"): ("Provenance", "s"),
+    ("POST", "isncsci.classify"): ("Observation", "c"),
+    ("GET", "isncsci.read_observation"): ("Observation", "r"),
+    ("GET", "isncsci.search_observations"): ("Observation", "s"),
     ("GET", "terminology.search_codesystem"): ("CodeSystem", "s"),
     ("GET", "terminology.read_codesystem"): ("CodeSystem", "r"),
     ("GET", "terminology.search_conceptmap"): ("ConceptMap", "s"),

@@ -30,6 +30,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -40,7 +41,8 @@ from sqlalchemy.engine import Dialect
 
 from .records import utc
 
-__all__ = ["UTCDateTime", "impressions", "metadata", "provenances"]
+__all__ = ["UTCDateTime", "impressions", "isncsci_results", "metadata", "observations",
+           "provenances"]
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -97,4 +99,42 @@ provenances = Table(
     Column("version_id", String(16), nullable=False),
     Column("last_updated", UTCDateTime(), nullable=False),
     Column("resource", Text(), nullable=False),
+)
+
+#: One row per ISNCSCI classification (revision 0003): the keys of the stored result, as for
+#: ``clinical_impression``, and its Provenance (kept here: a classification has exactly one, and
+#: the ``provenance`` table points at ClinicalImpressions). ``id`` is the panel Observation's id.
+isncsci_results = Table(
+    "isncsci_result",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("version_id", String(16), nullable=False),
+    Column("last_updated", UTCDateTime(), nullable=False),
+    Column("subject", String(256), nullable=False),
+    Column("date", UTCDateTime(), nullable=False),
+    Column("identifier_key", String(64), nullable=True, unique=True),
+    Column("content_key", String(64), nullable=False, unique=True),
+    Column("client_key", String(64), nullable=False, server_default=""),
+    Column("provenance_id", String(64), nullable=False, unique=True),
+    Column("provenance", Text(), nullable=False),
+    Index(None, "subject", "date"),
+)
+
+#: One row per stored Observation (the panel and its 25 members), found by id, by subject and
+#: code (search), and by the classification it belongs to (``position``: its place in the Bundle).
+observations = Table(
+    "observation",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("result_id", String(64), ForeignKey("isncsci_result.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("position", Integer(), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("subject", String(256), nullable=False),
+    Column("date", UTCDateTime(), nullable=False),
+    Column("version_id", String(16), nullable=False),
+    Column("last_updated", UTCDateTime(), nullable=False),
+    Column("resource", Text(), nullable=False),
+    Index(None, "subject", "code"),
+    Index(None, "result_id"),
 )

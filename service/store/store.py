@@ -133,6 +133,17 @@ class Store:
         self._inserts = (_Insert(impressions, engine.dialect), _Insert(provenances, engine.dialect))
         #: the URL to migrate before first use, when the database was down at start
         self.pending_upgrade: str | None = None
+        from .classifications import Classifications
+
+        #: ISNCSCI classifications (:mod:`.classifications`), with the same key scoping
+        self._classifications = Classifications(
+            engine, (client_key, _identifier_hash, _scoped_content, _now, VERSION_ID))
+
+    @property
+    def classifications(self) -> t.Any:
+        """The ISNCSCI classifications (after any pending migration)."""
+        self._ensure_schema()
+        return self._classifications
 
     def _ensure_schema(self) -> None:
         """Run the migrations that could not run at start, now that the database may be back.

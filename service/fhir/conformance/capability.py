@@ -14,9 +14,16 @@ from ...cors import cors_enabled
 from ...version import __version__
 from ..http import FHIR_VERSION
 
-__all__ = ["OPERATION_URL", "capability_statement", "operation_definition"]
+__all__ = [
+    "ISNCSCI_OPERATION_URL",
+    "OPERATION_URL",
+    "capability_statement",
+    "isncsci_operation_definition",
+    "operation_definition",
+]
 
 OPERATION_URL = f"{CANONICAL_BASE}/OperationDefinition/localize-root"
+ISNCSCI_OPERATION_URL = f"{CANONICAL_BASE}/OperationDefinition/classify-isncsci"
 TRANSLATE_URL = "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"
 SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 RELEASE_DATE = "2026-11-21"
@@ -100,6 +107,64 @@ def operation_definition() -> dict[str, t.Any]:
     }
 
 
+def isncsci_operation_definition() -> dict[str, t.Any]:
+    """The OperationDefinition of ``POST /fhir/Observation/$classify-isncsci``."""
+    description = (
+        "Classifies an ISNCSCI exam (International Standards for Neurological Classification of "
+        "Spinal Cord Injury, 2019 revision) exactly like the reference classifier (praxis "
+        "isncsci 2.0.6): sensory and motor levels, neurological level of injury, complete or "
+        "incomplete, ASIA Impairment Scale, zones of partial preservation and the 14 totals. "
+        "Input: a Bundle of any type or a Parameters resource (`bundle` or `observation` "
+        "parameters) of exam Observations: neuro-exam light-touch / pin-prick with the key point "
+        "in bodySite (a spinal-segment code C2...S4-5 or a SNOMED CT key-point site) and the "
+        "side as a SNOMED laterality extension, valueInteger 0-2; the ten key-muscle movement "
+        "codes with the side, valueInteger 0-5; voluntary-anal-contraction and "
+        "deep-anal-pressure (valueBoolean); lowest-non-key-muscle-with-motor-function "
+        "(valueCodeableConcept, a segment code); dataAbsentReason for not testable; the "
+        "extension http://neuroroot.org/fhir/StructureDefinition/isncsci-non-sci-impairment "
+        "(consider-not-normal or consider-normal) on abnormal or not-testable items. Missing "
+        "items count as not testable and are named in the notes. Output: a collection Bundle, "
+        "the panel Observation (code classification, hasMember, derivedFrom, note = the "
+        "reasoning) first, then one Observation per element (valueCodeableConcept.text in the "
+        "reference's notation, coding when one value is possible, possible-value components "
+        "otherwise) and per total (valueInteger, or dataAbsentReason unknown for ND). Stored "
+        "with a Provenance unless the server runs stateless; retries are idempotent per client "
+        "as for $localize-root."
+    )
+    return {
+        "resourceType": "OperationDefinition",
+        "id": "classify-isncsci",
+        "text": {"status": "generated",
+                 "div": _TEXT.format("$classify-isncsci: an ISNCSCI exam in, its "
+                                     "classification out.")},
+        "url": ISNCSCI_OPERATION_URL,
+        "version": __version__,
+        "name": "ClassifyIsncsci",
+        "title": "Classify an ISNCSCI spinal cord injury exam",
+        "status": "active",
+        "kind": "operation",
+        "date": RELEASE_DATE,
+        "publisher": "neuroroot",
+        "description": description,
+        "affectsState": True,
+        "code": "classify-isncsci",
+        "resource": ["Observation"],
+        "system": False,
+        "type": True,
+        "instance": False,
+        "parameter": [
+            {"name": "bundle", "use": "in", "min": 0, "max": "1", "type": "Bundle",
+             "documentation": "The exam Observations as a Bundle of any type (use this or "
+             "`observation`)."},
+            {"name": "observation", "use": "in", "min": 0, "max": "*", "type": "Observation",
+             "documentation": "One exam Observation per parameter (use this or `bundle`)."},
+            {"name": "return", "use": "out", "min": 1, "max": "1", "type": "Bundle",
+             "documentation": "A collection Bundle: the panel Observation, then one "
+             "Observation per element and total."},
+        ],
+    }
+
+
 def _search(name: str, kind: str, doc: str) -> dict[str, str]:
     return {"name": name, "type": kind, "documentation": doc}
 
@@ -137,10 +202,23 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
             "operation": [{"name": "localize-root", "definition": OPERATION_URL}],
         },
         {
+            "type": "Observation",
+            "interaction": read_search,
+            "searchParam": [
+                _search("subject", "reference", "The patient classified (Patient/123)."),
+                _search("patient", "reference", "The patient classified (123 or Patient/123)."),
+                _search("code", "token", "An isncsci code (classification, "
+                        "asia-impairment-scale...), optionally system|code; a comma-separated "
+                        "list for any of them."),
+            ],
+            "operation": [{"name": "classify-isncsci", "definition": ISNCSCI_OPERATION_URL}],
+        },
+        {
             "type": "Provenance",
             "interaction": read_search,
             "searchParam": [
-                _search("target", "reference", "The ClinicalImpression (ClinicalImpression/{id}).")
+                _search("target", "reference", "The ClinicalImpression "
+                        "(ClinicalImpression/{id}) or an ISNCSCI Observation (Observation/{id}).")
             ],
         },
         {"type": "CodeSystem", "interaction": read_search},
@@ -157,8 +235,9 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
         security["service"] = [{"coding": [smart], "text": "OAuth2 bearer JWT, SMART scopes"}]
         security["description"] = (
             "Bearer JWT (RS256 or ES256) with SMART v2 system scopes (v1 read/write accepted): "
-            "system/ClinicalImpression.c for $localize-root, system/[type].r to read and .s to "
-            "search ClinicalImpression, Provenance, CodeSystem, ConceptMap (.r for $translate) "
+            "system/ClinicalImpression.c for $localize-root, system/Observation.c for "
+            "$classify-isncsci, system/[type].r to read and .s to search ClinicalImpression, "
+            "Observation, Provenance, CodeSystem, ConceptMap (.r for $translate) "
             "and OperationDefinition; wildcards such as system/*.rs. GET /fhir/metadata is public."
         )
     else:
