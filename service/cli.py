@@ -1,4 +1,4 @@
-"""The ``neuroroot`` command: ``serve``, ``localize FILE`` and ``db upgrade``."""
+"""The ``neuroroot`` command: ``serve``, ``localize FILE``, ``isncsci FILE`` and ``db upgrade``."""
 
 from __future__ import annotations
 
@@ -81,6 +81,45 @@ def _localize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _isncsci(args: argparse.Namespace) -> int:
+    """Classify an ISNCSCI exam Bundle; print the collection Bundle (nothing is stored)."""
+    from terminology import load_table
+
+    from .config import DEFAULTS, from_environment
+    from .errors import PayloadTooLarge, ServiceError
+    from .fhir.isncsci_operation import classify_isncsci
+    from .fhir.outcome import status_for
+    from .fhir.read.json_body import read_json
+    from .fhir.write.isncsci import classification_bundle
+    from .fhir.write.operation_outcome import operation_outcome
+
+    config = {**DEFAULTS, **from_environment()}
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"neuroroot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    urn = "urn:uuid:{}".format
+    try:
+        if len(data) > config["MAX_BODY_BYTES"]:
+            raise PayloadTooLarge("input is larger than NEUROROOT_MAX_BODY_BYTES")
+        document = read_json(data, max_depth=config["MAX_JSON_DEPTH"])
+        done = classify_isncsci(document, load_table(), max_entries=config["MAX_ENTRIES"],
+                                reference=urn)
+    except ServiceError as exc:
+        status, code = status_for(exc)
+        sys.stdout.buffer.write(
+            orjson.dumps(operation_outcome(exc.issues, code), option=orjson.OPT_INDENT_2)
+        )
+        sys.stdout.write("\n")
+        print(f"neuroroot: {status}: {exc.message}", file=sys.stderr)
+        return 2
+    bundle = classification_bundle(done.observations, urn)
+    sys.stdout.buffer.write(orjson.dumps(bundle, option=orjson.OPT_INDENT_2))
+    sys.stdout.write("\n")
+    return 0
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     from . import create_app
     from .store import database_url, upgrade
@@ -121,12 +160,18 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     )
     loc.add_argument("file", nargs="?", default="-")
     loc.set_defaults(run=_localize)
+    isn = commands.add_parser(
+        "isncsci",
+        help="read an ISNCSCI exam Bundle (file or - for stdin), print its classification Bundle",
+    )
+    isn.add_argument("file", nargs="?", default="-")
+    isn.set_defaults(run=_isncsci)
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     up = db_commands.add_parser("upgrade", help="run the migrations up to the latest revision")
     up.set_defaults(run=_db_upgrade)
     args = parser.parse_args(argv)
-    if args.command == "localize":
+    if args.command in ("localize", "isncsci"):
         return _quiet_on_closed_pipe(lambda: int(args.run(args)))
     return int(args.run(args))
 
