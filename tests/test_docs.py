@@ -43,7 +43,7 @@ def test_the_configuration_doc_gives_each_default() -> None:
 
 @pytest.mark.parametrize(
     "name", ["README.md", "input-profile.md", "output-profile.md", "errors.md",
-             "configuration.md", "audit.md"]
+             "configuration.md", "audit.md", "isncsci.md"]
 )
 def test_the_documents_exist(name: str) -> None:
     assert (DOCS / name).read_text("utf-8").strip()
