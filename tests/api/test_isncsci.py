@@ -51,7 +51,7 @@ def normal_exam() -> dict[str, t.Any]:
     return next(c for c in CASES if c["id"] == CASES[0]["id"])
 
 
-# -- parity ---------------------------------------------------------------------------------------
+# -- parity --
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"case-{c['id']}" for c in CASES])
@@ -74,7 +74,7 @@ def test_generated_exams_through_http_agree_with_the_reference(
     assert not disagreements, "\n".join(disagreements[:3])
 
 
-# -- the answer's encoding --------------------------------------------------------------------------
+# -- the answer's encoding --
 
 
 def by_code(bundle: dict[str, t.Any]) -> dict[str, dict[str, t.Any]]:
@@ -186,14 +186,16 @@ def test_snomed_key_point_and_bilateral_side(stateless: t.Any) -> None:
                                  "resource": item}]
     bundle = ok(post(stateless, document))
     assert answer_as_text(bundle) == case_expected(CASES[0])  # both T12 were 0
-    assert "not in the exam" not in " ".join(n["text"] for n in bundle["entry"][0]["resource"]["note"])
+    notes = bundle["entry"][0]["resource"]["note"]
+    assert "not in the exam" not in " ".join(n["text"] for n in notes)
 
 
 def test_emitted_resources_pass_fhirjs(stateless: t.Any, tmp_path: Path) -> None:
     from tests.test_fhirjs import _errors, run_fhirjs
 
     case = next(c for c in CASES if "," in c["totals"]["asiaImpairmentScale"])
-    resources = [e["resource"] for e in ok(post(stateless, exam_bundle(case_exam(case))))["entry"]]
+    answer = ok(post(stateless, exam_bundle(case_exam(case))))
+    resources = [e["resource"] for e in answer["entry"]]
     resources.append(ok(post(stateless, exam_bundle(case_exam(CASES[0])))))
     app = create_app({"TESTING": True, "SQLITE_PATH": str(tmp_path / "x.sqlite3")})
     client = app.test_client()
@@ -208,7 +210,7 @@ def test_emitted_resources_pass_fhirjs(stateless: t.Any, tmp_path: Path) -> None
     assert not problems, problems
 
 
-# -- storage --------------------------------------------------------------------------------------
+# -- storage --
 
 
 def test_stored_observations_are_read_searched_and_replayed(client: t.Any) -> None:
@@ -216,9 +218,11 @@ def test_stored_observations_are_read_searched_and_replayed(client: t.Any) -> No
     response = post(client, document)
     bundle = ok(response)
     panel = bundle["entry"][0]["resource"]
-    assert response.headers["Content-Location"].endswith(f"/fhir/Observation/{panel['id']}/_history/1")
-    assert bundle["entry"][1]["fullUrl"] == f"http://localhost/fhir/Observation/{bundle['entry'][1]['resource']['id']}"
-    assert panel["hasMember"][0]["reference"] == f"Observation/{bundle['entry'][1]['resource']['id']}"
+    member = bundle["entry"][1]["resource"]["id"]
+    location = response.headers["Content-Location"]
+    assert location.endswith(f"/fhir/Observation/{panel['id']}/_history/1")
+    assert bundle["entry"][1]["fullUrl"] == f"http://localhost/fhir/Observation/{member}"
+    assert panel["hasMember"][0]["reference"] == f"Observation/{member}"
     for entry in bundle["entry"]:
         read = client.get(f"/fhir/Observation/{entry['resource']['id']}", headers=FHIR_HEADERS)
         assert read.status_code == 200 and read.get_json() == entry["resource"]
@@ -254,7 +258,7 @@ def test_stateless_server_does_not_serve_observations(stateless: t.Any) -> None:
     assert stateless.get("/fhir/Observation/x").status_code == 404
 
 
-# -- bad input ------------------------------------------------------------------------------------
+# -- bad input --
 
 
 def _first(document: dict[str, t.Any], code: str, level: str | None = None) -> dict[str, t.Any]:
