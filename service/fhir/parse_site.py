@@ -48,6 +48,8 @@ LATERALITY = {
 }
 _LATERALITY_ATTRIBUTE = "272741003"
 _TERM = re.compile(r"\|[^|]*\|")
+#: a laterality refinement anywhere in a code, for codes that are not a valid expression
+_LATERAL_REFINEMENT = re.compile(r"272741003\s*(?:\|[^|]*\|)?\s*=\s*#?(\d{6,18})")
 _CONCEPT = re.compile(r"^\d{6,18}$")
 #: the words naming a side; group n names the n-th side of :data:`_WORD_SIDES`
 _WORDS = re.compile(r"\b(?:(left)|(right)|(bilateral|both sides))\b", re.IGNORECASE)
@@ -129,7 +131,7 @@ def read_place(observation: dict[str, t.Any], path: str, table: Table, resolve: 
             if code in LATERALITY:
                 sides.append(SideSource(LATERALITY[code], f"{at}.extension[{k}]"))
 
-    site, site_codes, coded_sides = _site(_codings(body_site), at, table)
+    site, site_codes, coded_sides = _site(_codings(body_site), at, table, warnings)
     sides.extend(coded_sides)
 
     references = [
@@ -162,7 +164,7 @@ def read_place(observation: dict[str, t.Any], path: str, table: Table, resolve: 
                 sides.append(SideSource(LATERALITY[code], expression))
         if not site_codes:
             site, site_codes, more = _site(
-                _codings(structure.get("location")), f"{expression}.location", table
+                _codings(structure.get("location")), f"{expression}.location", table, warnings
             )
             sides.extend(SideSource(s.side, expression) for s in more)
 
@@ -199,9 +201,14 @@ def resolve_side(sides: t.Sequence[SideSource], body_site: str) -> Side | None:
 
 
 def _site(
-    codings: list[tuple[int, dict[str, t.Any]]], at: str, table: Table
+    codings: list[tuple[int, dict[str, t.Any]]], at: str, table: Table, warnings: list[str]
 ) -> tuple[Site | None, list[tuple[str, str]], list[SideSource]]:
-    """The table site, the site codes and the coded sides of the codings of *at*."""
+    """The table site, the site codes and the coded sides of the codings of *at*.
+
+    A SNOMED code that is neither a concept id nor a simple expression but carries a laterality
+    refinement (``None:272741003=7771000``, a form export with no site concept) still states
+    its side: the side is read, with a warning, rather than silently lost.
+    """
     site: Site | None = None
     codes: list[tuple[str, str]] = []
     sides: list[SideSource] = []
@@ -212,6 +219,14 @@ def _site(
             parsed = _expression(code)
             if parsed is None:
                 codes.append((SNOMED, code))
+                lateral = _LATERAL_REFINEMENT.search(code)
+                if lateral and lateral.group(1) in LATERALITY:
+                    side = LATERALITY[lateral.group(1)]
+                    sides.append(SideSource(side, f"{expression}.code"))
+                    warnings.append(
+                        f"{expression}.code is not a SNOMED CT concept id or expression; only "
+                        f"its laterality ({side.value}) was read"
+                    )
                 continue
             code, attributes = parsed
             lateral = attributes.get(_LATERALITY_ATTRIBUTE)
