@@ -12,7 +12,6 @@ from service.fhir.parse import parse_request
 from terminology import Table
 
 from .test_parse import (
-    exam,
     BILATERAL,
     DORSUM_OF_FOOT,
     LEFT,
@@ -21,6 +20,7 @@ from .test_parse import (
     RIGHT,
     body_structure,
     bundle,
+    exam,
     laterality,
     observation,
     only,
