@@ -8,6 +8,7 @@ polyradiculopathy (several roots with evidence of their own) and the cauda equin
 
 from __future__ import annotations
 
+import typing as t
 from collections import defaultdict
 
 from . import weights as w
@@ -47,6 +48,11 @@ _SACRAL_REFLEXES = ("reflex-anal", "reflex-bulbocavernosus")
 _DISTAL_TOES = ("great-toe-extension",)
 
 
+def _skin_of(row: t.Any) -> set[str]:
+    """The roots whose skin a site lies in: its core roots, or its variable ones if it has none."""
+    return segments_of(row) or {v.segment for v in row.variable}
+
+
 def _dtr(exam: ExamIndex, f: Finding) -> bool:
     row = exam.rows.get(id(f))
     return f.kind is Kind.REFLEX and row is not None and row.kind == "dtr"
@@ -67,12 +73,15 @@ def polyneuropathy(ctx: Context) -> list[Detection]:
     against: list[Evidence] = []
     reasons: list[str] = []
     score = 0.0
+    # the roots whose skin the distal loss lies in: a site's core roots, or, for a site where
+    # the maps disagree and no root is core (the hallux: L4 or L5), its variable ones; so a
+    # loss reaching the hallux is not "confined to S1's skin"
     dermatomal = {
         s: {
             seg
             for f in feet[s]
             if f.modality in ROOT_MODALITIES
-            for seg in segments_of(exam.rows[id(f)])
+            for seg in _skin_of(exam.rows[id(f)])
         }
         for s in SIDES
     }
@@ -139,7 +148,8 @@ def polyneuropathy(ctx: Context) -> list[Detection]:
             for s in SIDES
             for f in feet[s]
             if f.modality in ROOT_MODALITIES
-            and segments_of(exam.rows[id(f)]) <= only
+            and _skin_of(exam.rows[id(f)]) <= only
+            and _skin_of(exam.rows[id(f)])
             and f.side is not Side.BILATERAL
         ]
     if asymmetric:
@@ -152,11 +162,21 @@ def polyneuropathy(ctx: Context) -> list[Detection]:
             "Part of the picture is on one side only; a length-dependent neuropathy is symmetric."
         )
     weak = [f for m in _PROXIMAL_MOVES for f in exam.weak(Kind.MOTOR, m, None)]
-    if weak:
+    weak_sides = {f.side for f in weak}
+    if weak and (Side.BILATERAL in weak_sides or None in weak_sides or len(weak_sides) > 1):
         score -= w.PNP_PROXIMAL_WEAKNESS
         against += exam.evidence(weak, w.PNP_PROXIMAL_WEAKNESS, False, "proximal weakness")
         reasons.append(
             "Proximal weakness argues for roots (polyradiculopathy, stenosis) over a neuropathy."
+        )
+    elif weak:
+        score -= w.PNP_PROXIMAL_WEAKNESS_ONE_SIDE
+        against += exam.evidence(
+            weak, w.PNP_PROXIMAL_WEAKNESS_ONE_SIDE, False, "proximal weakness on one side"
+        )
+        reasons.append(
+            "Proximal weakness on one side only is not part of a neuropathy; it points to a "
+            "second lesion (a root or the plexus) beside it rather than against it."
         )
     saddle = [f for f in exam.saddle if is_reduced(f)]
     if saddle:

@@ -22,6 +22,7 @@ NIPPLE, UMBILICUS, INGUINAL, ANT_THIGH, MED_CONDYLE = (
     "61248009",
     "122474001",
 )
+GREAT_TOE = "78883009"
 MED_MALLEOLUS, DORSUM, HEEL, SOLE, THUMB, MIDDLE, LITTLE = (
     "6417001",
     "2402003",
@@ -200,6 +201,40 @@ class TestDiffuse:
             reflex("reflex-medial-hamstring", L),
         ]
         assert roots(stocking + l5, table)[("L5", L)].confidence == "probable"
+
+    def test_a_stocking_reaching_the_hallux_is_not_one_roots_skin(self, table: Table) -> None:
+        # hallux (L4/L5, maps disagree), sole and heel (S1) on both sides, both ankle jerks:
+        # the loss crosses dermatomes, and a site with no core root is not "one side only"
+        stocking = [sense(s, side) for s in (GREAT_TOE, SOLE, HEEL) for side in (L, R)]
+        stocking += [reflex("reflex-achilles", side, Polarity.ABSENT) for side in (L, R)]
+        h = patterns(stocking, table)["polyneuropathy"]
+        assert h.confidence == "probable" and not h.against
+        assert not any(r.confidence == "probable" for r in roots(stocking, table).values())
+
+    def test_proximal_weakness_on_one_side_is_a_second_lesion_not_against_the_neuropathy(
+        self, table: Table
+    ) -> None:
+        stocking = [sense(s, side) for s in (GREAT_TOE, SOLE, HEEL) for side in (L, R)]
+        stocking += [reflex("reflex-achilles", side, Polarity.ABSENT) for side in (L, R)]
+        l5 = [
+            motor("great-toe-extension", L),
+            motor("hip-abduction", L),
+            motor("ankle-inversion", L),
+        ]
+        found = patterns(stocking + l5, table)
+        assert found["polyneuropathy"].confidence == "probable"
+        ranked = localize(stocking + l5, table).hypotheses
+        assert ranked[0].pattern == "polyneuropathy"
+        assert ("L5", L) in roots(stocking + l5, table)
+        assert not any(
+            r.confidence == "probable"
+            for (s, _), r in roots(stocking + l5, table).items()
+            if s == "S1"
+        )
+        # near miss: proximal weakness of both legs argues for roots, not a neuropathy
+        both = [motor("hip-flexion", side) for side in (L, R)]
+        both += [motor("knee-extension", side) for side in (L, R)]
+        assert "polyneuropathy" not in patterns(stocking[:6] + both, table)
 
     def test_scattered_weakness_on_one_side_is_not_a_root(self, table: Table) -> None:
         found = [
