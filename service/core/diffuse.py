@@ -11,6 +11,8 @@ from __future__ import annotations
 import typing as t
 from collections import defaultdict
 
+from terminology import SEGMENTS
+
 from . import weights as w
 from .cord import sensory_level
 from .detection import Context, Detection, hypothesis
@@ -46,6 +48,12 @@ _PROXIMAL_ARM_MOVES = ("shoulder-abduction", "shoulder-external-rotation", "elbo
 _GIRFT_MOVES = ("knee-extension", "ankle-eversion", "ankle-dorsiflexion")
 _SACRAL_REFLEXES = ("reflex-anal", "reflex-bulbocavernosus")
 _DISTAL_TOES = ("great-toe-extension",)
+
+
+def _segments(exam: ExamIndex, f: Finding) -> set[str]:
+    """The core segments of a finding's table row (none when the table has no row)."""
+    row = exam.rows.get(id(f))
+    return segments_of(row) if row is not None else set()
 
 
 def _skin_of(row: t.Any) -> set[str]:
@@ -390,6 +398,10 @@ def scattered_weakness(ctx: Context) -> list[Detection]:
                 "Sensation and reflexes are not affected: consider muscle, neuromuscular "
                 "junction or motor neuron disease before a root."
             )
+        span = tuple(SEGMENTS[ORDER[segs[0]] : ORDER[segs[-1]] + 1])
+        # the sensory and reflex loss of the same roots on that side belongs to the same
+        # multi-root picture: a single root inside it is at most possible (engine)
+        inside = [f for f in other if _segments(exam, f) & set(span)]
         found.append(
             Detection(
                 hypothesis(
@@ -403,6 +415,8 @@ def scattered_weakness(ctx: Context) -> list[Detection]:
                     segments=tuple(segs) if code == "polyradiculopathy" else (),
                 ),
                 tuple(weak),
+                span=span,
+                covers=tuple(inside),
             )
         )
     return found

@@ -349,6 +349,43 @@ class TestMimics:
         h = patterns(found, table)["lumbosacral-plexopathy"]
         assert any("paraspinal" in r and "EMG" in r for r in h.reasons)
 
+    def test_several_roots_muscles_on_one_side_leave_no_probable_single_root(
+        self, table: Table
+    ) -> None:
+        lumbar = [
+            motor("hip-flexion", R),
+            motor("hip-adduction", R),
+            motor("knee-extension", R),
+            reflex("reflex-patellar", R, Polarity.ABSENT),
+            sense(ANT_THIGH, R),
+        ]
+        gluteal = [motor("hip-abduction", R), motor("hip-extension", R)]
+        a = localize(lumbar + gluteal, table)
+        assert a.hypotheses[0].pattern in ("lumbosacral-plexopathy", "polyradiculopathy")
+        assert a.hypotheses[0].segments != ("L3",)
+        capped = [h for h in a.hypotheses if h.pattern == "radiculopathy"]
+        assert capped and all(h.confidence == "possible" for h in capped)
+        assert any("EMG/NCS" in r for h in capped for r in h.reasons)
+        # near miss: weakness of two nerves that one root supplies is that root's myotome
+        l2 = [motor("hip-flexion", L), motor("hip-adduction", L), sense(ANT_THIGH, L)]
+        assert roots(l2, table)[("L2", L)].confidence == "probable"
+
+    def test_a_root_with_evidence_beyond_the_plexus_picture_stays_probable(
+        self, table: Table
+    ) -> None:
+        # quadriceps, adductors, iliopsoas and the knee jerk (lumbar plexus or roots) plus a weak
+        # tibialis anterior (L4 through the sciatic nerve, outside the lumbar plexus)
+        found = [
+            motor("hip-flexion", L),
+            motor("hip-adduction", L),
+            motor("knee-extension", L),
+            reflex("reflex-patellar", L, Polarity.ABSENT),
+            sense(MED_MALLEOLUS, L),
+        ]
+        assert roots(found, table)[("L4", L)].confidence == "possible"
+        with_ta = roots([*found, motor("ankle-dorsiflexion", L)], table)
+        assert with_ta[("L4", L)].confidence == "probable"
+
     def test_a_reflex_coded_at_the_knee_joint_is_the_knee_jerk(self, table: Table) -> None:
         assert table.reflex_for_site("49076000").id == "reflex-patellar"
         assert table.reflex_for_site("70258002").id == "reflex-achilles"
