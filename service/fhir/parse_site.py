@@ -26,9 +26,9 @@ if t.TYPE_CHECKING:
 
 __all__ = [
     "BODY_SITE_EXTENSION",
-    "LATERALITY",
     "Place",
     "SideSource",
+    "lateral_side",
     "parse_expression",
     "read_place",
     "resolve_side",
@@ -37,15 +37,16 @@ __all__ = [
 
 #: The core R4 extension pointing at a BodyStructure.
 BODY_SITE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/bodySite"
-#: SNOMED CT laterality qualifiers (mCODE/eHDSI set, and the FHIR R4 example value set's
-#: 419161000 Unilateral left / 419465000 Unilateral right).
-LATERALITY = {
-    "7771000": Side.LEFT,
-    "24028007": Side.RIGHT,
-    "51440002": Side.BILATERAL,
-    "419161000": Side.LEFT,
-    "419465000": Side.RIGHT,
-}
+_SIDES = {side.value: side for side in Side}
+
+
+def lateral_side(table: Table, code: str) -> Side | None:
+    """The side a SNOMED CT laterality qualifier states (terminology/data/laterality.csv: the
+    mCODE/eHDSI set and the FHIR R4 example value set's 419161000 / 419465000), or None."""
+    side = table.side_of(code)
+    return _SIDES[side] if side is not None else None
+
+
 _LATERALITY_ATTRIBUTE = "272741003"
 _TERM = re.compile(r"\|[^|]*\|")
 #: a laterality refinement anywhere in a code, for codes that are not a valid expression
@@ -128,8 +129,8 @@ def read_place(observation: dict[str, t.Any], path: str, table: Table, resolve: 
     extensions = _list(body_site.get("extension"))
     for k, extension in enumerate(extensions):
         for code in _snomed_codes(extension.get("valueCodeableConcept")):
-            if code in LATERALITY:
-                sides.append(SideSource(LATERALITY[code], f"{at}.extension[{k}]"))
+            if (side := lateral_side(table, code)) is not None:
+                sides.append(SideSource(side, f"{at}.extension[{k}]"))
 
     site, site_codes, coded_sides = _site(_codings(body_site), at, table, warnings)
     sides.extend(coded_sides)
@@ -160,8 +161,8 @@ def read_place(observation: dict[str, t.Any], path: str, table: Table, resolve: 
         for code in (
             c for q in _list(structure.get("locationQualifier")) for c in _snomed_codes(q)
         ):
-            if code in LATERALITY:
-                sides.append(SideSource(LATERALITY[code], expression))
+            if (side := lateral_side(table, code)) is not None:
+                sides.append(SideSource(side, expression))
         if not site_codes:
             site, site_codes, more = _site(
                 _codings(structure.get("location")), f"{expression}.location", table, warnings
@@ -220,8 +221,8 @@ def _site(
             if parsed is None:
                 codes.append((SNOMED, code))
                 lateral = _LATERAL_REFINEMENT.search(code)
-                if lateral and lateral.group(1) in LATERALITY:
-                    side = LATERALITY[lateral.group(1)]
+                side = lateral_side(table, lateral.group(1)) if lateral else None
+                if side is not None:
                     sides.append(SideSource(side, f"{expression}.code"))
                     warnings.append(
                         f"{expression}.code is not a SNOMED CT concept id or expression; only "
@@ -230,8 +231,9 @@ def _site(
                 continue
             code, attributes = parsed
             lateral = attributes.get(_LATERALITY_ATTRIBUTE)
-            if lateral in LATERALITY:
-                sides.append(SideSource(LATERALITY[lateral], f"{expression}.code"))
+            side = lateral_side(table, lateral) if lateral else None
+            if side is not None:
+                sides.append(SideSource(side, f"{expression}.code"))
         codes.append((system or "", code))
         row = table.site(system, code) if isinstance(system, str) else None
         if row is not None and site is None:
