@@ -256,6 +256,10 @@ def _rank(hypotheses: list[Hypothesis]) -> tuple[Hypothesis, ...]:
 
 
 def _lower_first(text: str) -> str:
+    """*text* to follow a colon mid-sentence: "Left L5 ..." -> "left L5 ...", but a leading
+    segment or acronym ("L4 radiculopathy (side not stated)", "GBS") keeps its capitals."""
+    if text[1:2].isupper() or text[1:2].isdigit():
+        return text
     return text[:1].lower() + text[1:]
 
 

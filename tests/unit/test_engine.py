@@ -265,3 +265,12 @@ class TestContract:
         ).hypotheses:
             assert h.reasons and h.support
             assert all(e.ref.startswith("Observation/") and e.weight > 0 for e in h.support)
+
+
+def test_a_root_without_a_side_keeps_its_capital_in_the_summary(table: Table) -> None:
+    """"L4 radiculopathy (side not stated)" must not become "l4 radiculopathy" mid-sentence."""
+    a = localize([reflex("reflex-patellar", None, Polarity.ABSENT)], table)
+    assert a.summary.startswith("Most likely: L4 radiculopathy (side not stated)"), a.summary
+    assert " l3" not in a.summary and " l4" not in a.summary
+    sided = localize([reflex("reflex-patellar", L, Polarity.ABSENT)], table)
+    assert sided.summary.startswith("Most likely: left L4 radiculopathy"), sided.summary
