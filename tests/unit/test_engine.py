@@ -268,7 +268,7 @@ class TestContract:
 
 
 def test_a_root_without_a_side_keeps_its_capital_in_the_summary(table: Table) -> None:
-    """"L4 radiculopathy (side not stated)" must not become "l4 radiculopathy" mid-sentence."""
+    """A root with no side reads "L4 radiculopathy (side not stated)" mid-sentence, not "l4"."""
     a = localize([reflex("reflex-patellar", None, Polarity.ABSENT)], table)
     assert a.summary.startswith("Most likely: L4 radiculopathy (side not stated)"), a.summary
     assert " l3" not in a.summary and " l4" not in a.summary
