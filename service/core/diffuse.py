@@ -419,7 +419,53 @@ def scattered_weakness(ctx: Context) -> list[Detection]:
                 covers=tuple(inside),
             )
         )
-    return found
+    return found or _pure_motor_limbs(exam)
+
+
+def _pure_motor_limbs(exam: ExamIndex) -> list[Detection]:
+    """Weakness of three or more limbs, on both sides, with no sensory loss, no reduced tendon
+    reflex and no upper-motor-neuron sign: no root, plexus, nerve or cord pattern explains it;
+    consider muscle, neuromuscular junction or motor neuron disease (clinical-rules-2 section 8:
+    localization order, Waxman; StatPearls)."""
+    weak = [
+        f for f in exam.findings if f.kind is Kind.MOTOR and is_reduced(f) and f.side is not None
+    ]  # a nerve mimic that took one weak deltoid does not make four weak limbs a nerve
+    limbs = {
+        limb
+        for f in weak
+        for side in ((Side.LEFT, Side.RIGHT) if f.side is Side.BILATERAL else (f.side,))
+        if (limb := _limb(exam, f, side)) is not None
+    }
+    if len(limbs) < w.PURE_MOTOR_LIMBS or {side for side, _ in limbs} != set(SIDES):
+        return []
+    for f in exam.findings:
+        row = exam.rows.get(id(f))
+        if f.kind is Kind.SENSORY and is_reduced(f) and f.modality in ROOT_MODALITIES:
+            return []
+        if f.kind is Kind.REFLEX and (
+            _dtr(exam, f)
+            and is_reduced(f)
+            or getattr(row, "kind", None) == "umn"
+            and f.polarity in (Polarity.INCREASED, Polarity.ABNORMAL)
+        ):
+            return []
+    reasons = [
+        f"Weakness of {len(limbs)} limbs on both sides with sensation and tendon reflexes kept "
+        "and no upper-motor-neuron sign: no root, plexus, nerve or cord lesion explains it.",
+        "Consider muscle (proximal and symmetric: myopathy), neuromuscular junction (fatigable) "
+        "or motor neuron disease; EMG/NCS and creatine kinase help.",
+    ]
+    h = hypothesis(
+        "non-radicular-weakness",
+        f"Weakness of {len(limbs)} limbs without sensory or reflex loss (muscle, junction or "
+        "motor neuron)",
+        Side.BILATERAL,
+        w.PURE_MOTOR + w.PURE_MOTOR_LIMBS_BONUS,
+        exam.evidence(weak, 0.1, True, "weak"),
+        [],
+        reasons,
+    )
+    return [Detection(h, tuple(weak))]
 
 
 # --- after the roots: polyradiculopathy and cauda equina ------------------------------------

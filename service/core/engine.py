@@ -258,8 +258,9 @@ def _rank(hypotheses: list[Hypothesis]) -> tuple[Hypothesis, ...]:
 def _lower_first(text: str) -> str:
     """*text* to follow a colon mid-sentence: "Left L5 ..." -> "left L5 ...", but a leading
     segment or acronym ("L4 radiculopathy (side not stated)", "GBS") keeps its capitals."""
-    if text[1:2].isupper() or text[1:2].isdigit():
-        return text
+    first = text.split(" ", 1)[0]
+    if first[1:2].isdigit() or any(c.isupper() for c in first[1:]):
+        return text  # a segment, an acronym or an eponym ("Brown-Sequard")
     return text[:1].lower() + text[1:]
 
 

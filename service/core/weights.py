@@ -214,6 +214,12 @@ PRN_LEVEL = 0.3  # against: a sharp sensory level
 #: Pure weakness with normal sensation and reflexes over several segments: muscle, NMJ or motor
 #: neuron rather than a root (clinical-rules-2 section 8, Waxman; StatPearls).
 PURE_MOTOR = 0.45
+#: ... and over this many limbs, on both sides, with no sensory, reflex or UMN sign: no root,
+#: plexus, nerve or cord pattern does that, so it is probable (and outranks a nerve mimic that
+#: sees one weak deltoid) (clinical-rules-2 section 8; Barohn & Amato 2013 pattern 1 without
+#: sensory loss is a myopathy pattern).
+PURE_MOTOR_LIMBS = 3
+PURE_MOTOR_LIMBS_BONUS = 0.15
 
 # --- peripheral-nerve mimics (clinical-rules 4.5; clinical-rules-2 section 5) ----------------
 #: Least score at which a mimic is reported; it also needs at least one discriminator tested

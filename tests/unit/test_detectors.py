@@ -245,6 +245,31 @@ class TestDiffuse:
         assert "non-radicular-weakness" in patterns(found, table)
         assert not any(h.confidence == "probable" for h in roots(found, table).values())
 
+    def test_weakness_of_three_limbs_without_sensory_or_reflex_loss_is_not_a_nerve_or_root(
+        self, table: Table
+    ) -> None:
+        found = [
+            f
+            for side in (L, R)
+            for f in (
+                motor("shoulder-abduction", side),
+                motor("hip-flexion", side),
+                reflex("reflex-biceps", side, N),
+                reflex("reflex-patellar", side, N),
+                sense(THUMB, side, N),
+            )
+        ]
+        top = localize(found, table).hypotheses[0]
+        assert top.pattern == "non-radicular-weakness" and top.confidence == "probable"
+        # near miss: areflexia makes it the GBS picture instead
+        areflexic = [
+            reflex(f.target, f.side, Polarity.ABSENT) if f.kind is Kind.REFLEX else f for f in found
+        ]
+        assert localize(areflexic, table).hypotheses[0].pattern == "polyradiculoneuropathy"
+        # near miss: weakness of two limbs (both legs) is left to roots and cauda equina
+        legs = [f for f in found if f.target != "shoulder-abduction"]
+        assert "non-radicular-weakness" not in patterns(legs, table)
+
 
 class TestNormalsAndSensory:
     def test_normal_strength_weighs_less_than_normal_sensation(self) -> None:

@@ -274,3 +274,21 @@ def test_a_root_without_a_side_keeps_its_capital_in_the_summary(table: Table) ->
     assert " l3" not in a.summary and " l4" not in a.summary
     sided = localize([reflex("reflex-patellar", L, Polarity.ABSENT)], table)
     assert sided.summary.startswith("Most likely: left L4 radiculopathy"), sided.summary
+
+
+def test_an_eponym_keeps_its_capital_in_the_summary(table: Table) -> None:
+    a = localize(
+        [
+            motor("hip-flexion", L),
+            motor("knee-extension", L),
+            motor("ankle-dorsiflexion", L),
+            sense("78883009", L, modality="vibration"),
+            reflex("plantar-response", L, Polarity.INCREASED),
+            sense("2402003", R, modality="pin-prick"),
+            sense("122474001", R, modality="pin-prick"),
+            sense("61248009", R, modality="pin-prick"),
+        ],
+        table,
+    )
+    assert a.hypotheses[0].pattern == "brown-sequard"
+    assert a.summary.startswith("Most likely: Brown-Sequard syndrome"), a.summary
