@@ -315,6 +315,8 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
     :param table: the terminology table (segments, weights, nerves).
     :return: the assessment; ``localized`` is False when nothing explains the abnormal findings.
     """
+    everything = findings
+    findings, repeats = _distinct(findings)
     exam = ExamIndex(findings, table)
     ctx = Context(exam)
     for detector in DETECTORS:
@@ -338,6 +340,11 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
         caveats.append(_CAVEAT_OVERLAP)
     if any(c.zone == "variable" and c.supports for c in items):
         caveats.append(_CAVEAT_VARIABLE)
+    if repeats:
+        caveats.append(
+            f"{len(repeats)} observation(s) repeat a finding already reported (same test, site, "
+            "side and result) and were counted once: " + ", ".join(repeats) + "."
+        )
     unsided = sorted({f.ref for f in findings if f.side is None})
     if unsided:
         caveats.append(
@@ -354,7 +361,7 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
             f"{len(unused)} abnormal finding(s) bore on no root or pattern the engine knows and "
             "were not weighed: " + "; ".join(unused) + "."
         )
-    used = tuple(sorted({f.ref for f in findings}))
+    used = tuple(sorted({f.ref for f in everything}))
     return Assessment(
         hypotheses=ranked,
         localized=bool(ranked),
@@ -362,6 +369,28 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
         caveats=tuple(caveats),
         used=used,
         urgent=any(h.urgent for h in ranked),
+    )
+
+
+def _distinct(findings: t.Sequence[Finding]) -> tuple[list[Finding], list[str]]:
+    """The findings with repeats removed, and the refs of the repeats.
+
+    The same test at the same site and side with the same result, sent twice (an export that
+    repeats a row, a form saved twice), is one finding: counting it twice would double its
+    weight and change the reading. The one with the first ref is kept, so the answer does not
+    depend on the order of the input.
+    """
+    first: dict[tuple[t.Any, ...], Finding] = {}
+    for f in findings:
+        key = f[1:]
+        kept = first.get(key)
+        if kept is None or f.ref < kept.ref:
+            first[key] = f
+    if len(first) == len(findings):
+        return list(findings), []
+    keep = {id(f) for f in first.values()}
+    return [f for f in findings if id(f) in keep], sorted(
+        f.ref for f in findings if id(f) not in keep
     )
 
 

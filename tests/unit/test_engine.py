@@ -292,3 +292,20 @@ def test_an_eponym_keeps_its_capital_in_the_summary(table: Table) -> None:
     )
     assert a.hypotheses[0].pattern == "brown-sequard"
     assert a.summary.startswith("Most likely: Brown-Sequard syndrome"), a.summary
+
+
+def test_a_repeated_finding_counts_once_with_a_note(table: Table) -> None:
+    """An export that repeats a row (same test, site, side, result; another id) must not double
+    that finding's weight or change the reading."""
+    exam = [
+        reflex("reflex-achilles", L, Polarity.ABSENT),
+        motor("ankle-plantarflexion", L),
+        sense("699909001", L),
+    ]
+    repeated = [*exam, exam[1]._replace(ref="Observation/zz-repeat")]
+    once, twice = localize(exam, table), localize(repeated, table)
+    assert [(h.text, h.score, h.confidence) for h in twice.hypotheses] == [
+        (h.text, h.score, h.confidence) for h in once.hypotheses
+    ]
+    assert any("Observation/zz-repeat" in c and "counted once" in c for c in twice.caveats)
+    assert "Observation/zz-repeat" in twice.used
