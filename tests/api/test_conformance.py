@@ -102,6 +102,21 @@ def test_operation_definition_is_served_and_valid(client: t.Any) -> None:
     assert impression["operation"][0]["definition"] == definition["url"]
 
 
+def test_operation_definition_says_what_issue_11_added(client: t.Any) -> None:
+    """The OperationDefinition names the issue-11 reasoning a client may see in the answer."""
+    text = client.get("/fhir/OperationDefinition/localize-root").get_json()["description"]
+    for phrase in (
+        "stop supporting roots",
+        "Brown-Sequard",
+        "polyradiculoneuropathy",
+        "URGENT only on the SBNS/BASS and GIRFT triggers",
+        "tibial and sciatic",
+        "at most possible",
+        "EMG/NCS",
+    ):
+        assert phrase in text, phrase
+
+
 def test_every_service_error_has_a_status_and_issue_type() -> None:
     def subclasses(cls: type) -> list[type]:
         return [cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))]

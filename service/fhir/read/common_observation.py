@@ -31,7 +31,7 @@ from terminology import SNOMED, Table
 
 from ...core.model import Finding, Kind, Polarity, Side
 from .observation import USED_STATUSES
-from .sites import BODY_SITE_EXTENSION, LATERALITY, text_sides
+from .sites import BODY_SITE_EXTENSION, lateral_side, text_sides
 from .values import TEST_KINDS, boolean_result, scale_of
 
 __all__ = ["read_common"]
@@ -143,8 +143,10 @@ def _place(body_site: t.Any, table: Table) -> tuple[t.Any, Side | None, list[str
             if type(coding) is not dict:
                 return None
             code = coding.get("code")
-            if coding.get("system") == SNOMED and type(code) is str and code.strip() in LATERALITY:
-                sides.add(LATERALITY[code.strip()])
+            if coding.get("system") == SNOMED and type(code) is str:
+                side = lateral_side(table, code.strip())
+                if side is not None:
+                    sides.add(side)
     site = None
     codes = []
     for coding in body_site.get("coding") or ():
