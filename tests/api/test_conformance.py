@@ -88,6 +88,23 @@ def test_capability_statement_is_an_r4_instance_statement_with_limits(client: t.
     assert "5000 entries" in statement["rest"][0]["documentation"]
 
 
+@pytest.mark.parametrize("mode", ["full", "normative", "terminology"])
+def test_metadata_answers_every_fhir_mode(client: t.Any, mode: str) -> None:
+    response = client.get(f"/fhir/metadata?mode={mode}")
+    assert response.status_code == 200
+    assert response.get_json()["resourceType"] == "CapabilityStatement"
+
+
+@pytest.mark.parametrize("query", ["mode=AAA", "mode=", "mode=FULL", "mode=full&mode=full"])
+def test_metadata_refuses_an_unknown_or_repeated_mode_naming_it(client: t.Any, query: str) -> None:
+    response = client.get(f"/fhir/metadata?{query}")
+    assert response.status_code == 400
+    outcome = response.get_json()
+    assert_valid_r4(outcome)
+    assert outcome["issue"][0]["code"] == "value"
+    assert outcome["issue"][0]["expression"] == ["http.mode"]
+
+
 def test_operation_definition_is_served_and_valid(client: t.Any) -> None:
     response = client.get("/fhir/OperationDefinition/localize-root")
     assert response.status_code == 200

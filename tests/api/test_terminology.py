@@ -232,9 +232,21 @@ class TestTranslate:
         ('{"resourceType": "Parameters"}', {}, 415, "http.Content-Type"),
         ('{"resourceType": "Parameters"}', {"Content-Type": "text/plain"}, 415,
          "http.Content-Type"),
+        ('{"resourceType": "Parameters", "parameter": [{"name": "code", "resource": '
+         '{"resourceType": ""}}]}', FHIR_HEADERS, 400,
+         "Parameters.parameter[0].resource.resourceType"),
+        ('{"resourceType": "Parameters", "parameter": [{"name": "code", "part": [{"name": "x", '
+         '"resource": {"resourceType": "Element"}}]}]}', FHIR_HEADERS, 400,
+         "Parameters.parameter[0].part[0].resource.resourceType"),
+        ('{"resourceType": "Parameters", "parameter": [{"name": "coding", "valueCoding": '
+         '{"system": "http://snomed.info/sct", "code": "6417001", "display": null}}]}',
+         FHIR_HEADERS, 400, "Parameters.parameter[0].valueCoding.display"),
+        ('{"resourceType": "Parameters", "id": null, "parameter": []}', FHIR_HEADERS, 400,
+         "Parameters.id"),
     ], ids=["not-json", "empty", "array", "patient", "wrong-value-type", "code-without-system",
             "coding-without-system", "unsupported-parameter", "code-not-a-string",
-            "no-content-type", "text-plain"])
+            "no-content-type", "text-plain", "resource-of-no-type", "part-resource-not-a-resource",
+            "null-display", "null-id"])
     def test_bad_post_is_an_outcome_naming_the_element(self, client: t.Any, data: str,
                                                        headers: dict[str, str], status: int,
                                                        expression: str) -> None:
