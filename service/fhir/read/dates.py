@@ -33,7 +33,8 @@ __all__ = [
 DATE_TIME = re.compile(
     r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
     r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d+))?)?"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
+    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$",
+    re.ASCII,  # \d is 0-9 only: a date in other scripts' digits is not a FHIR date
 )
 _SEARCH_PREFIX = re.compile(r"^[a-z]{2}")
 _TICK = timedelta(microseconds=1)
