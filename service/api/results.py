@@ -80,11 +80,11 @@ def _values() -> MultiDict[str, str]:
     """
     if request.method != "POST":
         return request.args
-    if request.content_length or request.headers.get("Transfer-Encoding"):
-        if request.mimetype != "application/x-www-form-urlencoded":
-            raise UnsupportedMediaType(
-                "POST [type]/_search takes application/x-www-form-urlencoded parameters",
-                "http.Content-Type")
+    has_body = bool(request.content_length or request.headers.get("Transfer-Encoding"))
+    if has_body and request.mimetype != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType(
+            "POST [type]/_search takes application/x-www-form-urlencoded parameters",
+            "http.Content-Type")
     values: MultiDict[str, str] = MultiDict(request.args)
     for name, items in request.form.lists():
         for item in items:

@@ -35,8 +35,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
 from ..errors import Conflict, StoreUnavailable
 from .engine import make_engine
-from .guard import database_errors
 from .filters import FILTERS, ID_COLUMNS, SORTS
+from .guard import database_errors
 from .records import NewResult, Page, Stored, fhir_instant, utc
 from .schema import impressions, provenances
 

@@ -159,6 +159,7 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str,
         "fhirVersion": FHIR_VERSION,
         "format": ["json", "application/fhir+json"],
         "rest": [
-            {"mode": "server", "documentation": limits, "security": security, "resource": list(resources)}
+            {"mode": "server", "documentation": limits, "security": security,
+             "resource": list(resources)}
         ],
     }
