@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, request
 from ..errors import InvalidRequest, Issue, NotFound
 from ..fhir.conformance.capability import capability_statement, operation_definition
 from ..fhir.http import fhir_response, link
+from .surface import capability_resources
 
 bp = Blueprint("metadata", __name__, url_prefix="/fhir")
 
@@ -38,7 +39,8 @@ def _check_mode() -> None:
 def metadata():  # noqa: ANN201
     """What this server supports, with an ETag that changes when the statement does."""
     _check_mode()
-    statement = capability_statement(current_app.config, link("/fhir"))
+    statement = capability_statement(current_app.config, link("/fhir"),
+                                     capability_resources())
     etag = 'W/"' + hashlib.sha256(orjson.dumps(statement)).hexdigest()[:16] + '"'
     return fhir_response(statement, headers={"ETag": etag})
 

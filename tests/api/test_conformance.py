@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from service import create_app
+from service.api.surface import RESOURCES
 from service.errors import ServiceError
 from service.fhir.outcome import ERROR_TABLE
 from tests.conftest import FHIR_HEADERS
@@ -67,6 +68,8 @@ def test_capability_statement_lists_every_fhir_route_and_nothing_else(
                 "search-type": f"/fhir/{kind}",
             }[interaction["code"]]
             claimed.add((path, "get"))
+            if interaction["code"] == "search-type" and RESOURCES[kind].post_search:
+                claimed.add((f"/fhir/{kind}/_search", "post"))
         for operation in resource.get("operation", []):
             methods = {"localize-root": ["post"], "translate": ["get", "post"]}[operation["name"]]
             claimed |= {(f"/fhir/{kind}/${operation['name']}", m) for m in methods}

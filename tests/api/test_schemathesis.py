@@ -142,7 +142,28 @@ def test_every_check_schemathesis_has_runs() -> None:
     assert len(CHECKS) == len(REGISTERED.get_all()) + 1 >= 14
 
 
+def _forges_a_cursor(case: t.Any) -> bool:
+    """A ``_cursor`` is opaque: the server issues it in a Bundle's links and refuses one it did
+    not issue (400), which no schema can describe. Generated cursors are filtered out below;
+    the examples and coverage phases may still send one, which must be refused."""
+    if case.method.lower() not in ("get", "post"):
+        return False  # OPTIONS answers the preflight, whatever the query
+    query = case.query if isinstance(case.query, dict) else {}
+    body = case.body if isinstance(case.body, dict) else {}
+    content_type = {k.lower(): v for k, v in (case.headers or {}).items()}.get("content-type")
+    if content_type not in (None, "application/x-www-form-urlencoded"):
+        body = {}  # a mutated Content-Type: the WSGI transport sends no form body at all
+    return "_cursor" in query or "_cursor" in body
+
+
+@schema.hook("filter_query")
+def no_forged_cursor(context: t.Any, query: t.Any) -> bool:
+    return not (isinstance(query, dict) and "_cursor" in query)
+
+
 def _breaks_the_one_concept_rule(case: t.Any) -> bool:
+    if _forges_a_cursor(case):
+        return True
     if case.operation.path != TRANSLATE_PATH:
         return False
     if case.method.lower() == "get":
@@ -162,7 +183,7 @@ def test_every_operation_passes_every_schemathesis_check(case: t.Any, wsgi_app: 
         return
     checks = [c for c in CHECKS if getattr(c, "__name__", "") != "positive_data_acceptance"]
     response = case.call_and_validate(app=wsgi_app, checks=checks)
-    assert response.status_code in (400, 406), response.text[:400]
+    assert response.status_code in (400, 405, 406), response.text[:400]
 
 
 def test_the_openapi_example_exam_is_answered_left_l5_and_stored(wsgi_app: t.Any) -> None:

@@ -85,7 +85,17 @@ class TestRead:
         assert body["issue"][0]["code"] == "not-found"
 
     def test_unknown_query_parameter_on_a_read_is_a_400(self, client: t.Any) -> None:
-        _outcome(client.get("/fhir/CodeSystem/neuro-exam?_summary=true"), 400, "http._summary")
+        _outcome(client.get("/fhir/CodeSystem/neuro-exam?colour=red"), 400, "http.colour")
+        _outcome(client.get("/fhir/CodeSystem/neuro-exam?_summary=yes"), 400, "http._summary")
+
+    def test_summary_and_elements_cut_a_read_down_with_the_subsetted_tag(
+            self, client: t.Any) -> None:
+        whole = client.get("/fhir/CodeSystem/neuro-exam").get_json()
+        for query in ("_summary=true", "_elements=name"):
+            cut = client.get(f"/fhir/CodeSystem/neuro-exam?{query}").get_json()
+            assert "concept" in whole and "concept" not in cut
+            assert cut["meta"]["tag"][-1]["code"] == "SUBSETTED"
+            assert cut["status"] == whole["status"]  # mandatory elements stay
 
     def test_pretty_and_format_are_honoured(self, client: t.Any) -> None:
         response = client.get("/fhir/CodeSystem/neuro-pattern?_format=json&_pretty=true")
