@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import orjson
-from flask import Blueprint, current_app
+from flask import Blueprint, Response, current_app
 
 from ..errors import NotFound
 from ..fhir.conformance.capability import capability_statement, operation_definition
@@ -15,7 +15,7 @@ bp = Blueprint("metadata", __name__, url_prefix="/fhir")
 
 
 @bp.get("/metadata")
-def metadata():  # noqa: ANN201
+def metadata() -> Response:
     """What this server supports, with an ETag that changes when the statement does."""
     statement = capability_statement(current_app.config, link("/fhir"))
     etag = 'W/"' + hashlib.sha256(orjson.dumps(statement)).hexdigest()[:16] + '"'
@@ -23,7 +23,7 @@ def metadata():  # noqa: ANN201
 
 
 @bp.get("/OperationDefinition/<string:op_id>")
-def operation(op_id: str):  # noqa: ANN201
+def operation(op_id: str) -> Response:
     """The definition of $localize-root (the only operation defined here)."""
     if op_id != "localize-root":
         raise NotFound(
