@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import orjson
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, request
 
 from ..errors import InvalidRequest, Issue, NotFound
 from ..fhir.conformance.capability import capability_statement, operation_definition
@@ -36,7 +36,7 @@ def _check_mode() -> None:
 
 
 @bp.get("/metadata")
-def metadata():  # noqa: ANN201
+def metadata() -> Response:
     """What this server supports, with an ETag that changes when the statement does."""
     _check_mode()
     statement = capability_statement(current_app.config, link("/fhir"),
@@ -46,7 +46,7 @@ def metadata():  # noqa: ANN201
 
 
 @bp.get("/OperationDefinition/<string:op_id>")
-def operation(op_id: str):  # noqa: ANN201
+def operation(op_id: str) -> Response:
     """The definition of $localize-root (the only operation defined here)."""
     if op_id != "localize-root":
         raise NotFound(

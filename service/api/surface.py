@@ -61,7 +61,7 @@ class _Reference(fields.String):
         self.kind, self.only = kind, only
 
     def _deserialize(self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
+        text = _TEXT._deserialize(value, attr, data, **kwargs)
         try:
             kind, id_, version = parse_reference(text, self.kind)
         except ValueError as exc:
@@ -71,13 +71,18 @@ class _Reference(fields.String):
         return f"{kind}/{id_}"
 
 
-class _Targets(fields.String):
+#: the plain readers the parsers below start from: a string, a list of strings.
+_TEXT = fields.String()
+_TEXTS = fields.List(fields.String())
+
+
+class _Targets(fields.Field[tuple[VersionedId, ...]]):
     """``Provenance.target``: ClinicalImpression references (comma: any of them), versioned or
     not, parsed to :class:`VersionedId`; a reference to another type matches nothing."""
 
     def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
                      **kwargs: t.Any) -> tuple[VersionedId, ...]:
-        text = super()._deserialize(value, attr, data, **kwargs)
+        text = _TEXT._deserialize(value, attr, data, **kwargs)
         found = []
         for part in text.split(","):
             try:
@@ -89,32 +94,29 @@ class _Targets(fields.String):
         return tuple(found)
 
 
-class _Dates(fields.List):
+class _Dates(fields.Field[DateBounds]):
     """Repeated ``date``-typed values (all must match) as one :class:`DateBounds`."""
-
-    def __init__(self, **kwargs: t.Any) -> None:
-        super().__init__(fields.String(), **kwargs)
 
     def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
                      **kwargs: t.Any) -> DateBounds:
         bounds = DateBounds()
-        texts = super()._deserialize(value, attr, data, **kwargs)
+        texts = _TEXTS._deserialize(value, attr, data, **kwargs)
         if not texts:
             raise ValidationError("give at least one date")
         for text in texts:
             try:
-                bounds = bounds.narrow(date_bounds(text))
+                bounds = bounds.narrow(date_bounds(text or ""))  # None is refused by String
             except ValueError as exc:
                 raise ValidationError(str(exc)) from exc
         return bounds
 
 
-class _Ids(fields.String):
+class _Ids(fields.Field[tuple[str, ...]]):
     """A token of ids, comma-separated (any of them)."""
 
     def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
                      **kwargs: t.Any) -> tuple[str, ...]:
-        text = super()._deserialize(value, attr, data, **kwargs)
+        text = _TEXT._deserialize(value, attr, data, **kwargs)
         ids = tuple(text.split(","))
         if not all(re.fullmatch(_ID, i) for i in ids):
             raise ValidationError("not a list of FHIR ids (letters, digits, '-' and '.', "
@@ -122,7 +124,7 @@ class _Ids(fields.String):
         return ids
 
 
-class _Elements(fields.String):
+class _Elements(fields.Field[tuple[str, ...]]):
     """``_elements``: top-level element names of the resource type, comma-separated."""
 
     def __init__(self, resource_type: str, **kwargs: t.Any) -> None:
@@ -131,7 +133,7 @@ class _Elements(fields.String):
 
     def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
                      **kwargs: t.Any) -> tuple[str, ...]:
-        text = super()._deserialize(value, attr, data, **kwargs)
+        text = _TEXT._deserialize(value, attr, data, **kwargs)
         names = tuple(text.split(","))  # exactly as openapi.yaml's pattern: no blanks, no spaces
         known = element_names(self.resource_type)
         unknown = [repr(name) for name in names if name not in known]
@@ -162,9 +164,9 @@ class Cursor:
         return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-class _Cursor(fields.String):
+class _Cursor(fields.Field["Cursor"]):
     def _deserialize(self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any) -> Cursor:
-        text = super()._deserialize(value, attr, data, **kwargs)
+        text = _TEXT._deserialize(value, attr, data, **kwargs)
         try:
             sort, moment, ident, after = orjson.loads(
                 base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
@@ -198,7 +200,7 @@ class Param:
     name: str
     type: str
     description: str
-    parser: t.Callable[[], fields.Field]
+    parser: t.Callable[[], fields.Field[t.Any]]
     schema: dict[str, t.Any]
     filter: str | None = None
     repeatable: bool = False
@@ -408,7 +410,7 @@ RESOURCES: dict[str, Resource] = {r.type: r for r in (
 def query_schema(params: t.Iterable[Param]) -> Schema:
     """The marshmallow schema checking and parsing *params* (unknown names: an error)."""
     declared = {param.name: param.parser() for param in params}
-    return Schema.from_dict(declared, name="Query")(unknown=RAISE)  # type: ignore[no-any-return]
+    return Schema.from_dict(declared, name="Query")(unknown=RAISE)
 
 
 def capability_resources() -> list[dict[str, t.Any]]:

@@ -39,11 +39,14 @@ def _text() -> fields.String:
     return fields.String(validate=_NON_BLANK)
 
 
-class _Coding(fields.Field):
+# Unparametrised: marshmallow 3, which the pins still allow, cannot subscript Field at run time.
+class _Coding(fields.Field):  # type: ignore[type-arg]
     """A coding: the token ``system|code`` in a query, a Coding object in a Parameters body."""
 
     def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
                      **kwargs: t.Any) -> tuple[str, str]:
+        system: object  # a str from the token; anything from a JSON object, checked below
+        code: object
         if isinstance(value, str):
             system, bar, code = value.partition("|")
         elif isinstance(value, dict):

@@ -433,7 +433,10 @@ def _pure_motor_limbs(exam: ExamIndex) -> list[Detection]:
     limbs = {
         limb
         for f in weak
-        for side in ((Side.LEFT, Side.RIGHT) if f.side is Side.BILATERAL else (f.side,))
+        # t.cast: weak holds sided findings only (f.side is not None above)
+        for side in (
+            (Side.LEFT, Side.RIGHT) if f.side is Side.BILATERAL else (t.cast(Side, f.side),)
+        )
         if (limb := _limb(exam, f, side)) is not None
     }
     if len(limbs) < w.PURE_MOTOR_LIMBS or {side for side, _ in limbs} != set(SIDES):

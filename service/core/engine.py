@@ -121,7 +121,7 @@ class _Ledger:
             for (seg, side), cs in self.items.items()
             if side is None and any(c.supports for c in cs)
         }
-        result = set(sided)
+        result: set[tuple[str, Side | None]] = set(sided)
         for seg in unsided:
             if not any(s == seg for s, _ in sided):
                 result.add((seg, None))
@@ -222,8 +222,8 @@ def _roots(
                 pairs.append(
                     _root(ledger, (a, b), side, w.TWO_ROOT_PARSIMONY, explained_by=explained_by)
                 )
-    nets = {(seg, side): ledger.core_net(seg, side) for seg, side in candidates}
-    return singles + pairs, nets
+    core_nets = {(seg, side): ledger.core_net(seg, side) for seg, side in candidates}
+    return singles + pairs, core_nets
 
 
 def _explaining_away(found: list[Detection]) -> tuple[dict[int, float], dict[int, str]]:

@@ -74,8 +74,11 @@ class _Insert:
 def _as_sqlalchemy(error: Exception, dialect: Dialect, *, invalidated: bool = False) -> DBAPIError:
     """A driver's error as the SQLAlchemy error an ``engine.begin()`` block would raise (same
     class name: IntegrityError, OperationalError...), without SQL or parameters."""
-    return DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error, hide_parameters=True,
-                               connection_invalidated=invalidated, dialect=dialect)
+    # t.cast: without a statement, instance() answers a DBAPIError subclass (a StatementError
+    # only wraps an error raised with a statement)
+    return t.cast(DBAPIError, DBAPIError.instance(
+        None, None, error, dialect.loaded_dbapi.Error, hide_parameters=True,
+        connection_invalidated=invalidated, dialect=dialect))
 
 
 def _sha256(text: str) -> str:

@@ -74,7 +74,7 @@ def zone(text: str | None) -> timezone:
 def lacks_zone(value: str) -> bool:
     """Whether *value* is a dateTime with a time but no zone (R4 requires one)."""
     match = DATE_TIME.match(value)
-    return bool(match) and match["hour"] is not None and match["tz"] is None
+    return match is not None and match["hour"] is not None and match["tz"] is None
 
 
 def _calendar_range(m: re.Match[str], tz: timezone) -> tuple[datetime, datetime] | None:

@@ -230,8 +230,8 @@ def _site(
                     )
                 continue
             code, attributes = parsed
-            lateral = attributes.get(_LATERALITY_ATTRIBUTE)
-            side = lateral_side(table, lateral) if lateral else None
+            qualifier = attributes.get(_LATERALITY_ATTRIBUTE)
+            side = lateral_side(table, qualifier) if qualifier else None
             if side is not None:
                 sides.append(SideSource(side, f"{expression}.code"))
         codes.append((system or "", code))

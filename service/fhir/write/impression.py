@@ -60,7 +60,9 @@ def _codings(h: Hypothesis, table: Table) -> list[dict[str, str]]:
         cervical_only = h.pattern == "myelopathy" and not h.text.startswith("Cervical")
         if pattern is not None and pattern.snomed and not cervical_only:
             codings.append(
-                {"system": SNOMED, "code": pattern.snomed, "display": pattern.snomed_display}
+                # t.cast: the loader requires snomed and snomed_display both or neither
+                {"system": SNOMED, "code": pattern.snomed,
+                 "display": t.cast(str, pattern.snomed_display)}
             )
     pattern = table.pattern(h.pattern)
     codings.append(

@@ -67,7 +67,7 @@ def subset(resource: dict[str, t.Any], summary: str | None = None,
         keep = _mandatory(kind) | {"text"}
         keep |= {f"_{name}" for name in keep}
     elif summary == "data":
-        keep = set(resource) - {"text"}
+        keep = frozenset(resource) - {"text"}
     else:
         return resource
     cut = {key: value for key, value in resource.items() if key in keep}
