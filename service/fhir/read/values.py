@@ -345,6 +345,11 @@ def _string_grade(value: str, kind: Kind, expression: str) -> int:
     if kind is Kind.REFLEX and text in REFLEX_STRINGS:
         return REFLEX_STRINGS[text]
     if kind is not Kind.REFLEX and text.isdigit() and text.isascii():
+        if len(text) > 18:  # past any scale (and int() refuses over 4,300 digits)
+            raise _value_error(
+                f"{expression} is a number of {len(text)} digits, outside the range of any score",
+                expression,
+            )
         return int(text)
     wanted = (
         "a reflex grade 0, 1+, 2+, 3+, 4+ (or +, ++, +++, ++++)"
