@@ -83,6 +83,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "metadata.operation": ("read", "R"),
     "isncsci.classify": ("operation", "C"),
     "isncsci.read_observation": ("read", "R"),
+    "isncsci.vread_observation": ("vread", "R"),
     "isncsci.search_observations": ("search-type", "E"),
 }
 #: endpoints never audited: public documents without data.

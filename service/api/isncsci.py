@@ -1,33 +1,33 @@
 """ISNCSCI classification (DESIGN section 9): ``POST /fhir/Observation/$classify-isncsci``, and
-the stored Observations: ``GET /fhir/Observation/{id}``, ``GET /fhir/Observation?subject|patient|
-code|_count|_offset``.
+the stored Observations: ``GET /fhir/Observation/{id}[/_history/{vid}]`` and ``GET
+/fhir/Observation?...`` (or ``POST /fhir/Observation/_search``) with the parameters declared in
+:mod:`service.api.surface`.
 
 The operation answers a ``collection`` Bundle (the panel first). With storage on, the
 classification and its Provenance are stored (a replay of the same exam by the same client
 answers the stored Bundle), every ``fullUrl`` is the Observation's URL on this server, and the
 Provenance is read at ``/fhir/Provenance/{id}`` or ``/fhir/Provenance?target=Observation/{id}``.
-Stateless, the Observations are ``urn:uuid:`` entries. Search is newest first; ``code`` takes
-``isncsci`` codes (``asia-impairment-scale``, ``system|code`` or a comma-separated list).
+Stateless, the Observations are ``urn:uuid:`` entries. Search is newest exam first (ties by id),
+keyset-paged like every search; ``code`` takes ``isncsci`` codes (``asia-impairment-scale``,
+``system|code`` or a comma-separated list).
 """
 
 from __future__ import annotations
 
 import typing as t
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, request
-from marshmallow import Schema, fields, validate
 
 from ..audit import concerns
-from ..errors import InvalidRequest, NotFound
+from ..errors import NotFound
 from ..fhir.http import check_content_type, fhir_response, link, public_base, version_headers
 from ..fhir.isncsci_operation import classify_isncsci
 from ..fhir.read.body import read_body
 from ..fhir.read.json_body import read_json
-from ..fhir.write.isncsci import ISNCSCI, classification_bundle
-from ..fhir.write.searchset import search_entry, searchset
-from ..store.records import NewClassification
-from .results import _check_offset, _query, _resource, _store, _subject
+from ..fhir.write.isncsci import classification_bundle
+from ..fhir.write.subset import subset
+from ..store.records import NewClassification, Page, StoredObservation
+from .results import entry, read_response, require_store, search_response
 
 bp = Blueprint("isncsci", __name__, url_prefix="/fhir")
 
@@ -69,70 +69,36 @@ def classify() -> Response:
 @bp.get("/Observation/<fhirid:id>")
 def read_observation(id: str) -> Response:  # noqa: A002
     """One stored Observation of a classification (the panel or a member)."""
-    found = _store().classifications.observation(id)
+    found = require_store().classifications.observation(id)
     if found is None:
         raise NotFound(f"no Observation with id {id!r}")
     concerns(patients=[found.subject], resources=[f"Observation/{id}"])
-    return _resource(found.resource)
+    return read_response("Observation", found.resource)
 
 
-class ObservationSearch(Schema):
-    """Query parameters of ``GET /fhir/Observation``."""
+@bp.get("/Observation/<fhirid:id>/_history/<fhirid:vid>")
+def vread_observation(id: str, vid: str) -> Response:  # noqa: A002
+    """One version of a stored Observation (classifications never change: version 1; the
+    operation's Content-Location)."""
+    found = require_store().classifications.observation(id)
+    if found is None or found.resource["meta"]["versionId"] != vid:
+        raise NotFound(f"no Observation with id {id!r} and version {vid!r}")
+    concerns(patients=[found.subject], resources=[f"Observation/{id}"])
+    return read_response("Observation", found.resource)
 
-    subject = fields.String(validate=validate.Length(min=1))
-    patient = fields.String(validate=validate.Length(min=1))
-    code = fields.String(validate=validate.Length(min=1))
-    count = fields.Integer(data_key="_count", load_default=20, validate=validate.Range(0, 100))
-    offset = fields.Integer(data_key="_offset", load_default=0, validate=validate.Range(min=0))
 
-
-def _codes(value: str) -> set[str]:
-    """The ``code`` token list: ``code``, ``system|code`` (system isncsci) or ``|code``."""
-    codes = set()
-    for token in value.split(","):
-        system, bar, code = token.rpartition("|")
-        if bar and system not in ("", ISNCSCI):
-            raise InvalidRequest(f"code: this server stores Observations coded in {ISNCSCI} only",
-                                 "http.code")
-        if not code:
-            raise InvalidRequest("code: an empty code", "http.code")
-        codes.add(code)
-    return codes
+def _entries(page: Page[StoredObservation], args: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    summary, elements = args.get("_summary"), args.get("_elements")
+    for found in page.results:
+        concerns(patients=[found.subject], resources=[f"Observation/{found.resource['id']}"])
+    return [entry("isncsci.read_observation", subset(found.resource, summary, elements), "match")
+            for found in page.results]
 
 
 @bp.get("/Observation")
+@bp.post("/Observation/_search")
 def search_observations() -> Response:
-    """Stored classification Observations by subject/patient and code, newest first, paged."""
-    params = _query(ObservationSearch())
-    subject, satisfiable = _subject(params)
-    codes = _codes(params["code"]) if "code" in params else None
-    count, offset = params["count"], params["offset"]
-    _check_offset(offset)
-    store = _store()
-    found: list[dict[str, t.Any]] = []
-    total = 0
-    if satisfiable:
-        found, total = store.classifications.search(subject=subject, codes=codes, count=count,
-                                                    offset=offset)
-    kept: list[tuple[str, t.Any]] = [(n, params[n]) for n in ("subject", "patient", "code")
-                                     if n in params]
-    kept.append(("_count", count))
-
-    def page(relation: str, at: int) -> dict[str, str]:
-        return {"relation": relation,
-                "url": f"{link(request.path)}?{urlencode([*kept, ('_offset', at)])}"}
-
-    links = [page("self", offset)]
-    if count and offset + count < total and offset + count <= current_app.config[
-            "SEARCH_MAX_OFFSET"]:
-        links.append(page("next", offset + count))
-    if count and offset > 0:
-        links.append(page("previous", max(offset - count, 0)))
-    if subject is not None:
-        concerns(patients=[subject])
-    for resource in found:
-        concerns(patients=[resource["subject"]["reference"]],
-                 resources=[f"Observation/{resource['id']}"])
-    entries = [search_entry(link(f"/fhir/Observation/{r['id']}"), r) for r in found]
-    return fhir_response(searchset(entries, total, links))
-
+    """Stored classification Observations by id, subject or patient, code and _lastUpdated,
+    newest exam first, keyset-paged (the conventions of :mod:`service.api.results`)."""
+    classifications = require_store().classifications
+    return search_response("Observation", classifications.search, _entries)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import typing as t
 import uuid
+from datetime import datetime
 
 import orjson
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -21,9 +22,11 @@ from ..errors import Conflict
 from .guard import database_errors
 from .records import (
     NewClassification,
+    Page,
     StoredClassification,
     StoredObservation,
     fhir_instant,
+    utc,
 )
 from .schema import isncsci_results, observations
 
@@ -133,22 +136,22 @@ class Classifications:
                 .where(observations.c.id == observation_id)).scalar()
         return None if text is None else orjson.loads(text)
 
-    def search(self, *, subject: str | None = None, codes: t.Collection[str] | None = None,
-               count: int = 20, offset: int = 0) -> tuple[list[dict[str, t.Any]], int]:
-        """Stored Observations by subject and code(s), newest first, one page and the total."""
-        conditions = []
-        if subject is not None:
-            conditions.append(observations.c.subject == subject)
-        if codes is not None:
-            conditions.append(observations.c.code.in_(list(codes)))
-        with database_errors(), self.engine.connect() as connection:
-            total = connection.execute(
-                select(func.count()).select_from(observations).where(*conditions)).scalar_one()
-            rows: t.Sequence[str] = []
-            if count > 0 and offset < total:
-                rows = connection.execute(
-                    select(observations.c.resource).where(*conditions)
-                    .order_by(observations.c.date.desc(), observations.c.result_id.desc(),
-                              observations.c.position)
-                    .limit(count).offset(offset)).scalars().all()
-        return [orjson.loads(r) for r in rows], total
+    def search(self, where: t.Sequence[tuple[str, t.Any]] = (), *, sort: str = "date",
+               descending: bool = True, count: int = 20, offset: int = 0,
+               after: tuple[datetime, str] | None = None,
+               before: tuple[datetime, str] | None = None,
+               total: bool = True) -> Page[StoredObservation]:
+        """Stored Observations matching every filter of *where* (``Observation`` filters of
+        :data:`~service.store.filters.FILTERS`): one page and how many match, exactly as
+        :meth:`service.store.Store.search` pages results (keyset bounds, ``_offset``, totals).
+        """
+        from .store import keyset_search
+
+        base = select(observations.c.id, observations.c.resource, observations.c.result_id,
+                      observations.c.subject)
+        rows, matches, more = keyset_search(
+            self.engine, base, "Observation", where, sort=sort, descending=descending,
+            count=count, offset=offset, after=after, before=before, total=total)
+        return Page([StoredObservation(orjson.loads(row.resource), row.result_id, row.subject)
+                     for row in rows], [(utc(row.sort_key), row.id) for row in rows], matches,
+                    more)

@@ -10,8 +10,8 @@ import typing as t
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-__all__ = ["NewClassification", "NewResult", "Stored", "StoredClassification",
-           "StoredObservation", "fhir_instant", "utc"]
+__all__ = ["NewClassification", "NewResult", "Page", "Stored", "StoredClassification",
+           "StoredObservation", "VersionedId", "fhir_instant", "utc"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,29 @@ class Stored:
     impression: dict[str, t.Any]
     provenance: dict[str, t.Any]
     created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VersionedId:
+    """A resource id, and the version a reference names (None: any version)."""
+
+    id: str
+    version: str | None = None
+
+
+R = t.TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(t.Generic[R]):
+    """One page of a search: the results in order, the sort key ``(value, id)`` of each (for
+    keyset paging), the number of matches in all (None when not counted), and whether the
+    search goes on past the page in the direction it was read."""
+
+    results: list[R]
+    keys: list[tuple[datetime, str]]
+    total: int | None
+    more: bool
 
 
 def utc(value: datetime) -> datetime:

@@ -39,10 +39,18 @@ def test_save_read_search_replay_and_conflict(store: Store) -> None:
         store.classifications.save(_new(CASES[1], identifier="urn:x|1"))
     other_client = store.classifications.save(_new(CASES[0], identifier="urn:x|1", client="b"))
     assert other_client.created and other_client.id != first.id
-    found, total = store.classifications.search(subject="Patient/s1",
-                                                codes={"asia-impairment-scale"})
-    assert total == 2 and all(f["code"]["coding"][0]["code"] == "asia-impairment-scale"
-                              for f in found)
+    page = store.classifications.search(
+        [("subject", "Patient/s1"), ("code", ("asia-impairment-scale",))])
+    assert page.total == 2 and all(
+        f.resource["code"]["coding"][0]["code"] == "asia-impairment-scale" for f in page.results)
+    first_page = store.classifications.search([("subject", "Patient/s1")],
+                                              count=30)
+    assert first_page.total == 52 and first_page.more and len(first_page.results) == 30
+    rest = store.classifications.search([("subject", "Patient/s1")], count=30,
+                                        after=first_page.keys[-1])
+    assert not rest.more and len(rest.results) == 22
+    assert not {f.resource["id"] for f in rest.results} & {
+        f.resource["id"] for f in first_page.results}
     provenance = store.classifications.provenance_for(first.observations[5]["id"])
     assert provenance is not None and provenance == first.provenance
     assert store.classifications.provenance(provenance["id"]) == provenance

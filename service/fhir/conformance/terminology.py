@@ -159,8 +159,8 @@ def _build_code_systems(table: Table) -> dict[str, Resource]:
     for move in table.movements.values():
         exam.setdefault(move.id, (move.display, "motor"))
     isncsci_exam = {c.code: c for c in isncsci_concepts() if c.system == "neuro-exam"}
-    for code, concept in isncsci_exam.items():
-        exam.setdefault(code, (concept.display, "isncsci"))
+    for code, item in isncsci_exam.items():
+        exam.setdefault(code, (item.display, "isncsci"))
     patterns = []
     for pattern in table.patterns.values():
         concept: Resource = {"code": pattern.code, "display": pattern.display,

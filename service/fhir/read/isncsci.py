@@ -37,7 +37,7 @@ from .envelope import (
     root_type,
     slot_reference,
 )
-from .request import _BodyStructures, _content_key, _subject
+from .request import BodyStructures, content_key_of, subject_of
 from .sites import read_place, resolve_side
 from .structure import check_structure
 from .times import effective_range
@@ -139,7 +139,7 @@ class _Reader:
     def __init__(self, slots: list[Slot], table: Table) -> None:
         self.slots = slots
         self.table = table
-        self.resolve = _BodyStructures(slots)
+        self.resolve = BodyStructures(slots)
         #: item key -> (praxis token, expression that gave it)
         self.items: dict[tuple[str, ...], tuple[str, str]] = {}
         self.skipped: list[str] = []
@@ -173,11 +173,11 @@ class _Reader:
             skipped=tuple(self.skipped),
             warnings=tuple(dict.fromkeys(self.warnings)),
             derived_from=tuple(reference for _, reference in self.used.values()),
-            subject=_subject(used),
+            subject=subject_of(used),
             effective_start=start,
             effective_end=end,
             identifier=identifier,
-            content_key=_content_key(slot.resource for slot in used),
+            content_key=content_key_of(slot.resource for slot in used),
         )
 
     # -- one Observation ------------------------------------------------------------------------

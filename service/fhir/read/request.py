@@ -49,7 +49,8 @@ from .observation import ObservationReading, read_observation
 from .structure import check_structure
 from .times import effective_range
 
-__all__ = ["MAX_REFERENCE_LENGTH", "ParsedRequest", "parse_request", "read_json"]
+__all__ = ["MAX_REFERENCE_LENGTH", "BodyStructures", "ParsedRequest", "content_key_of",
+           "parse_request", "read_json", "subject_of"]
 
 #: the longest ``subject.reference`` this service keeps (the store's ``subject`` column, 256
 #: characters). FHIR sets no limit; a longer one is refused with a 422 naming the element on
@@ -137,7 +138,7 @@ def _single_observation(observation: dict[str, t.Any], table: Table) -> ParsedRe
         raise
 
 
-class _BodyStructures:
+class BodyStructures:
     """Finds the BodyStructure a reference points to, and remembers which ones were used."""
 
     def __init__(self, slots: list[Slot]):
@@ -153,6 +154,19 @@ class _BodyStructures:
         self.used: set[int] = set()
 
     def __call__(self, reference: str, observation: dict[str, t.Any]) -> dict[str, t.Any] | None:
+        """The BodyStructure *reference* points to, marked as used (not skipped)."""
+        found, index = self._find(reference, observation)
+        if index is not None:
+            self.used.add(index)
+        return found
+
+    def peek(self, reference: str, observation: dict[str, t.Any]) -> dict[str, t.Any] | None:
+        """The same, not marked (the one-pass reader marks only when it answers)."""
+        return self._find(reference, observation)[0]
+
+    def _find(
+        self, reference: str, observation: dict[str, t.Any]
+    ) -> tuple[dict[str, t.Any] | None, int | None]:
         if reference.startswith("#"):
             for item in observation.get("contained") or ():
                 if (
@@ -160,21 +174,20 @@ class _BodyStructures:
                     and item.get("resourceType") == "BodyStructure"
                     and item.get("id") == reference[1:]
                 ):
-                    return item
-            return None
+                    return item, None
+            return None, None
         key = reference
         if key not in self._by_key:  # an absolute or versioned URL: match on BodyStructure/id
             key = "/".join(reference.split("/_history/", 1)[0].rstrip("/").split("/")[-2:])
         index = self._by_key.get(key)
         if index is None:
-            return None
-        self.used.add(index)
-        return self.slots[index].resource
+            return None, None
+        return self.slots[index].resource, index
 
 
 def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -> ParsedRequest:
     references: dict[str, dict[str, t.Any]] = {}
-    resolve = _BodyStructures(slots)
+    resolve = BodyStructures(slots)
     # per slot: the one finding of a common Observation, the general reading of any other, or
     # None for a resource that is not an Observation
     readings: list[tuple[Slot, str, Finding | ObservationReading | None]] = []
@@ -183,7 +196,7 @@ def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -
         references.setdefault(ref, reference)
         reading: Finding | ObservationReading | None = None
         if slot.resource.get("resourceType") == "Observation":
-            reading = read_common(slot.resource, ref, table) or read_observation(
+            reading = read_common(slot.resource, ref, table, resolve) or read_observation(
                 slot.resource, slot.path, ref, table, resolve
             )
         readings.append((slot, ref, reading))
@@ -223,15 +236,15 @@ def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -
         warnings=tuple(dict.fromkeys(warnings)),
         references=MappingProxyType(references),
         used=tuple(used),
-        subject=_subject(used_slots),
+        subject=subject_of(used_slots),
         effective_start=start,
         effective_end=end,
         identifier=identifier,
-        content_key=_content_key(slot.resource for slot in used_slots),
+        content_key=content_key_of(slot.resource for slot in used_slots),
     )
 
 
-def _subject(slots: list[Slot]) -> dict[str, t.Any] | None:
+def subject_of(slots: list[Slot]) -> dict[str, t.Any] | None:
     """The one subject of the used Observations; 422 naming each Observation that differs."""
     subjects = [
         (slot, slot.resource["subject"])
@@ -286,7 +299,9 @@ def _subject_key(subject: dict[str, t.Any]) -> str:
     )
 
 
-def _content_key(observations: t.Iterable[dict[str, t.Any]]) -> str:
+def content_key_of(observations: t.Iterable[dict[str, t.Any]]) -> str:
+    """The idempotency key of a request: sha256 of its used Observations, in any order (shared
+    by $localize-root and $classify-isncsci)."""
     canonical = sorted(orjson.dumps(item, option=orjson.OPT_SORT_KEYS) for item in observations)
     return hashlib.sha256(b"[" + b",".join(canonical) + b"]").hexdigest()
 
