@@ -254,6 +254,45 @@ def test_stored_observations_are_read_searched_and_replayed(client: t.Any) -> No
     assert client.get("/fhir/Observation/nope").status_code == 404
 
 
+def test_observations_follow_the_search_conventions_and_openapi(client: t.Any) -> None:
+    """The declared surface on stored Observations: vread (the Content-Location), keyset pages
+    that repeat and skip nothing, POST _search, _id, _lastUpdated, _elements, a 400 naming a
+    bad code, Provenance?target=Observation with other parameters refused; every answer is what
+    openapi.yaml declares for it."""
+    from tests.api.test_openapi_schemas import assert_conforms
+
+    response = post(client, exam_bundle(case_exam(CASES[2]), subject="Patient/isncsci-3",
+                                        identifier="urn:uuid:paging-1"))
+    assert_conforms(OPERATION, "post", response)
+    panel = response.get_json()["entry"][0]["resource"]
+    version = client.get(response.headers["Content-Location"], headers=FHIR_HEADERS)
+    assert version.status_code == 200 and version.get_json() == panel
+    assert_conforms(f"/fhir/Observation/{panel['id']}/_history/1", "get", version)
+    assert client.get(f"/fhir/Observation/{panel['id']}/_history/2").status_code == 404
+    read = client.get(f"/fhir/Observation/{panel['id']}?_elements=code", headers=FHIR_HEADERS)
+    assert_conforms(f"/fhir/Observation/{panel['id']}", "get", read)
+    assert "hasMember" not in read.get_json() and read.get_json()["code"] == panel["code"]
+    seen: list[str] = []
+    url: str | None = "/fhir/Observation?patient=isncsci-3&_count=10"
+    while url:
+        page = client.get(url, headers=FHIR_HEADERS)
+        body = assert_conforms("/fhir/Observation", "get", page)
+        seen += [e["resource"]["id"] for e in body.get("entry", [])]
+        url = next((link["url"] for link in body["link"] if link["relation"] == "next"), None)
+    assert len(seen) == len(set(seen)) == 26 and panel["id"] in seen
+    posted = client.post("/fhir/Observation/_search", data={"_id": panel["id"]},
+                         headers={"Accept": "application/fhir+json"})
+    body = assert_conforms("/fhir/Observation/_search", "post", posted)
+    assert body["total"] == 1 and body["entry"][0]["resource"]["id"] == panel["id"]
+    assert client.get("/fhir/Observation?patient=isncsci-3&_lastUpdated=lt2000-01-01"
+                      ).get_json()["total"] == 0
+    bad = client.get("/fhir/Observation?code=http://loinc.org|1")
+    assert bad.status_code == 400 and bad.get_json()["issue"][0]["expression"] == ["http.code"]
+    mixed = client.get(f"/fhir/Provenance?target=Observation/{panel['id']}&_count=1")
+    assert mixed.status_code == 400
+    assert mixed.get_json()["issue"][0]["expression"] == ["http._count"]
+
+
 def test_stateless_server_does_not_serve_observations(stateless: t.Any) -> None:
     assert stateless.get("/fhir/Observation/x").status_code == 404
 
