@@ -37,6 +37,7 @@ GET|POST ConceptMap/$translate                  system/ConceptMap.r
 GET  OperationDefinition/{id}                   system/OperationDefinition.r
 GET  metadata, /healthz, /readyz, /openapi.yaml none
 GET  [/fhir]/.well-known/smart-configuration    none
+GET|POST /cds-services[/...]                    none here: the CDS client JWT (service.cds)
 ==============================================  ============================================
 
 :data:`ROUTE_SCOPES` is that table; a route missing from it is refused (403, logged), and a test
@@ -97,6 +98,10 @@ ROUTE_SCOPES: dict[tuple[str, str], Need | None] = {
     ("GET", "terminology.read_conceptmap"): ("ConceptMap", "r"),
     ("GET", "terminology.translate"): ("ConceptMap", "r"),
     ("POST", "terminology.translate"): ("ConceptMap", "r"),
+    # CDS Hooks: not SMART-scoped; the CDS client's own JWT is checked by service/cds
+    ("GET", "cds.discovery"): PUBLIC,
+    ("POST", "cds.call"): PUBLIC,
+    ("POST", "cds.feedback"): PUBLIC,
 }
 
 #: (method, endpoint, query parameter) -> the extra scope that parameter needs, because it
