@@ -113,6 +113,9 @@ def fetch_exams(server: str, patient_id: str, token: str | None, *, allow_list: 
         try:
             body = bounded_get(url, left, budget, None, headers)
         except FetchFailed as exc:
+            if time.monotonic() >= end:
+                raise PreconditionFailed(
+                    f"the FHIR server did not answer within {timeout:g} s", "fhirServer") from exc
             raise PreconditionFailed(
                 f"the exams could not be fetched from fhirServer ({exc})", "fhirServer") from exc
         budget -= len(body)
