@@ -2,8 +2,8 @@
 
 The cards need one function: the exam's Observations in, the ISNCSCI
 :class:`~service.core.isncsci.Classification` out, or None when the exam is not an ISNCSCI
-exam (it does not carry the encoding of ``docs/isncsci.md``: light touch and pin prick at the
-key points, the key muscles, VAC and DAP). The views call :func:`classify_exam` through
+exam (it does not carry the ISNCSCI encoding of ``$classify-isncsci``: light touch and pin
+prick at the key points, the key muscles, VAC and DAP). The views call :func:`classify_exam` through
 ``app.extensions["cds_isncsci"]`` (so tests and the integration can replace it), and answer
 :func:`service.cds.cards.classification_card` when it returns a classification.
 
