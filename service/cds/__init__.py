@@ -20,12 +20,13 @@ from datetime import UTC, datetime
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from ..audit import concerns
-from ..errors import NotFound, NothingToLocalize, PreconditionFailed, Unprocessable
+from ..errors import InvalidRequest, NotFound, NothingToLocalize, PreconditionFailed, Unprocessable
 from ..fhir.http import check_content_type, link, public_base
 from ..fhir.operation import run_operation
 from ..fhir.read.body import read_body
 from ..fhir.read.cds_exam import as_bundle, bundle_resources, latest_exam
 from ..fhir.read.json_body import read_json
+from ..fhir.read.translate_request import check_no_nulls
 from ..store import NewResult
 from ..store.cds import CdsRecords, IssuedCard
 from . import isncsci
@@ -78,7 +79,7 @@ def _authenticate() -> None:
 
 
 @bp.get("")
-def discovery():  # noqa: ANN201
+def discovery() -> Response:
     """CDS Hooks 2.0 discovery: the services, their hooks and prefetch templates."""
     return _json({"services": list(SERVICES.values())})
 
@@ -100,11 +101,15 @@ def _body() -> t.Any:
 def _exam_document(call: HookCall) -> t.Any | None:
     """The exam to localize as a FHIR document, or None when there is no data (no cards)."""
     if call.hook != "patient-view":
+        check_no_nulls(call.context["exam"], "context.exam")
         return call.context["exam"]
     prefetch = call.prefetch or {}
     if "exams" in prefetch and prefetch["exams"] is None:
         return None  # the client has no data for the template
     exams = prefetch.get("exams")
+    if "exams" in prefetch and not isinstance(exams, dict):
+        raise InvalidRequest("prefetch.exams must be a Bundle, an OperationOutcome or null",
+                             "prefetch.exams")
     if isinstance(exams, dict) and exams.get("resourceType") != "OperationOutcome":
         entries = bundle_resources(exams, "prefetch.exams")
     else:  # missing, or the client's prefetch failed (an OperationOutcome): fetch it ourselves
@@ -130,7 +135,7 @@ def _same_patient(subject: str, patient_id: str) -> bool:
 
 
 @bp.post("/<service_id>")
-def call(service_id: str):  # noqa: ANN201
+def call(service_id: str) -> Response:
     """A hook call: localize the exam, store the result, answer the cards."""
     service = _service(service_id)
     store = current_app.extensions.get("store")
@@ -194,7 +199,7 @@ def _without_resources(card: dict[str, t.Any]) -> dict[str, t.Any]:
 
 
 @bp.post("/<service_id>/feedback")
-def feedback(service_id: str):  # noqa: ANN201
+def feedback(service_id: str) -> Response:
     """Feedback on cards this service issued: stored with each card (200), 404 if unknown."""
     _service(service_id)
     items = read_feedback(_body())

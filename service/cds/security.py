@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ec import (
     SECP256R1,
     SECP384R1,
     SECP521R1,
+    EllipticCurve,
     EllipticCurvePublicKey,
 )
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -57,7 +58,9 @@ SETTING = "NEUROROOT_CDS_JWT_ISSUERS"
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 LEEWAY_SECONDS = 60
 MAX_LIFETIME_SECONDS = 3600
-_CURVES = {"ES256": SECP256R1, "ES384": SECP384R1, "ES512": SECP521R1}
+_CURVES: dict[str, type[EllipticCurve]] = {
+    "ES256": SECP256R1, "ES384": SECP384R1, "ES512": SECP521R1,
+}
 INVALID = "invalid or missing CDS client JWT"
 
 
@@ -76,7 +79,8 @@ def _fits(key: jwt.PyJWK, alg: str) -> bool:
     if alg.startswith(("RS", "PS")):
         return isinstance(key.key, RSAPublicKey)
     curve = _CURVES.get(alg)
-    return isinstance(key.key, EllipticCurvePublicKey) and isinstance(key.key.curve, curve)
+    return (curve is not None and isinstance(key.key, EllipticCurvePublicKey)
+            and isinstance(key.key.curve, curve))
 
 
 class _FileKeys:
@@ -128,9 +132,9 @@ class CdsVerifier:
             if typ is not None and (not isinstance(typ, str) or typ.upper() != "JWT"):
                 raise jwt.InvalidTokenError("typ is not JWT")
             issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
-            keys = self.issuers.get(issuer) if isinstance(issuer, str) else None
-            if keys is None:
+            if not isinstance(issuer, str) or issuer not in self.issuers:
                 raise jwt.InvalidIssuerError("issuer not trusted")
+            keys = self.issuers[issuer]
             key = keys.key(kid)
             if key is None or not _fits(key, alg):
                 raise jwt.InvalidKeyError("no key for this kid and alg")

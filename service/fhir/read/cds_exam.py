@@ -79,9 +79,8 @@ def _start(observation: t.Mapping[str, t.Any]) -> str:
 
 def _encounter(observation: t.Mapping[str, t.Any]) -> str | None:
     encounter = observation.get("encounter")
-    if isinstance(encounter, dict) and isinstance(encounter.get("reference"), str):
-        return encounter["reference"]
-    return None
+    reference = encounter.get("reference") if isinstance(encounter, dict) else None
+    return reference if isinstance(reference, str) else None
 
 
 def latest_exam(entries: t.Sequence[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
