@@ -191,6 +191,23 @@ def test_patient_view_reads_only_the_latest_exam(client: t.Any) -> None:
     assert "C8" in card["summary"] and "L5" not in card["summary"]
 
 
+def test_a_prefetch_that_is_no_bundle_outcome_or_null_is_400(client: t.Any) -> None:
+    """Not mistaken for a missing prefetch (which would fetch, or answer 412)."""
+    body = hook_request("patient-view", "p-l5", prefetch={"exams": "Bundle"})
+    response, outcome = call(client, PV, body, valid=False)
+    assert response.status_code == 400
+    assert outcome["issue"][0]["expression"] == ["prefetch.exams"]
+
+
+def test_a_null_inside_the_signed_exam_is_400_naming_it(client: t.Any) -> None:
+    """FHIR JSON has no nulls: one is malformed, not an absent element read silently."""
+    exam = sample("l5-left")
+    exam["entry"][0]["resource"]["status"] = None
+    response, outcome = call(client, ES, exam_sign(exam))
+    assert response.status_code == 400
+    assert outcome["issue"][0]["expression"] == ["context.exam.entry[0].resource.status"]
+
+
 def test_patient_view_without_prefetch_or_fhir_server_is_412(client: t.Any) -> None:
     response, outcome = call(client, PV, hook_request("patient-view", "p-1"))
     assert response.status_code == 412
