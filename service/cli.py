@@ -1,4 +1,5 @@
-"""The ``neuroroot`` command: ``serve``, ``localize FILE``, ``isncsci FILE`` and ``db upgrade``."""
+"""The ``neuroroot`` command: ``serve``, ``localize FILE``, ``isncsci FILE``, ``db upgrade`` and
+``cds feedback``."""
 
 from __future__ import annotations
 
@@ -130,6 +131,42 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cds_feedback(args: argparse.Namespace) -> int:
+    """Print the CDS Hooks feedback with its cards, one JSON object a line, oldest first."""
+    from datetime import datetime
+
+    from . import create_app
+    from .errors import ServiceError
+    from .store.cds import CdsRecords
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            print(f"neuroroot: --since {args.since!r} is not an ISO 8601 date-time",
+                  file=sys.stderr)
+            return 2
+        if since.tzinfo is None:
+            print("neuroroot: --since needs a time zone (e.g. 2026-12-01T00:00:00Z)",
+                  file=sys.stderr)
+            return 2
+    app = create_app({"AUDIT_LOG": "off"})
+    store = app.extensions.get("store")
+    if store is None:
+        print("neuroroot: the store is off (NEUROROOT_STORE_ENABLED=false): no feedback is "
+              "kept", file=sys.stderr)
+        return 2
+    try:
+        rows = CdsRecords(store).feedback(service_id=args.service, since=since, limit=args.limit)
+    except ServiceError as exc:
+        print(f"neuroroot: {exc.message}", file=sys.stderr)
+        return 2
+    for row in rows:
+        sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
+    return 0
+
+
 def _quiet_on_closed_pipe(run: t.Callable[[], int]) -> int:
     """Run *run*; when the reader of standard output goes away (``neuroroot localize x | head``),
     exit quietly as Unix tools do, without a traceback (Python docs, "Note on SIGPIPE")."""
@@ -170,8 +207,16 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     up = db_commands.add_parser("upgrade", help="run the migrations up to the latest revision")
     up.set_defaults(run=_db_upgrade)
+    cds = commands.add_parser("cds", help="CDS Hooks maintenance")
+    cds_commands = cds.add_subparsers(dest="cds_command", required=True)
+    fb = cds_commands.add_parser(
+        "feedback", help="print the feedback on issued cards as NDJSON (oldest first)")
+    fb.add_argument("--service", help="only this CDS service id")
+    fb.add_argument("--since", help="only feedback received at or after this ISO 8601 time")
+    fb.add_argument("--limit", type=int, default=1000, help="at most this many (default 1000)")
+    fb.set_defaults(run=_cds_feedback)
     args = parser.parse_args(argv)
-    if args.command in ("localize", "isncsci"):
+    if args.command in ("localize", "isncsci", "cds"):
         return _quiet_on_closed_pipe(lambda: int(args.run(args)))
     return int(args.run(args))
 

@@ -21,6 +21,7 @@ an OperationOutcome issue type.
     │   └── NothingToLocalize                 no usable neuro finding
     ├── Unauthorized / Forbidden              access control
     ├── Conflict                              a write lost a race it cannot recover from
+    ├── PreconditionFailed                    CDS Hooks: the data the service needs is not given
     └── StoreUnavailable                      the database does not answer
 """
 
@@ -41,6 +42,7 @@ __all__ = [
     "NotFound",
     "NothingToLocalize",
     "PayloadTooLarge",
+    "PreconditionFailed",
     "RequestTimeout",
     "ServiceError",
     "StoreUnavailable",
@@ -160,6 +162,11 @@ class Forbidden(ServiceError):
 
 class Conflict(ServiceError):
     """Raised when a write conflicts with another one and cannot be retried."""
+
+
+class PreconditionFailed(ServiceError):
+    """Raised when a CDS Hooks call neither carries the prefetch the service needs nor lets it
+    fetch the data (CDS Hooks 2.0: 412 Precondition Failed)."""
 
 
 class StoreUnavailable(ServiceError):

@@ -43,6 +43,7 @@ ERROR_TABLE: dict[type[e.ServiceError], tuple[int, str]] = {
     e.Unauthorized: (401, "login"),
     e.Forbidden: (403, "forbidden"),
     e.Conflict: (409, "conflict"),
+    e.PreconditionFailed: (412, "incomplete"),
     e.StoreUnavailable: (503, "transient"),
 }
 

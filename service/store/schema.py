@@ -41,7 +41,8 @@ from sqlalchemy.engine import Dialect
 
 from .records import utc
 
-__all__ = ["UTCDateTime", "impressions", "isncsci_results", "metadata", "observations",
+__all__ = ["UTCDateTime", "cds_cards", "cds_feedback", "cds_jtis", "impressions", "isncsci_results",
+           "metadata", "observations",
            "provenances"]
 
 metadata = MetaData(naming_convention={
@@ -137,4 +138,46 @@ observations = Table(
     Column("resource", Text(), nullable=False),
     Index(None, "subject", "code"),
     Index(None, "result_id"),
+)
+
+# CDS Hooks (revision 0004; service/cds). The cards the service issued, so that feedback can be
+# checked against them and kept with them; the feedback itself; and the JWT ids already seen.
+# The card row keeps the card without its suggestion's resource (the ClinicalImpression is in
+# its own table, named by impression_id), so no patient data is copied here.
+cds_cards = Table(
+    "cds_card",
+    metadata,
+    Column("uuid", String(36), primary_key=True),
+    Column("service_id", String(64), nullable=False),
+    Column("hook_instance", String(128), nullable=False),
+    Column("impression_id", String(64), nullable=True),
+    Column("indicator", String(16), nullable=False),
+    Column("summary", String(256), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("card", Text(), nullable=False),
+    Index(None, "issued_at"),
+)
+
+cds_feedback = Table(
+    "cds_feedback",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("card_uuid", String(36), ForeignKey("cds_card.uuid", ondelete="CASCADE"),
+           nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("accepted_suggestions", Text(), nullable=True),
+    Column("override_reason", Text(), nullable=True),
+    Column("outcome_timestamp", UTCDateTime(), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("client", String(256), nullable=True),
+    Index(None, "card_uuid"),
+    Index(None, "received_at"),
+)
+
+cds_jtis = Table(
+    "cds_jti",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Index(None, "expires_at"),
 )

@@ -149,6 +149,14 @@ class TestSearch:
         body = _ok(client.get("/fhir/CodeSystem?url=http://example.org/cs"), "Bundle")
         assert body["total"] == 0 and "entry" not in body
 
+    @pytest.mark.parametrize("kind", ["CodeSystem", "ConceptMap"])
+    def test_a_url_that_starts_with_white_space_is_searched_not_refused(
+            self, client: t.Any, kind: str) -> None:
+        """openapi.yaml's NonBlank ("\\S" somewhere) allows it; only a blank value is 400."""
+        body = _ok(client.get(f"/fhir/{kind}?url=%0Cx"), "Bundle")
+        assert body["total"] == 0
+        _outcome(client.get(f"/fhir/{kind}?url=%20%0C"), 400, "http.url")
+
     def test_unknown_search_parameter_is_a_400_naming_it(self, client: t.Any) -> None:
         _outcome(client.get("/fhir/ConceptMap?name=x"), 400, "http.name")
 
