@@ -11,5 +11,8 @@ def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the API on *app*."""
     from . import docs, health, localize, metadata, results, smart, terminology
 
+    from .. import web
+
     for module in (health, docs, metadata, smart, terminology, localize, results):
         app.register_blueprint(module.bp)
+    app.register_blueprint(web.bp)  # pages for people: /, /docs, /samples, /static

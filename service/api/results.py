@@ -24,7 +24,7 @@ from werkzeug.routing import BaseConverter
 
 from ..audit import concerns
 from ..errors import InvalidRequest, Issue, NotFound
-from ..fhir.http import fhir_response, link, version_headers
+from ..fhir.http import fhir_response, link, version_headers, wants_html
 from ..fhir.write.searchset import search_entry, searchset
 from ..store import Store, Stored
 from ..store.search import DateBounds, date_bounds, parse_reference
@@ -150,12 +150,18 @@ def _resource(resource: dict[str, t.Any]) -> Response:
 
 @bp.get("/ClinicalImpression/<fhirid:id>")
 def read_impression(id: str) -> Response:  # noqa: A002
-    """One stored ClinicalImpression."""
+    """One stored ClinicalImpression; as a page for ``Accept: text/html`` or ``_format=html``."""
     stored = _store().get(id)
     if stored is None:
         raise NotFound(f"no ClinicalImpression with id {id!r}")
     _audit_stored(stored)
-    return _resource(stored.impression)
+    if wants_html():
+        from ..web.pages import impression_page
+
+        return impression_page(stored.impression)
+    response = _resource(stored.impression)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @bp.get("/ClinicalImpression/<fhirid:id>/_history/<fhirid:vid>")
