@@ -9,9 +9,8 @@ __all__ = ["register_blueprints"]
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the API on *app*."""
-    from . import docs, health, localize, metadata, results, smart, terminology
-
     from .. import web
+    from . import docs, health, localize, metadata, results, smart, terminology
 
     for module in (health, docs, metadata, smart, terminology, localize, results):
         app.register_blueprint(module.bp)

@@ -109,7 +109,7 @@ def _hypothesis(rank: int, finding: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     side_ext = _extension(finding, EXT_SIDE)
     side = None
     if side_ext:
-        side = next((_SIDE_CODES.get(c.get("code"), None)
+        side = next((_SIDE_CODES.get(c.get("code"))
                      for c in side_ext["valueCodeableConcept"].get("coding", [])), None)
     score = _extension(finding, EXT_SCORE)
     confidence = _extension(finding, EXT_CONFIDENCE)
