@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from terminology import SEGMENTS
 
-from .model import Finding, Kind, Side
+from .model import Finding, Kind, Polarity, Side
 
 if t.TYPE_CHECKING:
     from terminology import Table
@@ -37,19 +37,22 @@ _SIDES = {Side.LEFT: ("left",), Side.RIGHT: ("right",), Side.BILATERAL: ("left",
 #: sensory modalities that test a dermatome (vibration tests the dorsal columns).
 _DERMATOMAL = frozenset({"light-touch", "pin-prick", "sensation"})
 _SNOMED = "http://snomed.info/sct"
+_KIND = {Kind.REFLEX: "reflex", Kind.MOTOR: "motor"}
 
 
-@dataclass(frozen=True, slots=True)
-class DermatomeState:
-    """The sensory state of one dermatome on one side (``abnormal``, ``normal`` or ``mixed``)."""
+class DermatomeState(t.NamedTuple):
+    """The sensory state of one dermatome on one side (``abnormal``, ``normal`` or ``mixed``).
+
+    Named tuples rather than frozen dataclasses, like :class:`~.model.Finding`: an exam makes
+    dozens of them on the request path, and a tuple is built in a fraction of the time.
+    """
 
     segment: str
     side: str
     state: str
 
 
-@dataclass(frozen=True, slots=True)
-class Marker:
+class Marker(t.NamedTuple):
     """A reflex or movement tested on one side, placed at its first core segment."""
 
     kind: str  # "reflex" or "motor"
@@ -78,35 +81,46 @@ def state_of(abnormal: int, normal: int) -> str:
 
 
 def exam_map(findings: t.Iterable[Finding], table: Table) -> ExamMap:
-    """The :class:`ExamMap` of *findings* (see the module docstring for the rules)."""
+    """The :class:`ExamMap` of *findings* (see the module docstring for the rules).
+
+    On the request path of ``$localize-root``: each (kind, target) is looked up in the table
+    once, and a finding costs a few dictionary operations.
+    """
     counts: dict[tuple[str, str], list[int]] = {}
     markers: dict[tuple[str, str, str, str], str] = {}
+    rows: dict[tuple[Kind, str], tuple[str, ...]] = {}
     unsided = 0
     for f in findings:
-        if f.kind is Kind.SENSORY:
-            if f.modality not in _DERMATOMAL:
-                continue
-            row = table.site(_SNOMED, f.target)
-        elif f.kind is Kind.REFLEX:
-            row = table.reflex(f.target)
-        else:
-            row = table.movement(f.target)
-        if row is None or not row.core:
+        kind = f.kind
+        sensory = kind is Kind.SENSORY
+        if sensory and f.modality not in _DERMATOMAL:
+            continue
+        key = (kind, f.target)
+        segments = rows.get(key)
+        if segments is None:
+            row = (table.site(_SNOMED, f.target) if sensory
+                   else table.reflex(f.target) if kind is Kind.REFLEX
+                   else table.movement(f.target))
+            segments = rows[key] = tuple(w.segment for w in row.core) if row is not None else ()
+        if not segments:
             continue
         if f.side is None:
-            unsided += f.kind is Kind.SENSORY
+            unsided += sensory
             continue
-        abnormal = f.polarity.is_abnormal
+        abnormal = f.polarity is not Polarity.NORMAL
         for side in _SIDES[f.side]:
-            if f.kind is Kind.SENSORY:
-                for weighted in row.core:
-                    tally = counts.setdefault((weighted.segment, side), [0, 0])
-                    tally[0 if abnormal else 1] += 1
+            if sensory:
+                index = 0 if abnormal else 1
+                for segment in segments:
+                    tally = counts.get((segment, side))
+                    if tally is None:
+                        tally = counts[(segment, side)] = [0, 0]
+                    tally[index] += 1
             else:
-                key = (f.kind.value, f.target, row.core[0].segment, side)
+                mark = (_KIND[kind], f.target, segments[0], side)
                 # one marker per test and side: abnormal wins over a normal repeat
-                if markers.get(key) != "abnormal":
-                    markers[key] = "abnormal" if abnormal else "normal"
+                if markers.get(mark) != "abnormal":
+                    markers[mark] = "abnormal" if abnormal else "normal"
     dermatomes = tuple(
         DermatomeState(segment, side, state_of(*tally))
         for (segment, side), tally in sorted(
