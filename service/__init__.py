@@ -31,6 +31,7 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     from .fhir.http import check_accept
     from .fhir.outcome import register_error_handlers
     from .store import init_store
+    from .web.negotiate import wants_html
 
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_mapping(DEFAULTS)
@@ -55,7 +56,7 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
 
     @app.before_request
     def _negotiate() -> None:
-        if request.path.startswith("/fhir"):
+        if request.path.startswith("/fhir") and not wants_html():
             check_accept()
 
     init_store(app)

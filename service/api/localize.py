@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request
 
 from ..audit import concerns
 from ..fhir.http import check_content_type, fhir_response, link, public_base, version_headers
@@ -15,7 +15,7 @@ bp = Blueprint("localize", __name__, url_prefix="/fhir")
 
 
 @bp.post("/ClinicalImpression/$localize-root")
-def localize_root():  # noqa: ANN201
+def localize_root() -> Response:
     """Answer a Bundle (or Parameters) of exam Observations with a ClinicalImpression."""
     check_content_type()
     config = current_app.config

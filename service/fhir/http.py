@@ -22,7 +22,6 @@ __all__ = [
     "FHIR_VERSION",
     "check_accept",
     "check_content_type",
-    "wants_html",
     "fhir_response",
     "link",
     "public_base",
@@ -34,33 +33,6 @@ FHIR_JSON = "application/fhir+json"
 FHIR_VERSION = "4.0.1"
 _JSON_TYPES = frozenset({"application/fhir+json", "application/json", "json"})
 _ANY = frozenset({"*/*", "application/*"})
-_HTML_TYPES = frozenset({"html", "text/html"})
-#: routes that also answer a page for people (DESIGN section 10): ``Accept: text/html`` (a
-#: browser) or ``_format=html``.
-HTML_ENDPOINTS = frozenset({"results.read_impression"})
-
-
-def _html_allowed() -> bool:
-    try:
-        return request.endpoint in HTML_ENDPOINTS
-    except RuntimeError:  # outside a request
-        return False
-
-
-def wants_html() -> bool:
-    """Whether the request asks for the page rather than FHIR JSON.
-
-    ``_format=html`` (or ``text/html``) always does; otherwise Accept does when it ranks
-    ``text/html`` above FHIR JSON (a browser's ``text/html,...,*/*;q=0.8``), never for ``*/*``
-    alone. Only on :data:`HTML_ENDPOINTS`.
-    """
-    if not _html_allowed():
-        return False
-    fmt = request.args.get("_format")
-    if fmt is not None:
-        return _parse_media(fmt)[0] in _HTML_TYPES
-    best = request.accept_mimetypes.best_match([FHIR_JSON, "application/json", "text/html"])
-    return best == "text/html"
 
 
 def _parse_media(value: str) -> tuple[str, dict[str, str]]:
@@ -94,8 +66,6 @@ def check_accept() -> None:
     fmt = request.args.get("_format")
     if fmt is not None:
         main, params = _parse_media(fmt)
-        if main in _HTML_TYPES and _html_allowed():
-            return
         if main not in _JSON_TYPES or not _version_ok(params):
             raise NotAcceptable(
                 f"_format {fmt!r} is not supported: this server answers FHIR R4 JSON only "
@@ -117,8 +87,7 @@ def check_accept() -> None:
                 "this server is FHIR R4 (4.0)",
                 "http.Accept",
             )
-        html = main in _HTML_TYPES and _html_allowed()
-        if (main in _JSON_TYPES or main in _ANY or html) and params.get("q") not in {"0", "0.0"}:
+        if (main in _JSON_TYPES or main in _ANY) and params.get("q") not in {"0", "0.0"}:
             acceptable = True
     if not acceptable:
         raise NotAcceptable(

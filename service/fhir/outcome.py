@@ -64,7 +64,7 @@ def status_for(error: e.ServiceError) -> tuple[int, str]:
     """The (HTTP status, issue type) of *error*, from the most specific row of the table."""
     for cls in type(error).__mro__:
         if cls in ERROR_TABLE:
-            return ERROR_TABLE[cls]  # type: ignore[index]
+            return ERROR_TABLE[cls]
     return ERROR_TABLE[e.ServiceError]
 
 
