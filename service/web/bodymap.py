@@ -149,16 +149,23 @@ def _area(polygon: list[tuple[float, float]]) -> float:
                    in zip(polygon, polygon[1:] + polygon[:1], strict=True))) / 2
 
 
-def _label(polygon: list[tuple[float, float]], text: str,
-           force: bool = False) -> tuple[float, float, float] | None:
-    """(x, y, font size) of a label centred in *polygon*, None when it would not fit."""
+def _centre(polygon: list[tuple[float, float]], text: str) -> tuple[float, float, float]:
+    """(x, y, font size) of a label centred in *polygon*, however small it must be (unrounded)."""
     xs = [x for x, _ in polygon]
     ys = [y for _, y in polygon]
     width, height = max(xs) - min(xs), max(ys) - min(ys)
     size = min(8.0, height * 0.62, width / (0.62 * len(text) + 0.4))
-    if size < 4.2 and not force:
-        return None
-    return round(sum(xs) / len(xs), 1), round(sum(ys) / len(ys), 1), round(size, 1)
+    return sum(xs) / len(xs), sum(ys) / len(ys), size
+
+
+def _rounded(label: tuple[float, float, float]) -> tuple[float, float, float]:
+    return round(label[0], 1), round(label[1], 1), round(label[2], 1)
+
+
+def _label(polygon: list[tuple[float, float]], text: str) -> tuple[float, float, float] | None:
+    """:func:`_centre` rounded, or None when the label would be too small to read."""
+    label = _centre(polygon, text)
+    return None if label[2] < 4.2 else _rounded(label)
 
 
 def _figure(name: str, title: str, parts: list[_Part], outline: list[str]) -> Figure:
@@ -179,7 +186,7 @@ def _figure(name: str, title: str, parts: list[_Part], outline: list[str]) -> Fi
             if label is not None:
                 labels.append(label)
         biggest = max(polygons, key=_area)
-        centre = _label(biggest, segment, force=True)
+        centre = _rounded(_centre(biggest, segment))
         regions.append(Region(segment, side, tuple(_points(p) for p in polygons),
                               (centre[0], centre[1]), tuple(labels), _area(biggest)))
     return Figure(name, title, tuple(regions), tuple(outline))
