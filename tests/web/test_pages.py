@@ -122,3 +122,46 @@ def test_docs_page_points_at_the_spec(client: t.Any) -> None:
     assert "swagger-ui-bundle.js" in page
     assert (ROOT / "service" / "web" / "static" / "docs.js").read_text().count(
         'docExpansion: "list"') == 1
+
+
+def test_the_page_keeps_the_read_conventions(client: t.Any) -> None:
+    """The page is the same read: the same validators and 304s, the query still checked."""
+    rid = stored(client)
+    path = f"/fhir/ClinicalImpression/{rid}"
+    as_json = client.get(path)
+    page = client.get(f"{path}?_format=html")
+    assert page.mimetype == "text/html"
+    for header in ("ETag", "Last-Modified"):
+        assert page.headers[header] == as_json.headers[header]
+    for how in ({"query": "?_format=html", "headers": {"If-None-Match": page.headers["ETag"]}},
+                {"headers": {"Accept": BROWSER,
+                             "If-Modified-Since": page.headers["Last-Modified"]}}):
+        response = client.get(path + how.get("query", ""), headers=how["headers"])
+        assert response.status_code == 304, how
+        assert response.get_data() == b""
+        assert response.headers["Vary"] == "Accept"
+    # _summary and _elements cut JSON; the page always shows the whole result
+    for query in ("_summary=true", "_elements=id,summary"):
+        response = client.get(f"{path}?{query}", headers={"Accept": BROWSER})
+        assert response.mimetype == "text/html"
+        assert 'data-segment="L5" data-side="left" data-state="abnormal" data-top="true"' in \
+            response.get_data(as_text=True)
+        cut = client.get(f"{path}?{query}").get_json()
+        assert cut["meta"]["tag"][0]["code"] == "SUBSETTED" and "extension" not in cut
+    bad = client.get(f"{path}?_format=html&_summary=nonsense")
+    assert bad.status_code == 400 and bad.mimetype == "application/fhir+json"
+    assert "_summary" in bad.get_json()["issue"][0]["expression"][0]
+
+
+def test_the_page_is_declared_on_the_read_route(client: t.Any) -> None:
+    import yaml
+
+    read = yaml.safe_load((ROOT / "openapi.yaml").read_text())[
+        "paths"]["/fhir/ClinicalImpression/{id}"]["get"]
+    fmt = next(p for p in read["parameters"] if p.get("name") == "_format")
+    rid = stored(client)
+    for value in fmt["schema"]["enum"]:
+        response = client.get(f"/fhir/ClinicalImpression/{rid}", query_string={"_format": value})
+        assert response.status_code == 200, value
+        assert response.mimetype in read["responses"]["200"]["content"], value
+    assert {"html", "text/html"} <= set(fmt["schema"]["enum"])
