@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import typing as t
+from pathlib import Path
+
 from service.core import Finding, Kind, Polarity, Side
 from service.core.exam_map import exam_map, state_of
 from service.fhir.write.exam_map import parse_exam_map, render_exam_map
 from terminology import default_table
+from tests.conftest import FHIR_HEADERS
+from tests.validation import assert_valid_r4
 
 TABLE = default_table()
 
@@ -57,3 +62,26 @@ def test_extension_round_trips() -> None:
     extension = render_exam_map(found)
     assert parse_exam_map({"extension": [extension]}) == found
     assert parse_exam_map({}) is None
+
+
+EXAM_MAP = "http://neuroroot.org/fhir/StructureDefinition/exam-map"
+SAMPLES = sorted(p for p in (Path(__file__).parents[1] / "data" / "samples").glob("*.json")
+                 if not p.name.endswith(".expected.json"))
+
+
+def test_every_sample_result_carries_a_valid_exam_map(client: t.Any) -> None:
+    """R4B and the official R4 schema (FHIR.js sees the same resources: tests/test_fhirjs.py)."""
+    mapped = 0
+    for sample in SAMPLES:
+        answer = client.post("/fhir/ClinicalImpression/$localize-root",
+                             data=sample.read_bytes(), headers=FHIR_HEADERS)
+        if answer.status_code != 200:
+            continue
+        resource = answer.get_json()
+        assert_valid_r4(resource)
+        extension = [e for e in resource["extension"] if e["url"] == EXAM_MAP]
+        assert len(extension) == 1, sample.name
+        found = parse_exam_map(resource)
+        assert found is not None
+        mapped += bool(found.dermatomes or found.markers)
+    assert mapped >= len(SAMPLES) // 2 > 0
