@@ -34,20 +34,24 @@ __all__ = ["EXT_EXAM_MAP", "parse_exam_map", "render_exam_map"]
 EXT_EXAM_MAP = f"{CANONICAL_BASE}/StructureDefinition/exam-map"
 
 
-def _codes(**values: str) -> list[dict[str, str]]:
-    return [{"url": name, "valueCode": value} for name, value in values.items()]
-
-
 def render_exam_map(found: ExamMap) -> dict[str, t.Any]:
-    """The ``exam-map`` extension of *found*."""
+    """The ``exam-map`` extension of *found*.
+
+    On the request path of ``$localize-root``: written as literals (no keyword-argument helper),
+    which about halves its cost on the 132-Observation exam (benchmarks/RESULTS.md).
+    """
     parts: list[dict[str, t.Any]] = [
-        {"url": "dermatome", "extension": _codes(segment=d.segment, side=d.side, state=d.state)}
-        for d in found.dermatomes
+        {"url": "dermatome", "extension": [{"url": "segment", "valueCode": segment},
+                                           {"url": "side", "valueCode": side},
+                                           {"url": "state", "valueCode": state}]}
+        for segment, side, state in found.dermatomes
     ]
     parts += [
-        {"url": m.kind, "extension": _codes(target=m.target, segment=m.segment, side=m.side,
-                                            state=m.state)}
-        for m in found.markers
+        {"url": kind, "extension": [{"url": "target", "valueCode": target},
+                                    {"url": "segment", "valueCode": segment},
+                                    {"url": "side", "valueCode": side},
+                                    {"url": "state", "valueCode": state}]}
+        for kind, target, segment, side, state in found.markers
     ]
     parts.append({"url": "unsided", "valueInteger": found.unsided})
     return {"url": EXT_EXAM_MAP, "extension": parts}
