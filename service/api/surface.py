@@ -388,7 +388,7 @@ RESOURCES: dict[str, Resource] = {r.type: r for r in (
         search="terminology.search_codesystem",
         params=(_id_param(),
                 Param("url", "uri", "The canonical URL.", lambda: fields.String(
-                    validate=validate.Regexp(r"\S", error="must not be empty")),
+                    validate=validate.Regexp(r"\s*\S", error="must not be empty")),
                     {"$ref": "#/components/schemas/NonBlank"}, filter="url")),
     ),
     Resource(
@@ -397,7 +397,7 @@ RESOURCES: dict[str, Resource] = {r.type: r for r in (
         search="terminology.search_conceptmap",
         params=(_id_param(),
                 Param("url", "uri", "The canonical URL.", lambda: fields.String(
-                    validate=validate.Regexp(r"\S", error="must not be empty")),
+                    validate=validate.Regexp(r"\s*\S", error="must not be empty")),
                     {"$ref": "#/components/schemas/NonBlank"}, filter="url")),
         operations=(Operation("translate", TRANSLATE_URL,
                               (("GET", "terminology.translate"), ("POST", "terminology.translate")),
