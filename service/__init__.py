@@ -31,6 +31,7 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     from .fhir.http import check_accept
     from .fhir.outcome import register_error_handlers
     from .store import init_store
+    from .web.negotiate import wants_html
 
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_mapping(DEFAULTS)
@@ -55,7 +56,7 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
 
     @app.before_request
     def _negotiate() -> None:
-        if request.path.startswith("/fhir"):
+        if request.path.startswith("/fhir") and not wants_html():
             check_accept()
 
     init_store(app)
@@ -70,14 +71,21 @@ CACHEABLE = frozenset({
     "metadata.metadata", "metadata.operation", "docs.openapi",
     "terminology.search_codesystem", "terminology.read_codesystem",
     "terminology.search_conceptmap", "terminology.read_conceptmap",
+    "web.index", "web.docs", "web.sample", "web.static",
 })
 
 
 def security_headers(response: Response) -> Response:
-    """On every answer: ``X-Content-Type-Options: nosniff``, and ``Cache-Control: no-store``
+    """On every answer: ``X-Content-Type-Options: nosniff``, a Content-Security-Policy on HTML
+    pages (only this service: :data:`service.web.CSP`), and ``Cache-Control: no-store``
     unless it is a successful answer of a :data:`CACHEABLE` endpoint (results, searches,
     Provenance, the operation and every error may carry patient data: no cache keeps them)."""
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.mimetype == "text/html":  # pages: scripts, styles and images from here only
+        from .web import CSP, CSP_DOCS
+
+        response.headers["Content-Security-Policy"] = (
+            CSP_DOCS if request.endpoint == "web.docs" else CSP)
     if response.status_code >= 400 or request.endpoint not in CACHEABLE:
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -9,7 +9,9 @@ __all__ = ["register_blueprints"]
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the API on *app*."""
+    from .. import web
     from . import docs, health, isncsci, localize, metadata, results, smart, terminology
 
     for module in (health, docs, metadata, smart, terminology, localize, results, isncsci):
         app.register_blueprint(module.bp)
+    app.register_blueprint(web.bp)  # pages for people: /, /docs, /samples, /static

@@ -42,6 +42,7 @@ from ..fhir.write.subset import subset
 from ..store import Store, Stored
 from ..store.records import Page
 from ..store.search import parse_reference
+from ..web.negotiate import wants_html
 from .surface import MAX_COUNT, RESOURCES, Cursor, Param, query_schema
 
 bp = Blueprint("results", __name__, url_prefix="/fhir")
@@ -148,10 +149,16 @@ def _audit_stored(stored: Stored, *, provenance: bool = False) -> None:
     concerns(patients=_subject_of(stored.impression), resources=resources)
 
 
-def read_response(kind: str, resource: dict[str, t.Any]) -> Response:
+def read_response(kind: str, resource: dict[str, t.Any],
+                  page: t.Callable[[dict[str, t.Any]], Response] | None = None) -> Response:
     """200 with the resource (cut down by ``_summary``/``_elements``), ETag and Last-Modified;
     304 when If-None-Match has its version or, without If-None-Match, when it was not modified
-    since If-Modified-Since."""
+    since If-Modified-Since.
+
+    With *page* (HTML was asked for: :func:`service.web.negotiate.wants_html`) the 200 is
+    ``page(resource)`` instead, with the same validators: the page always shows the whole result
+    (``_summary``/``_elements`` are still checked, 400 for a bad value, but cut only JSON), and
+    the conditional headers answer 304 as for JSON (a 304 has no body, so no format)."""
     args = _query(RESOURCES[kind].read_params(), request.args)
     meta = resource["meta"]
     last_updated = datetime.fromisoformat(meta["lastUpdated"])
@@ -162,18 +169,29 @@ def read_response(kind: str, resource: dict[str, t.Any]) -> Response:
     elif request.if_modified_since is not None and \
             last_updated.replace(microsecond=0) <= request.if_modified_since:
         return Response(status=304, headers=headers)
+    if page is not None:
+        response = page(resource)
+        response.headers.extend(headers)
+        return response
     return fhir_response(subset(resource, args.get("_summary"), args.get("_elements")), 200,
                          headers)
 
 
 @bp.get("/ClinicalImpression/<fhirid:id>")
 def read_impression(id: str) -> Response:  # noqa: A002
-    """One stored ClinicalImpression."""
+    """One stored ClinicalImpression; as a page for ``Accept: text/html`` or ``_format=html``."""
     stored = require_store().get(id)
     if stored is None:
         raise NotFound(f"no ClinicalImpression with id {id!r}")
     _audit_stored(stored)
-    return read_response("ClinicalImpression", stored.impression)
+    page: t.Callable[[dict[str, t.Any]], Response] | None = None
+    if wants_html():
+        from ..web.pages import impression_page
+
+        page = impression_page
+    response = read_response("ClinicalImpression", stored.impression, page)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @bp.get("/ClinicalImpression/<fhirid:id>/_history/<fhirid:vid>")

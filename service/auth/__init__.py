@@ -40,6 +40,7 @@ GET  ConceptMap/{id}, ConceptMap                system/ConceptMap.r, system/Conc
 GET|POST ConceptMap/$translate                  system/ConceptMap.r
 GET  OperationDefinition/{id}                   system/OperationDefinition.r
 GET  metadata, /healthz, /readyz, /openapi.yaml none
+GET  /, /docs, /samples/{name}, /static/{file}  none (pages and assets without patient data)
 GET  [/fhir]/.well-known/smart-configuration    none
 GET|POST /cds-services[/...]                    none here: the CDS client JWT (service.cds)
 ==============================================  ============================================
@@ -90,6 +91,10 @@ ROUTE_SCOPES: dict[tuple[str, str], Need | None] = {
     ("GET", "health.healthz"): PUBLIC,
     ("GET", "health.readyz"): PUBLIC,
     ("GET", "docs.openapi"): PUBLIC,
+    ("GET", "web.index"): PUBLIC,  # the try-it page; posting needs a token like any client
+    ("GET", "web.docs"): PUBLIC,
+    ("GET", "web.sample"): PUBLIC,  # made-up sample exams, no patient's
+    ("GET", "web.static"): PUBLIC,
     ("GET", "metadata.metadata"): PUBLIC,
     ("GET", "smart.root_configuration"): PUBLIC,
     ("GET", "smart.fhir_configuration"): PUBLIC,

@@ -316,15 +316,26 @@ def _one(resources: dict[str, Resource], kind: str, rid: str) -> Resource:
     return resources[rid]
 
 
+_UNPRINTABLE = re.compile(r"[^ \r\n\t\S]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _shown(value: str, limit: int) -> str:
+    """*value* cut to *limit* characters, fit for a FHIR string: white space other than space,
+    tab and line breaks, and control characters, are shown as U+FFFD (a client's code echoed in
+    the message must not make the answer invalid R4)."""
+    return _UNPRINTABLE.sub("\ufffd", value[:limit])
+
+
 def _why_not(table: Table, system: str, code: str, chosen: str | None, others: list[str]) -> str:
-    label = f"{_NAMES.get(system, system[:200])} {code[:64]}"
+    system, code = _shown(system, 200), _shown(code, 64)
+    label = f"{_NAMES.get(system, system)} {code}"
     if others:
         return f"{label} is not in ConceptMap {chosen}; it is in {', '.join(others)}"
     if (finding := table.findings.get((system, code))) is not None:
         return (f"{label} ({finding.display}) is a finding code, not a body site, reflex or "
                 "movement: translate the Observation's bodySite, or its reflex or movement code")
     if system not in _NAMES:
-        return (f"no ConceptMap here maps from {system[:200]!r}; the source systems are "
+        return (f"no ConceptMap here maps from {system!r}; the source systems are "
                 f"{', '.join(_NAMES)}")
     return f"{label} is not in the terminology table (version {table.version})"
 

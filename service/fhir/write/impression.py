@@ -14,8 +14,10 @@ from html import escape
 from terminology import CANONICAL_BASE, NEURO_PATTERN, SNOMED, SPINAL_SEGMENT
 
 from ...core import Assessment, Evidence, Hypothesis
+from ...core.exam_map import exam_map
 from ...version import __version__
 from ..read.request import ParsedRequest
+from .exam_map import render_exam_map
 
 if t.TYPE_CHECKING:
     from terminology import Table
@@ -178,6 +180,7 @@ def render_impression(
     impression: dict[str, t.Any] = {
         "resourceType": "ClinicalImpression",
         "text": {"status": "generated", "div": _narrative(a, parsed, notes)},
+        "extension": [render_exam_map(exam_map(parsed.findings, table))],
         "status": "completed",
         "code": {"text": "Nerve root localization from a neurological examination"},
         "description": f"Computed by neuroroot {__version__} from {len(a.used)} exam "
