@@ -10,6 +10,13 @@ Provenance is read at ``/fhir/Provenance/{id}`` or ``/fhir/Provenance?target=Obs
 Stateless, the Observations are ``urn:uuid:`` entries. Search is newest exam first (ties by id),
 keyset-paged like every search; ``code`` takes ``isncsci`` codes (``asia-impairment-scale``,
 ``system|code`` or a comma-separated list).
+
+The panel Observation asked for as HTML (``Accept: text/html`` from a browser, or
+``_format=html``) answers the worksheet page (:func:`service.web.worksheet.worksheet_page`): the
+grid comes from the panel's ``isncsci-worksheet`` extension, the values and totals from the
+stored members. A member Observation asked for as HTML is a 406 OperationOutcome naming its panel
+(it has no page of its own; the panel's page shows it); so is a panel stored without the
+extension (before it was written), whose JSON is still there.
 """
 
 from __future__ import annotations
@@ -19,14 +26,16 @@ import typing as t
 from flask import Blueprint, Response, current_app, g, request
 
 from ..audit import concerns
-from ..errors import NotFound
+from ..errors import NotAcceptable, NotFound
 from ..fhir.http import check_content_type, fhir_response, link, public_base, version_headers
 from ..fhir.isncsci_operation import classify_isncsci
 from ..fhir.read.body import read_body
+from ..fhir.read.isncsci_worksheet import worksheet_grid
 from ..fhir.read.json_body import read_json
 from ..fhir.write.isncsci import classification_bundle
 from ..fhir.write.subset import subset
 from ..store.records import NewClassification, Page, StoredObservation
+from ..web.negotiate import wants_html
 from .results import entry, read_response, require_store, search_response
 
 bp = Blueprint("isncsci", __name__, url_prefix="/fhir")
@@ -73,7 +82,34 @@ def read_observation(id: str) -> Response:  # noqa: A002
     if found is None:
         raise NotFound(f"no Observation with id {id!r}")
     concerns(patients=[found.subject], resources=[f"Observation/{id}"])
-    return read_response("Observation", found.resource)
+    page: t.Callable[[dict[str, t.Any]], Response] | None = None
+    if wants_html():
+        page = _worksheet(found)
+    response = read_response("Observation", found.resource, page)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _worksheet(found: StoredObservation) -> t.Callable[[dict[str, t.Any]], Response]:
+    """The worksheet page of a stored panel, or NotAcceptable (module docstring)."""
+    expression = "http._format" if "_format" in request.args else "http.Accept"
+    panel_id = found.result_id
+    if found.resource["id"] != panel_id:
+        raise NotAcceptable(
+            f"Observation/{found.resource['id']} is one element of the ISNCSCI classification "
+            f"Observation/{panel_id}: only that panel Observation has a page (the worksheet); "
+            "this one answers application/fhir+json", expression)
+    grid = worksheet_grid(found.resource)
+    if grid is None:
+        raise NotAcceptable(
+            f"Observation/{panel_id} was stored without its worksheet extension, so it has no "
+            "page; it answers application/fhir+json", expression)
+    from ..web.worksheet import worksheet_page
+
+    observations = require_store().classifications.members(panel_id)
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": o} for o in observations]}
+    return lambda _resource: worksheet_page(bundle, grid)
 
 
 @bp.get("/Observation/<fhirid:id>/_history/<fhirid:vid>")

@@ -120,6 +120,15 @@ class Classifications:
             return None
         return StoredObservation(orjson.loads(row.resource), row.result_id, row.subject)
 
+    def members(self, result_id: str) -> list[dict[str, t.Any]]:
+        """The stored Observations of the classification *result_id*, panel first (empty if
+        there is none): the operation's Bundle, for the worksheet page."""
+        with database_errors(), self.engine.connect() as connection:
+            rows = connection.execute(
+                select(observations.c.resource).where(observations.c.result_id == result_id)
+                .order_by(observations.c.position)).scalars().all()
+        return [orjson.loads(r) for r in rows]
+
     def provenance(self, id: str) -> dict[str, t.Any] | None:  # noqa: A002
         """The Provenance with *id*, or None."""
         with database_errors(), self.engine.connect() as connection:

@@ -17,8 +17,9 @@ from flask import request
 
 __all__ = ["HTML_ENDPOINTS", "wants_html"]
 
-#: routes that also answer a page for people: the read of a stored result.
-HTML_ENDPOINTS = frozenset({"results.read_impression"})
+#: routes that also answer a page for people: the read of a stored result (a ClinicalImpression;
+#: an ISNCSCI panel Observation, as the worksheet; a member Observation refuses it with 406).
+HTML_ENDPOINTS = frozenset({"results.read_impression", "isncsci.read_observation"})
 _HTML_FORMATS = frozenset({"html", "text/html"})
 _OFFERED = ["application/fhir+json", "application/json", "text/html"]
 

@@ -21,13 +21,14 @@ from datetime import datetime
 from terminology import CANONICAL_BASE, SPINAL_SEGMENT
 from terminology.isncsci import ISNCSCI, isncsci_concepts
 
-from ...core.isncsci import ELEMENTS, Classification, Possibility
+from ...core.isncsci import ELEMENTS, MOTOR_LEVELS, SENSORY_LEVELS, Classification, Possibility
 from ...version import __version__
 from ..read.isncsci import IsncsciRequest
 from .impression import instant
 
 __all__ = [
     "ISNCSCI",
+    "WORKSHEET",
     "OBSERVATION_COUNT",
     "TOTALS",
     "classification_bundle",
@@ -63,6 +64,46 @@ _LEVELS = frozenset(
     {"C1", *(f"C{n}" for n in range(2, 9)), *(f"T{n}" for n in range(1, 13)),
      *(f"L{n}" for n in range(1, 6)), "S1", "S2", "S3", "S4-5", "INT"}
 )
+
+
+#: the panel's extension carrying the exam's worksheet (docs/isncsci.md, "The worksheet
+#: extension"): the grid the page shows, since the store keeps no exam
+WORKSHEET = "http://neuroroot.org/fhir/StructureDefinition/isncsci-worksheet"
+#: the sub-extension of each cell of a level, in worksheet order: (url, side, praxis key)
+WORKSHEET_CELLS: tuple[tuple[str, str, str], ...] = tuple(
+    (f"{side}-{name}", side, key) for side in ("right", "left")
+    for name, key in (("light-touch", "lightTouch"), ("pin-prick", "pinPrick"),
+                      ("motor", "motor")))
+
+
+def worksheet_extension(grid: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The ``isncsci-worksheet`` extension of the panel from the exam in praxis's ``Exam`` shape
+    (:meth:`service.core.isncsci.Exam.to_praxis`).
+
+    One ``level`` per dermatome C2 ... S4-5: ``segment`` (valueCode, the segment code) then
+    ``right-light-touch``, ``right-pin-prick``, [``right-motor``,] ``left-light-touch``,
+    ``left-pin-prick``, [``left-motor``] (valueCode, the praxis cell: ``0``...``5``, ``NT``, with
+    ``*`` or ``**``); motor only at the ten key-muscle levels. Then
+    ``voluntary-anal-contraction`` and ``deep-anal-pressure`` (valueCode ``Yes``, ``No``,
+    ``NT``) and, when given, ``right-lowest-non-key-muscle`` / ``left-lowest-non-key-muscle``
+    (valueCode, a segment code)."""
+    levels: list[dict[str, t.Any]] = []
+    for level in SENSORY_LEVELS:
+        cells: list[dict[str, t.Any]] = [{"url": "segment", "valueCode": level.replace("_", "-")}]
+        for url, side, key in WORKSHEET_CELLS:
+            if key == "motor" and level not in MOTOR_LEVELS:
+                continue
+            cells.append({"url": url, "valueCode": str(grid[side][key][level])})
+        levels.append({"url": "level", "extension": cells})
+    tail = [{"url": "voluntary-anal-contraction",
+             "valueCode": str(grid["voluntaryAnalContraction"])},
+            {"url": "deep-anal-pressure", "valueCode": str(grid["deepAnalPressure"])}]
+    for side in ("right", "left"):
+        non_key = grid[side].get("lowestNonKeyMuscleWithMotorFunction")
+        if non_key:
+            tail.append({"url": f"{side}-lowest-non-key-muscle",
+                         "valueCode": str(non_key).replace("_", "-")})
+    return {"url": WORKSHEET, "extension": [*levels, *tail]}
 
 
 def _display(code: str) -> str:
@@ -181,8 +222,9 @@ def classification_observations(
         else:
             observation["valueInteger"] = value
         members.append(observation)
-    panel: dict[str, t.Any] = {"resourceType": "Observation", "id": ids[0], **head,
-                               "code": _code("classification"), **common}
+    panel: dict[str, t.Any] = {"resourceType": "Observation", "id": ids[0],
+                               "extension": [worksheet_extension(request.exam.to_praxis())],
+                               **head, "code": _code("classification"), **common}
     panel["hasMember"] = [{"reference": reference(m["id"])} for m in members]
     if request.derived_from:
         panel["derivedFrom"] = list(request.derived_from)
