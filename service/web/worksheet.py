@@ -9,9 +9,10 @@ light touch, pin prick and motor per level and side, the totals, the classificat
 AIS labelled as such, the sensory and motor levels, the four ZPPs, complete or incomplete), and
 the body map with each dermatome shaded from its key point's two sensory grades and a dot on it.
 
-The operation is built on another branch; at the merge, ``GET /fhir/Observation/{panel id}``
-with ``Accept: text/html`` or ``_format=html`` calls :func:`worksheet_page` with the stored
-Bundle and the exam's grid.
+``GET /fhir/Observation/{panel id}`` with ``Accept: text/html`` or ``_format=html``
+(:mod:`service.api.isncsci`) calls :func:`worksheet_page` with the stored Observations and the
+grid read back from the panel's ``isncsci-worksheet`` extension
+(:mod:`service.fhir.read.isncsci_worksheet`).
 
 Dermatome state from the grid: ``normal`` when both grades are 2, ``abnormal`` when both are 0
 or 1, ``mixed`` when one is 2 and the other is not, ``untested`` when both are NT (one NT: the
