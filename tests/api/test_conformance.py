@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from service import create_app
-from service.errors import ServiceError
+from service.errors import InvalidRequest, ServiceError
 from service.fhir.outcome import ERROR_TABLE
 from tests.conftest import FHIR_HEADERS
 from tests.validation import assert_valid_r4
@@ -102,12 +102,48 @@ def test_operation_definition_is_served_and_valid(client: t.Any) -> None:
     assert impression["operation"][0]["definition"] == definition["url"]
 
 
-def test_every_service_error_has_a_status_and_issue_type() -> None:
-    def subclasses(cls: type) -> list[type]:
-        return [cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))]
+def _error_classes() -> list[type]:
+    """Every ServiceError subclass defined anywhere in the service (every module imported)."""
+    import importlib
+    import pkgutil
 
-    for cls in subclasses(ServiceError):
-        assert any(base in ERROR_TABLE for base in cls.__mro__), cls
+    import service
+
+    for module in pkgutil.walk_packages(service.__path__, "service."):
+        if ".migrations" not in module.name:
+            importlib.import_module(module.name)
+
+    def subclasses(cls: type) -> list[type]:
+        return [s for sub in cls.__subclasses__() for s in (sub, *subclasses(sub))]
+
+    return [cls for cls in subclasses(ServiceError) if cls.__module__.startswith("service")]
+
+
+def test_every_service_error_is_mapped_explicitly_not_by_the_base_class() -> None:
+    from service.fhir.outcome import mapped_class
+
+    assert ServiceError not in ERROR_TABLE  # else every subclass would match it
+    classes = _error_classes()
+    assert len(classes) >= 15
+    unmapped = [cls.__name__ for cls in classes if mapped_class(cls) is None]
+    assert unmapped == []
+
+
+def test_an_unmapped_error_class_is_detected_and_answers_a_logged_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from service.fhir.outcome import mapped_class, status_for
+
+    class Forgotten(ServiceError):
+        pass
+
+    class Deliberate(InvalidRequest):  # mapped by a deliberate parent
+        pass
+
+    assert mapped_class(Forgotten) is None
+    assert mapped_class(Deliberate) is InvalidRequest
+    assert status_for(Forgotten("x")) == (500, "exception")
+    assert "Forgotten" in caplog.text
 
 
 def sample() -> bytes:
