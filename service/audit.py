@@ -70,6 +70,7 @@ REQUEST_ID_SYSTEM = "http://neuroroot.org/fhir/sid/request-id"
 #: Flask endpoint -> (restful-interaction code, AuditEvent.action).
 ACTIONS: dict[str, tuple[str, str]] = {
     "localize.localize_root": ("operation", "C"),
+    "validate.validate_bundle": ("operation", "E"),
     "results.read_impression": ("read", "R"),
     "results.vread_impression": ("vread", "R"),
     "results.search_impressions": ("search-type", "E"),

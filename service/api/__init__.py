@@ -9,7 +9,7 @@ __all__ = ["register_blueprints"]
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the API on *app*."""
-    from . import docs, health, localize, metadata, results, smart, terminology
+    from . import docs, health, localize, metadata, results, smart, terminology, validate
 
-    for module in (health, docs, metadata, smart, terminology, localize, results):
+    for module in (health, docs, metadata, smart, terminology, localize, validate, results):
         app.register_blueprint(module.bp)

@@ -8,7 +8,7 @@ import orjson
 from flask import Blueprint, current_app
 
 from ..errors import NotFound
-from ..fhir.conformance.capability import capability_statement, operation_definition
+from ..fhir.conformance.capability import OPERATION_DEFINITIONS, capability_statement
 from ..fhir.http import fhir_response, link
 
 bp = Blueprint("metadata", __name__, url_prefix="/fhir")
@@ -24,9 +24,11 @@ def metadata():  # noqa: ANN201
 
 @bp.get("/OperationDefinition/<string:op_id>")
 def operation(op_id: str):  # noqa: ANN201
-    """The definition of $localize-root (the only operation defined here)."""
-    if op_id != "localize-root":
+    """The definition of an operation defined here ($localize-root, Bundle $validate)."""
+    build = OPERATION_DEFINITIONS.get(op_id)
+    if build is None:
         raise NotFound(
-            f"OperationDefinition/{op_id} is not known; this server defines localize-root"
+            f"OperationDefinition/{op_id} is not known; this server defines "
+            + " and ".join(OPERATION_DEFINITIONS)
         )
-    return fhir_response(operation_definition())
+    return fhir_response(build())

@@ -27,6 +27,7 @@ it. Terminology needs scopes like any resource (``system/*.rs`` covers everythin
 route                                           scope
 ==============================================  ============================================
 POST ClinicalImpression/$localize-root          system/ClinicalImpression.c
+POST Bundle/$validate (the operation's input)   system/ClinicalImpression.c
 GET  ClinicalImpression/{id}[/_history/{vid}]   system/ClinicalImpression.r
 GET  ClinicalImpression?...                     system/ClinicalImpression.s
      ... &_revinclude=Provenance:target         and system/Provenance.s
@@ -86,6 +87,9 @@ ROUTE_SCOPES: dict[tuple[str, str], Need | None] = {
     ("GET", "smart.fhir_configuration"): PUBLIC,
     ("GET", "metadata.operation"): ("OperationDefinition", "r"),
     ("POST", "localize.localize_root"): ("ClinicalImpression", "c"),
+    # a dry run of the operation: whoever may post an exam may check one (it carries patient
+    # data, so it is not public); nothing is created
+    ("POST", "validate.validate_bundle"): ("ClinicalImpression", "c"),
     ("GET", "results.read_impression"): ("ClinicalImpression", "r"),
     ("GET", "results.vread_impression"): ("ClinicalImpression", "r"),
     ("GET", "results.search_impressions"): ("ClinicalImpression", "s"),

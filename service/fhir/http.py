@@ -24,6 +24,7 @@ __all__ = [
     "check_content_type",
     "fhir_response",
     "link",
+    "preference",
     "public_base",
     "response_media_type",
     "version_headers",
@@ -119,6 +120,20 @@ def check_content_type() -> None:
             f"fhirVersion {params['fhirversion']!r} is not supported: this server is FHIR R4 (4.0)",
             "http.Content-Type",
         )
+
+
+def preference(name: str) -> str | None:
+    """The value of the ``Prefer`` preference *name* (RFC 7240), e.g. ``return`` -> ``minimal``.
+
+    Preferences are separated by commas (or, as some clients send them, semicolons); names are
+    case-insensitive, values are returned as sent, without quotes. None when not asked for.
+    """
+    for header in request.headers.getlist("Prefer"):
+        for part in header.replace(";", ",").split(","):
+            key, _, value = part.strip().partition("=")
+            if key.strip().lower() == name:
+                return value.strip().strip('"')
+    return None
 
 
 def version_headers(version_id: str, last_updated: datetime) -> dict[str, str]:

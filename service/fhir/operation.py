@@ -19,7 +19,7 @@ from .write.provenance import render_provenance
 if t.TYPE_CHECKING:
     from terminology import Table
 
-__all__ = ["Outcome", "run_operation"]
+__all__ = ["Outcome", "check_exam", "run_operation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,23 @@ class Outcome:
     content_key: str
 
 
+def check_exam(document: t.Any, table: Table, *, max_entries: int) -> ParsedRequest:
+    """Read *document* as the operation would, without localizing: what ``$validate`` checks.
+
+    :raise InvalidRequest: malformed input (400).
+    :raise PayloadTooLarge: too many entries (413).
+    :raise Unprocessable: well-formed but unusable input (422), including no subject reference.
+    """
+    parsed = parse_request(document, table, max_entries=max_entries)
+    if not (parsed.subject or {}).get("reference"):
+        raise Unprocessable(
+            "no Observation names its subject by reference: a ClinicalImpression "
+            "needs one subject (Patient or Group)",
+            "Observation.subject",
+        )
+    return parsed
+
+
 def run_operation(
     document: t.Any, table: Table, *, max_entries: int, now: datetime | None = None
 ) -> Outcome:
@@ -43,14 +60,8 @@ def run_operation(
     :raise InvalidRequest: malformed input (400).
     :raise Unprocessable: well-formed but unusable input (422).
     """
-    parsed = parse_request(document, table, max_entries=max_entries)
-    subject = (parsed.subject or {}).get("reference")
-    if not subject:
-        raise Unprocessable(
-            "no Observation names its subject by reference: a ClinicalImpression "
-            "needs one subject (Patient or Group)",
-            "Observation.subject",
-        )
+    parsed = check_exam(document, table, max_entries=max_entries)
+    subject = t.cast(str, (parsed.subject or {})["reference"])
     moment = now or datetime.now(UTC)
     assessment = localize(parsed.findings, table)
     impression = render_impression(assessment, parsed, table, moment)

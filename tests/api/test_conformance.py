@@ -68,7 +68,11 @@ def test_capability_statement_lists_every_fhir_route_and_nothing_else(
             }[interaction["code"]]
             claimed.add((path, "get"))
         for operation in resource.get("operation", []):
-            methods = {"localize-root": ["post"], "translate": ["get", "post"]}[operation["name"]]
+            methods = {
+                "localize-root": ["post"],
+                "translate": ["get", "post"],
+                "validate": ["post"],
+            }[operation["name"]]
             claimed |= {(f"/fhir/{kind}/${operation['name']}", m) for m in methods}
     served = {
         r

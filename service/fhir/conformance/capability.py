@@ -14,9 +14,18 @@ from ...cors import cors_enabled
 from ...version import __version__
 from ..http import FHIR_VERSION
 
-__all__ = ["OPERATION_URL", "capability_statement", "operation_definition"]
+__all__ = [
+    "OPERATION_DEFINITIONS",
+    "OPERATION_URL",
+    "VALIDATE_URL",
+    "capability_statement",
+    "operation_definition",
+    "validate_definition",
+]
 
 OPERATION_URL = f"{CANONICAL_BASE}/OperationDefinition/localize-root"
+VALIDATE_URL = f"{CANONICAL_BASE}/OperationDefinition/Bundle-validate"
+RESOURCE_VALIDATE = "http://hl7.org/fhir/OperationDefinition/Resource-validate"
 TRANSLATE_URL = "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"
 SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 RELEASE_DATE = "2026-11-21"
@@ -100,6 +109,80 @@ def operation_definition() -> dict[str, t.Any]:
     }
 
 
+def validate_definition() -> dict[str, t.Any]:
+    """The OperationDefinition of ``POST /fhir/Bundle/$validate`` (FHIR's $validate, narrowed)."""
+    description = (
+        "FHIR's $validate (based on Resource-validate) at the type of the $localize-root input: "
+        "checks an exam against the input profile the way $localize-root reads it, without "
+        "localizing or storing anything. The body is the Bundle itself or a Parameters resource "
+        "with a `resource` parameter (and optionally `mode` = create); the other input forms "
+        "of $localize-root (Parameters with `bundle` or `observation`, one bare Observation) "
+        "are accepted as well. The answer is always 200 with an OperationOutcome: one "
+        "`information` issue per Observation that would be used, one `warning` per resource "
+        "skipped (with the reason) and per reading warning, and the `error` issues (with "
+        "expression) of the 400, 413 or 422 the operation would answer. The retry check of "
+        "Bundle.identifier (409) needs the store and is not made."
+    )
+    return {
+        "resourceType": "OperationDefinition",
+        "id": "Bundle-validate",
+        "text": {
+            "status": "generated",
+            "div": _TEXT.format("$validate: an exam in, what $localize-root would make of it out."),
+        },
+        "url": VALIDATE_URL,
+        "version": __version__,
+        "name": "ValidateExam",
+        "title": "Validate a $localize-root input (used, skipped, refused)",
+        "status": "active",
+        "kind": "operation",
+        "date": RELEASE_DATE,
+        "publisher": "neuroroot",
+        "description": description,
+        "affectsState": False,
+        "code": "validate",
+        "base": RESOURCE_VALIDATE,
+        "resource": ["Bundle"],
+        "system": False,
+        "type": True,
+        "instance": False,
+        "parameter": [
+            {
+                "name": "resource",
+                "use": "in",
+                "min": 0,
+                "max": "1",
+                "type": "Resource",
+                "documentation": "The exam to check (a Bundle); or send it as the body.",
+            },
+            {
+                "name": "mode",
+                "use": "in",
+                "min": 0,
+                "max": "1",
+                "type": "code",
+                "documentation": "Only `create` (the default): validated as an exam to post.",
+            },
+            {
+                "name": "return",
+                "use": "out",
+                "min": 1,
+                "max": "1",
+                "type": "OperationOutcome",
+                "documentation": "Each input used (information), skipped (warning) or the "
+                "refusal (error), with expressions.",
+            },
+        ],
+    }
+
+
+#: id -> builder of every OperationDefinition served at ``/fhir/OperationDefinition/{id}``.
+OPERATION_DEFINITIONS: dict[str, t.Callable[[], dict[str, t.Any]]] = {
+    "localize-root": operation_definition,
+    "Bundle-validate": validate_definition,
+}
+
+
 def _search(name: str, kind: str, doc: str) -> dict[str, str]:
     return {"name": name, "type": kind, "documentation": doc}
 
@@ -150,6 +233,12 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
             "operation": [{"name": "translate", "definition": TRANSLATE_URL}],
         },
         {"type": "OperationDefinition", "interaction": [{"code": "read"}]},
+        {
+            "type": "Bundle",
+            "documentation": "Only $validate, for the input of $localize-root; Bundles are "
+            "not stored.",
+            "operation": [{"name": "validate", "definition": VALIDATE_URL}],
+        },
     ]
     security: dict[str, t.Any] = {"cors": cors_enabled(config)}
     if config.get("AUTH_ENABLED"):

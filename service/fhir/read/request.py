@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import typing as t
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import orjson
@@ -73,6 +73,8 @@ class ParsedRequest:
     :param identifier: Bundle.identifier as (system, value) when present ("" for no system).
     :param content_key: sha256 (hex) of the canonical JSON of the used Observations, sorted, so
         it does not depend on entry order.
+    :param locations: ``Finding.ref`` / ``Skipped.ref`` -> where the resource is in the request
+        (``Bundle.entry[3].resource``), for reports that name each input (``$validate``).
     """
 
     findings: tuple[Finding, ...]
@@ -85,6 +87,7 @@ class ParsedRequest:
     effective_end: str | None
     identifier: tuple[str, str] | None
     content_key: str
+    locations: t.Mapping[str, str] = field(default_factory=dict)
 
 
 def parse_request(document: t.Any, table: Table, *, max_entries: int = 5000) -> ParsedRequest:
@@ -123,7 +126,7 @@ def _single_observation(observation: dict[str, t.Any], table: Table) -> ParsedRe
         "parameter": [{"name": "observation", "resource": observation}],
     }
     try:
-        return parse_request(wrapped, table)
+        parsed = parse_request(wrapped, table)
     except ServiceError as exc:
         exc.issues = tuple(
             Issue(
@@ -135,6 +138,9 @@ def _single_observation(observation: dict[str, t.Any], table: Table) -> ParsedRe
         )
         exc.expression = exc.issues[0].expression
         raise
+    locations = {ref: path.replace(_WRAPPED, "Observation")
+                 for ref, path in parsed.locations.items()}
+    return replace(parsed, locations=MappingProxyType(locations))
 
 
 class _BodyStructures:
@@ -174,6 +180,7 @@ class _BodyStructures:
 
 def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -> ParsedRequest:
     references: dict[str, dict[str, t.Any]] = {}
+    locations: dict[str, str] = {}
     resolve = _BodyStructures(slots)
     # per slot: the one finding of a common Observation, the general reading of any other, or
     # None for a resource that is not an Observation
@@ -181,6 +188,7 @@ def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -
     for slot in slots:
         ref, reference = slot_reference(slot)
         references.setdefault(ref, reference)
+        locations.setdefault(ref, slot.path)
         reading: Finding | ObservationReading | None = None
         if slot.resource.get("resourceType") == "Observation":
             reading = read_common(slot.resource, ref, table) or read_observation(
@@ -228,6 +236,7 @@ def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -
         effective_end=end,
         identifier=identifier,
         content_key=_content_key(slot.resource for slot in used_slots),
+        locations=MappingProxyType(locations),
     )
 
 
