@@ -21,6 +21,7 @@ an OperationOutcome issue type.
     │   └── NothingToLocalize                 no usable neuro finding
     ├── Unauthorized / Forbidden              access control
     ├── Conflict                              a write lost a race it cannot recover from
+    ├── PreconditionFailed                    If-Match names another version
     └── StoreUnavailable                      the database does not answer
 """
 
@@ -41,6 +42,7 @@ __all__ = [
     "NotFound",
     "NothingToLocalize",
     "PayloadTooLarge",
+    "PreconditionFailed",
     "RequestTimeout",
     "ServiceError",
     "StoreUnavailable",
@@ -160,6 +162,10 @@ class Forbidden(ServiceError):
 
 class Conflict(ServiceError):
     """Raised when a write conflicts with another one and cannot be retried."""
+
+
+class PreconditionFailed(ServiceError):
+    """Raised when ``If-Match`` names a version that is not the current one (HTTP 412)."""
 
 
 class StoreUnavailable(ServiceError):

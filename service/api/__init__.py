@@ -9,7 +9,18 @@ __all__ = ["register_blueprints"]
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the API on *app*."""
-    from . import docs, health, localize, metadata, results, smart, terminology, validate
+    from . import (
+        docs,
+        health,
+        localize,
+        metadata,
+        results,
+        retract,
+        smart,
+        terminology,
+        validate,
+    )
 
-    for module in (health, docs, metadata, smart, terminology, localize, validate, results):
+    modules = (health, docs, metadata, smart, terminology, localize, validate, results, retract)
+    for module in modules:  # retract after results: it uses results' fhirid converter
         app.register_blueprint(module.bp)

@@ -60,6 +60,9 @@ class ImpressionSearch(Schema):
                          validate=validate.OneOf(["-date", "date"]))
     revinclude = fields.String(data_key="_revinclude",
                                validate=validate.OneOf(["Provenance:target"]))
+    status = fields.String(validate=validate.Regexp(
+        r"^(in-progress|completed|entered-in-error)(,(in-progress|completed|entered-in-error))*$",
+        error="a comma-separated list of in-progress, completed, entered-in-error"))
 
 
 class ProvenanceSearch(Schema):
@@ -160,12 +163,13 @@ def read_impression(id: str) -> Response:  # noqa: A002
 
 @bp.get("/ClinicalImpression/<fhirid:id>/_history/<fhirid:vid>")
 def vread_impression(id: str, vid: str) -> Response:  # noqa: A002
-    """One version of a stored ClinicalImpression (results have one version: they never change)."""
-    stored = _store().get(id)
-    if stored is None or stored.version_id != vid:
+    """One version of a stored ClinicalImpression: 1 as stored, 2 once retracted."""
+    store = _store()
+    version = store.get_version(id, vid)
+    if version is None:
         raise NotFound(f"no ClinicalImpression with id {id!r} and version {vid!r}")
-    _audit_stored(stored)
-    return _resource(stored.impression)
+    concerns(patients=_subject_of(version), resources=[f"ClinicalImpression/{id}"])
+    return _resource(version)
 
 
 @bp.get("/Provenance/<fhirid:id>")
@@ -249,11 +253,12 @@ def search_impressions() -> Response:
     page: list[Stored] = []
     total = 0
     if satisfiable and not bounds.empty:
+        statuses = set(params["status"].split(",")) if "status" in params else None
         page, total = store.search(subject=subject, date_ge=bounds.ge, date_le=bounds.le,
                                    date_excluded=bounds.excluded, count=count, offset=offset,
-                                   newest_first=params["sort"] == "-date")
-    kept: list[tuple[str, t.Any]] = [(name, params[name]) for name in ("subject", "patient")
-                                     if name in params]
+                                   newest_first=params["sort"] == "-date", statuses=statuses)
+    kept: list[tuple[str, t.Any]] = [(name, params[name])
+                                     for name in ("subject", "patient", "status") if name in params]
     kept += [("date", value) for value in params.get("date", [])]
     kept += [("_count", count), ("_sort", params["sort"])]
     if "revinclude" in params:
@@ -282,12 +287,16 @@ def search_provenance() -> Response:
         kind, id_, version = parse_reference(params["target"], "ClinicalImpression")
     except ValueError as exc:
         raise _invalid("target", str(exc)) from exc
-    stored = _store().provenance_for(id_) if kind == "ClinicalImpression" else None
-    if stored is not None and version not in (None, stored.version_id):
-        stored = None
+    store = _store()
+    stored = store.provenance_for(id_) if kind == "ClinicalImpression" else None
+    found: list[dict[str, t.Any]] = []
     if stored is not None:
-        _audit_stored(stored, provenance=True)
-    entries = [] if stored is None else [
-        _entry("results.read_provenance", stored.provenance, "match")]
+        # the creation's Provenance targets version 1, a retraction's the version it made
+        retraction = store.retraction_for(id_)
+        found = [p for p in (stored.provenance, retraction) if p is not None and (
+            version is None or p["target"][0]["reference"].endswith(f"/_history/{version}"))]
+        concerns(patients=_subject_of(stored.impression),
+                 resources=[f"ClinicalImpression/{id_}", *(f"Provenance/{p['id']}" for p in found)])
+    entries = [_entry("results.read_provenance", p, "match") for p in found]
     self_link = {"relation": "self", "url": f"{link(request.path)}?{urlencode(params)}"}
     return _searchset(entries, len(entries), [self_link])

@@ -29,6 +29,7 @@ route                                           scope
 POST ClinicalImpression/$localize-root          system/ClinicalImpression.c
 POST Bundle/$validate (the operation's input)   system/ClinicalImpression.c
 GET  ClinicalImpression/{id}[/_history/{vid}]   system/ClinicalImpression.r
+PATCH ClinicalImpression/{id} (retraction)      system/ClinicalImpression.u
 GET  ClinicalImpression?...                     system/ClinicalImpression.s
      ... &_revinclude=Provenance:target         and system/Provenance.s
 GET  Provenance/{id}, Provenance?target=...     system/Provenance.r, system/Provenance.s
@@ -91,6 +92,7 @@ ROUTE_SCOPES: dict[tuple[str, str], Need | None] = {
     # data, so it is not public); nothing is created
     ("POST", "validate.validate_bundle"): ("ClinicalImpression", "c"),
     ("GET", "results.read_impression"): ("ClinicalImpression", "r"),
+    ("PATCH", "retract.retract_impression"): ("ClinicalImpression", "u"),
     ("GET", "results.vread_impression"): ("ClinicalImpression", "r"),
     ("GET", "results.search_impressions"): ("ClinicalImpression", "s"),
     ("GET", "results.read_provenance"): ("Provenance", "r"),

@@ -29,20 +29,27 @@ import uuid
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import Select, Table, and_, bindparam, func, insert, select, true
+from sqlalchemy import Select, Table, and_, bindparam, func, insert, select, true, update
 from sqlalchemy.engine import Dialect, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
-from ..errors import Conflict, StoreUnavailable
+from ..errors import Conflict, PreconditionFailed, StoreUnavailable
 from .engine import make_engine
 from .guard import database_errors
 from .records import NewResult, Stored, fhir_instant
-from .schema import impressions, provenances
+from .schema import history, impressions, provenances, retractions
 
-__all__ = ["REUSED_IDENTIFIER", "VERSION_ID", "Store", "client_key"]
+__all__ = ["RETRACTED", "RETRACTED_RESULT", "REUSED_IDENTIFIER", "VERSION_ID", "Store",
+           "client_key"]
 
-#: results are never updated, so every stored resource is version 1.
+#: the version a result is stored as (a retraction makes version 2).
 VERSION_ID = "1"
+#: the status of a retracted result (R4 clinicalimpression-status).
+RETRACTED = "entered-in-error"
+#: the diagnostics of the 409 for a retry of a retracted result.
+RETRACTED_RESULT = (
+    "the result stored for this exam was retracted as entered in error; a retry cannot bring "
+    "it back. Send the corrected exam as a new one (its own Bundle.identifier)")
 
 _COLUMNS = (impressions.c.id, impressions.c.version_id, impressions.c.last_updated,
             impressions.c.resource, provenances.c.resource.label("provenance"))
@@ -207,7 +214,8 @@ class Store:
                     "id": new_id, "version_id": VERSION_ID, "last_updated": now,
                     "subject": result.subject, "date": result.date,
                     "identifier_key": identifier, "content_key": content_key,
-                    "client_key": client, "resource": impression_text}, {
+                    "client_key": client, "resource": impression_text,
+                    "status": impression.get("status", "completed")}, {
                     "id": provenance_id, "impression_id": new_id, "version_id": VERSION_ID,
                     "last_updated": now, "resource": provenance_text})
             except IntegrityError as exc:  # stored before, or a concurrent save of it won
@@ -279,10 +287,10 @@ class Store:
                         and row.client_key == client)
                 if not same:
                     raise Conflict(REUSED_IDENTIFIER, "Bundle.identifier")
-                return _stored(row)
+                return _replayed(row)
         for row in rows:  # no identifier match: the same content, stored under another one
             if row.subject == subject and row.client_key == client:
-                return _stored(row)
+                return _replayed(row)
         return None
 
     def get(self, id: str) -> Stored | None:  # noqa: A002 (the FHIR name)
@@ -291,14 +299,109 @@ class Store:
         return self._one(impressions.c.id == id)
 
     def get_provenance(self, id: str) -> Stored | None:  # noqa: A002
-        """The result whose Provenance has *id*, or None."""
+        """The result whose Provenance (of its creation or its retraction) has *id*, or None;
+        ``provenance`` is that Provenance."""
         self._ensure_schema()
-        return self._one(provenances.c.id == id)
+        found = self._one(provenances.c.id == id)
+        if found is not None:
+            return found
+        with database_errors(), self.engine.connect() as connection:
+            row = connection.execute(select(retractions.c.impression_id, retractions.c.resource)
+                                     .where(retractions.c.id == id)).first()
+        if row is None:
+            return None
+        result = self.get(row.impression_id)
+        if result is None:
+            return None
+        return Stored(id=result.id, version_id=result.version_id,
+                      last_updated=result.last_updated, impression=result.impression,
+                      provenance=orjson.loads(row.resource), created=False)
 
     def provenance_for(self, impression_id: str) -> Stored | None:
         """The result (read for its ``provenance``) whose ClinicalImpression has *impression_id*."""
         self._ensure_schema()
         return self.get(impression_id)
+
+    def get_version(self, id: str, version_id: str) -> dict[str, t.Any] | None:  # noqa: A002
+        """Version *version_id* of the ClinicalImpression *id* (current or earlier), or None."""
+        self._ensure_schema()
+        stored = self.get(id)
+        if stored is None:
+            return None
+        if stored.version_id == version_id:
+            return stored.impression
+        with database_errors(), self.engine.connect() as connection:
+            text = connection.execute(select(history.c.resource).where(
+                history.c.impression_id == id, history.c.version_id == version_id)).scalar()
+        return None if text is None else t.cast(dict[str, t.Any], orjson.loads(text))
+
+    def retraction_for(self, impression_id: str) -> dict[str, t.Any] | None:
+        """The Provenance of the retraction of *impression_id*, or None when not retracted."""
+        self._ensure_schema()
+        with database_errors(), self.engine.connect() as connection:
+            text = connection.execute(select(retractions.c.resource).where(
+                retractions.c.impression_id == impression_id)).scalar()
+        return None if text is None else t.cast(dict[str, t.Any], orjson.loads(text))
+
+    def retract(self, id: str, provenance: dict[str, t.Any], *,  # noqa: A002
+                if_match: t.Collection[str] | None = None) -> Stored | None:
+        """Set the ClinicalImpression *id*'s status to ``entered-in-error`` as a new version.
+
+        In one transaction: the current version goes to the history table, the row gets the
+        next ``versionId`` (``meta.lastUpdated`` now) and the status, and *provenance* (without
+        ``id``, ``meta`` and ``target``: set here, the target being the new version) is stored
+        as the retraction's Provenance. A result already retracted is answered as it is
+        (``created`` False), with no new version: retracting is idempotent.
+
+        :param if_match: the versions the caller accepts (``If-Match``); otherwise a 412.
+        :return: the retracted result (its ``provenance`` the retraction's), or None for no *id*.
+        :raise PreconditionFailed: *if_match* is not the current version.
+        :raise Conflict: a concurrent change won (retry).
+        """
+        self._ensure_schema()
+        with database_errors():
+            current = self.get(id)
+            if current is None:
+                return None
+            if if_match is not None and current.version_id not in if_match:
+                raise PreconditionFailed(
+                    f"If-Match names version(s) {sorted(if_match)}; the current version is "
+                    f"{current.version_id!r}", "http.If-Match")
+            if current.impression.get("status") == RETRACTED:
+                earlier = self.retraction_for(id)
+                return Stored(id=current.id, version_id=current.version_id,
+                              last_updated=current.last_updated, impression=current.impression,
+                              provenance=earlier or current.provenance, created=False)
+            version, now = str(int(current.version_id) + 1), _now()
+            meta = {"versionId": version, "lastUpdated": fhir_instant(now)}
+            impression = {**current.impression, "status": RETRACTED,
+                          "meta": {**current.impression.get("meta", {}), **meta}}
+            provenance_id = str(uuid.uuid4())
+            retraction = {"resourceType": "Provenance", "id": provenance_id,
+                          "meta": {"versionId": VERSION_ID, "lastUpdated": fhir_instant(now)},
+                          "target": [{"reference": f"ClinicalImpression/{id}/_history/{version}"}],
+                          **_without(provenance, "resourceType", "id", "meta", "target")}
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(insert(history).values(
+                        impression_id=id, version_id=current.version_id,
+                        last_updated=current.last_updated,
+                        resource=_dumps(current.impression)))
+                    changed = connection.execute(
+                        update(impressions)
+                        .where(impressions.c.id == id,
+                               impressions.c.version_id == current.version_id)
+                        .values(version_id=version, last_updated=now, status=RETRACTED,
+                                resource=_dumps(impression))).rowcount
+                    if changed != 1:
+                        raise Conflict("the result changed while it was being retracted; retry")
+                    connection.execute(insert(retractions).values(
+                        id=provenance_id, impression_id=id, version_id=VERSION_ID,
+                        last_updated=now, resource=_dumps(retraction)))
+            except IntegrityError as exc:  # a concurrent retraction won
+                raise Conflict("the result changed while it was being retracted; retry") from exc
+        return Stored(id=id, version_id=version, last_updated=now, impression=impression,
+                      provenance=retraction, created=True)
 
     def _one(self, where: t.Any) -> Stored | None:
         with database_errors(), self.engine.connect() as connection:
@@ -309,7 +412,8 @@ class Store:
                date_le: datetime | None = None,
                date_excluded: t.Sequence[tuple[datetime | None, datetime | None]] = (),
                count: int = 20, offset: int = 0,
-               newest_first: bool = True) -> tuple[list[Stored], int]:
+               newest_first: bool = True,
+               statuses: t.Collection[str] | None = None) -> tuple[list[Stored], int]:
         """Results matching every given filter, one page of them, and how many match in all.
 
         :param subject: the exact ``ClinicalImpression.subject`` reference, e.g. ``Patient/p1``.
@@ -319,10 +423,16 @@ class Store:
         :param count: page size (0: only the total).
         :param offset: how many matches to skip.
         :param newest_first: order by date descending (else ascending); ties by id.
+        :param statuses: the ClinicalImpression statuses wanted; None: every status but
+            ``entered-in-error`` (retracted results drop out of searches unless asked for).
         :return: ``(page, total)``.
         """
         self._ensure_schema()
         conditions = []
+        if statuses is None:
+            conditions.append(impressions.c.status != RETRACTED)
+        else:
+            conditions.append(impressions.c.status.in_(sorted(statuses)))
         if subject is not None:
             conditions.append(impressions.c.subject == subject)
         if date_ge is not None:
@@ -353,13 +463,20 @@ def _joined() -> Select[t.Any]:
 
 #: the queries of :meth:`Store._existing`, built once
 _KEYS = (impressions.c.identifier_key, impressions.c.content_key, impressions.c.subject,
-         impressions.c.client_key)
+         impressions.c.client_key, impressions.c.status)
 _BY_CONTENT = _joined().where(impressions.c.content_key == bindparam("content_key")).add_columns(
     *_KEYS)
 _BY_CONTENT_OR_IDENTIFIER = _joined().where(
     (impressions.c.content_key == bindparam("content_key"))
     | (impressions.c.identifier_key == bindparam("identifier_key"))
 ).add_columns(*_KEYS)
+
+
+def _replayed(row: Row[t.Any]) -> Stored:
+    """The stored result a retry repeats; a retracted one is a 409, never answered again."""
+    if row.status == RETRACTED:
+        raise Conflict(RETRACTED_RESULT, "Bundle.identifier" if row.identifier_key else None)
+    return _stored(row)
 
 
 def _without(resource: t.Mapping[str, t.Any], *keys: str) -> dict[str, t.Any]:

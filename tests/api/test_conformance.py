@@ -65,8 +65,9 @@ def test_capability_statement_lists_every_fhir_route_and_nothing_else(
                 "read": f"/fhir/{kind}/{{id}}",
                 "vread": f"/fhir/{kind}/{{id}}/_history/{{vid}}",
                 "search-type": f"/fhir/{kind}",
+                "patch": f"/fhir/{kind}/{{id}}",
             }[interaction["code"]]
-            claimed.add((path, "get"))
+            claimed.add((path, "patch" if interaction["code"] == "patch" else "get"))
         for operation in resource.get("operation", []):
             methods = {
                 "localize-root": ["post"],

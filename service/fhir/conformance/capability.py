@@ -205,7 +205,16 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
             "versioning": "versioned",
             "readHistory": False,
             "conditionalRead": "not-match",
-            "interaction": [{"code": "read"}, {"code": "vread"}, {"code": "search-type"}],
+            "interaction": [
+                {"code": "read"},
+                {"code": "vread"},
+                {"code": "search-type"},
+                {
+                    "code": "patch",
+                    "documentation": "Retraction only: a JSON Patch replacing /status with "
+                    "entered-in-error (version + 1, with a Provenance; If-Match honoured).",
+                },
+            ],
             "searchParam": [
                 _search("subject", "reference", "The patient or group assessed (Patient/123)."),
                 _search("patient", "reference", "The patient assessed (123 or Patient/123)."),
@@ -214,6 +223,12 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
                     "date",
                     "When the assessment was made; every prefix (eq, ne, gt, lt, ge, le, sa, "
                     "eb, ap), years 0001 to 9999.",
+                ),
+                _search(
+                    "status",
+                    "token",
+                    "in-progress, completed, entered-in-error (comma-separated). Without it, "
+                    "retracted (entered-in-error) results are left out.",
                 ),
             ],
             "searchRevInclude": ["Provenance:target"],
@@ -246,7 +261,8 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
         security["service"] = [{"coding": [smart], "text": "OAuth2 bearer JWT, SMART scopes"}]
         security["description"] = (
             "Bearer JWT (RS256 or ES256) with SMART v2 system scopes (v1 read/write accepted): "
-            "system/ClinicalImpression.c for $localize-root, system/[type].r to read and .s to "
+            "system/ClinicalImpression.c for $localize-root and Bundle $validate, "
+            "system/ClinicalImpression.u to retract (PATCH), system/[type].r to read and .s to "
             "search ClinicalImpression, Provenance, CodeSystem, ConceptMap (.r for $translate) "
             "and OperationDefinition; wildcards such as system/*.rs. GET /fhir/metadata is public."
         )
