@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g
 
 from ..audit import concerns
 from ..fhir.http import (
@@ -22,11 +22,10 @@ from ..fhir.http import (
     link,
     preference,
     public_base,
+    read_document,
     version_headers,
 )
 from ..fhir.operation import Outcome, run_operation
-from ..fhir.read.body import read_body
-from ..fhir.read.json_body import read_json
 from ..fhir.write.input_report import accepted_report
 from ..store import NewResult
 
@@ -57,13 +56,12 @@ def _answer(outcome: Outcome, resource: dict[str, t.Any], headers: dict[str, str
 @bp.post("/ClinicalImpression/$localize-root")
 def localize_root():  # noqa: ANN201
     """Answer a Bundle (or Parameters) of exam Observations with a ClinicalImpression."""
-    check_content_type()
+    check_content_type(xml=True)
     config = current_app.config
     store = current_app.extensions.get("store")
     if store is not None:
         public_base()  # a Host that links may not use is refused before any work
-    body = read_body(request.environ, config["MAX_BODY_BYTES"])
-    document = read_json(body, max_depth=config["MAX_JSON_DEPTH"])
+    document = read_document(config["MAX_BODY_BYTES"], config["MAX_JSON_DEPTH"])
     table = current_app.extensions["terminology"]
     outcome = run_operation(document, table, max_entries=config["MAX_ENTRIES"])
     if store is None:

@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 
 from ..audit import concerns
 from ..errors import InvalidRequest, Issue, ServiceError
-from ..fhir.http import check_content_type, fhir_response
+from ..fhir.http import check_content_type, fhir_response, read_document
 from ..fhir.operation import check_exam
 from ..fhir.outcome import status_for
-from ..fhir.read.body import read_body
-from ..fhir.read.json_body import read_json
 from ..fhir.write.input_report import accepted_report, refused_report
 
 bp = Blueprint("validate", __name__, url_prefix="/fhir")
@@ -77,10 +75,9 @@ def exam_of(document: t.Any) -> t.Any:
 @bp.post("/Bundle/$validate")
 def validate_bundle() -> Response:
     """An OperationOutcome saying what $localize-root would use, skip or refuse in an exam."""
-    check_content_type()
+    check_content_type(xml=True)
     config = current_app.config
-    body = read_body(request.environ, config["MAX_BODY_BYTES"])
-    document = read_json(body, max_depth=config["MAX_JSON_DEPTH"])
+    document = read_document(config["MAX_BODY_BYTES"], config["MAX_JSON_DEPTH"])
     exam = exam_of(document)
     table = current_app.extensions["terminology"]
     try:

@@ -195,7 +195,8 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
         f"{config['MAX_JSON_DEPTH']} levels (400 beyond); a request is stopped after "
         f"{config['REQUEST_TIMEOUT']} s (under gunicorn); search _offset up to "
         f"{config['SEARCH_MAX_OFFSET']} (400 beyond: narrow the search). "
-        "JSON only: application/fhir+json or application/json; fhirVersion 4.0."
+        "JSON (application/fhir+json, application/json) and XML (application/fhir+xml) in and "
+        "out; fhirVersion 4.0."
     )
     stored = bool(config.get("STORE_ENABLED"))
     read_search = [{"code": "read"}, {"code": "search-type"}]
@@ -291,7 +292,7 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
         "software": {"name": "neuroroot", "version": __version__},
         "implementation": {"description": "neuroroot FHIR endpoint", "url": base_url},
         "fhirVersion": FHIR_VERSION,
-        "format": ["json", "application/fhir+json"],
+        "format": ["json", "application/fhir+json", "xml", "application/fhir+xml"],
         "rest": [
             {"mode": "server", "documentation": limits, "security": security, "resource": resources}
         ],
