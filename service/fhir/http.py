@@ -203,6 +203,8 @@ def fhir_response(
         media = response_media_type()
     except RuntimeError:  # outside a request
         media = FHIR_JSON
+    if media == FHIR_XML and "resourceType" not in resource:
+        media = "application/json"  # not a FHIR resource (health, SMART discovery): JSON only
     if media == FHIR_XML:
         from .write.xml_body import to_xml
 

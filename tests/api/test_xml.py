@@ -181,3 +181,10 @@ def test_official_exam_bundles_posted_as_xml_answer_as_in_json() -> None:
         as_json = client.post(OPERATION, data=json.dumps(resource), headers=FHIR_HEADERS)
         as_xml = client.post(OPERATION, data=to_xml(resource), headers=XML_IN)
         assert as_xml.status_code == as_json.status_code, path.name
+
+
+def test_documents_that_are_not_fhir_resources_stay_json(client: t.Any) -> None:
+    for path in ("/healthz", "/readyz"):
+        response = client.get(path, headers={"Accept": XML})
+        assert response.status_code == 200
+        assert response.content_type.startswith("application/json")
