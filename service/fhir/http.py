@@ -12,13 +12,14 @@ answer never builds a model, so the common path stays as fast as before.
 
 from __future__ import annotations
 
+import functools
 import typing as t
 from datetime import datetime
 
 import orjson
 from flask import Response, current_app, request
 from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import http_date, parse_options_header
+from werkzeug.http import http_date, parse_accept_header, parse_options_header
 
 from ..errors import InvalidRequest, NotAcceptable, UnsupportedMediaType
 
@@ -57,8 +58,14 @@ _XML_TYPES = frozenset({FHIR_XML, "application/xml", "text/xml"})
 _JSON_BODIES = frozenset({FHIR_JSON, "application/json"})
 
 
+@functools.lru_cache(maxsize=256)
 def _parse_media(value: str) -> tuple[str, dict[str, str]]:
-    """A media type and its parameters (names lower-cased), by Werkzeug's header parser."""
+    """A media type and its parameters (names lower-cased), by Werkzeug's header parser.
+
+    Memoised: clients send the same few header values again and again (media types are not
+    patient data), so negotiation costs a dictionary lookup on the hot path. Callers must not
+    change the returned dict.
+    """
     main, params = parse_options_header(value)
     return main.lower(), {name.lower(): val for name, val in params.items()}
 
@@ -67,12 +74,20 @@ def _version_ok(params: t.Mapping[str, str]) -> bool:
     return params.get("fhirversion", "4.0") in {"4.0", "4.0.1"}
 
 
-def _accepted() -> tuple[MIMEAccept, list[tuple[str, dict[str, str]]]]:
-    """The request's Accept, parsed by Werkzeug, without media-type parameters (so that
-    ``application/fhir+json; fhirVersion=4.0`` matches), and the parameters of each item."""
-    items = [(_parse_media(value), quality) for value, quality in request.accept_mimetypes]
+@functools.lru_cache(maxsize=256)
+def _negotiated(accept: str) -> tuple[str | None, str | None]:
+    """For an Accept header value: the best media type offered (None: nothing acceptable), and
+    the first other ``fhirVersion`` asked for on a FHIR type (None: none).
+
+    Parsed by Werkzeug (q-values, wildcards, specificity), without the media-type parameters
+    (so that ``application/fhir+json; fhirVersion=4.0`` matches). Memoised by header value.
+    """
+    items = [(_parse_media(value), quality)
+             for value, quality in parse_accept_header(accept, MIMEAccept)]
     plain = MIMEAccept([(main, quality) for (main, _), quality in items])
-    return plain, [parsed for parsed, _ in items]
+    version = next((params["fhirversion"] for (main, params), _ in items
+                    if main in _FORMATS and not _version_ok(params)), None)
+    return plain.best_match(_OFFERED), version
 
 
 def response_media_type() -> str:
@@ -81,12 +96,11 @@ def response_media_type() -> str:
     fmt = request.args.get("_format")
     if fmt:
         return _FORMATS.get(_parse_media(fmt)[0], FHIR_JSON)
-    if "Accept" not in request.headers:
+    accept = request.headers.get("Accept")
+    if not accept:
         return FHIR_JSON
-    best = _accepted()[0].best_match(_OFFERED)
-    if best is None:
-        return FHIR_JSON
-    return _FORMATS[best]
+    best = _negotiated(accept)[0]
+    return FHIR_JSON if best is None else _FORMATS[best]
 
 
 def check_accept() -> None:
@@ -104,17 +118,16 @@ def check_accept() -> None:
                 "http._format",
             )
         return
-    if not request.headers.get("Accept"):
+    accept = request.headers.get("Accept")
+    if not accept:
         return
-    plain, parameters = _accepted()
-    for main, params in parameters:
-        if main in _FORMATS and not _version_ok(params):
-            raise NotAcceptable(
-                f"fhirVersion {params['fhirversion']!r} is not supported: "
-                "this server is FHIR R4 (4.0)",
-                "http.Accept",
-            )
-    if plain.best_match(_OFFERED) is None:
+    best, version = _negotiated(accept)
+    if version is not None:
+        raise NotAcceptable(
+            f"fhirVersion {version!r} is not supported: this server is FHIR R4 (4.0)",
+            "http.Accept",
+        )
+    if best is None:
         raise NotAcceptable(
             f"Accept {request.headers['Accept'][:200]!r} is not supported: this server answers "
             "application/fhir+json or application/fhir+xml",

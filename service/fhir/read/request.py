@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import typing as t
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import orjson
@@ -49,7 +49,7 @@ from .observation import ObservationReading, read_observation
 from .structure import check_structure
 from .times import effective_range
 
-__all__ = ["MAX_REFERENCE_LENGTH", "ParsedRequest", "parse_request", "read_json"]
+__all__ = ["MAX_REFERENCE_LENGTH", "ParsedRequest", "locations", "parse_request", "read_json"]
 
 #: the longest ``subject.reference`` this service keeps (the store's ``subject`` column, 256
 #: characters). FHIR sets no limit; a longer one is refused with a 422 naming the element on
@@ -73,8 +73,8 @@ class ParsedRequest:
     :param identifier: Bundle.identifier as (system, value) when present ("" for no system).
     :param content_key: sha256 (hex) of the canonical JSON of the used Observations, sorted, so
         it does not depend on entry order.
-    :param locations: ``Finding.ref`` / ``Skipped.ref`` -> where the resource is in the request
-        (``Bundle.entry[3].resource``), for reports that name each input (``$validate``).
+    :param slots: the resources of the request as read (see :func:`locations`).
+    :param bare: the body was one bare Observation (its locations start ``Observation``).
     """
 
     findings: tuple[Finding, ...]
@@ -87,7 +87,19 @@ class ParsedRequest:
     effective_end: str | None
     identifier: tuple[str, str] | None
     content_key: str
-    locations: t.Mapping[str, str] = field(default_factory=dict)
+    slots: tuple[Slot, ...] = ()
+    bare: bool = False
+
+
+def locations(parsed: ParsedRequest) -> dict[str, str]:
+    """``Finding.ref`` / ``Skipped.ref`` -> where that resource is in the request
+    (``Bundle.entry[3].resource``), for reports that name each input (``$validate``). Worked
+    out only when asked: the operation itself never needs it."""
+    found: dict[str, str] = {}
+    for slot in parsed.slots:
+        path = "Observation" if parsed.bare else slot.path
+        found.setdefault(slot_reference(slot)[0], path)
+    return found
 
 
 def parse_request(document: t.Any, table: Table, *, max_entries: int = 5000) -> ParsedRequest:
@@ -138,9 +150,7 @@ def _single_observation(observation: dict[str, t.Any], table: Table) -> ParsedRe
         )
         exc.expression = exc.issues[0].expression
         raise
-    locations = {ref: path.replace(_WRAPPED, "Observation")
-                 for ref, path in parsed.locations.items()}
-    return replace(parsed, locations=MappingProxyType(locations))
+    return replace(parsed, bare=True)
 
 
 class _BodyStructures:
@@ -180,7 +190,6 @@ class _BodyStructures:
 
 def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -> ParsedRequest:
     references: dict[str, dict[str, t.Any]] = {}
-    locations: dict[str, str] = {}
     resolve = _BodyStructures(slots)
     # per slot: the one finding of a common Observation, the general reading of any other, or
     # None for a resource that is not an Observation
@@ -188,7 +197,6 @@ def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -
     for slot in slots:
         ref, reference = slot_reference(slot)
         references.setdefault(ref, reference)
-        locations.setdefault(ref, slot.path)
         reading: Finding | ObservationReading | None = None
         if slot.resource.get("resourceType") == "Observation":
             reading = read_common(slot.resource, ref, table) or read_observation(
@@ -236,7 +244,7 @@ def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -
         effective_end=end,
         identifier=identifier,
         content_key=_content_key(slot.resource for slot in used_slots),
-        locations=MappingProxyType(locations),
+        slots=tuple(slots),
     )
 
 

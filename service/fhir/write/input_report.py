@@ -19,6 +19,7 @@ from __future__ import annotations
 import typing as t
 
 from ...errors import Issue
+from ..read.request import locations
 from .operation_outcome import fhir_string
 
 if t.TYPE_CHECKING:
@@ -51,13 +52,14 @@ def accepted_report(parsed: ParsedRequest, *, summary: str) -> dict[str, t.Any]:
     head = (f"{summary}: {_plural(len(parsed.used), 'Observation')} used, "
             f"{_plural(len(parsed.skipped), 'resource')} skipped")
     issues = [_issue("information", "informational", head, None)]
+    where = locations(parsed)
     for ref in parsed.used:
         issues.append(_issue("information", "informational",
                              f"used: {ref} ({_plural(findings.get(ref, 0), 'finding')})",
-                             parsed.locations.get(ref)))
+                             where.get(ref)))
     for skipped in parsed.skipped:
         issues.append(_issue("warning", "processing", f"skipped: {skipped.ref}: {skipped.reason}",
-                             parsed.locations.get(skipped.ref)))
+                             where.get(skipped.ref)))
     for warning in parsed.warnings:
         issues.append(_issue("warning", "processing", warning, None))
     return {"resourceType": "OperationOutcome", "issue": issues}
