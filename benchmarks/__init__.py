@@ -12,6 +12,11 @@ ISNCSCI exam) and 1,000 Observations:
     wrk is missing, a Python load generator, and the output says so);
 (e) the peak RSS of a fresh process doing one operation call on the 1,000-Observation bundle.
 
+and (a') the operation on a messy 132-Observation exam (the other encodings of the input
+profile: post-coordinated and text sides, BodyStructures, panels, value plus interpretation,
+finding codes as values, string grades, dataAbsentReason) against the common one, in
+alternating blocks (issue 12: within 1.5 times).
+
 and (f) the Python function calls of one operation call per exam size (counted, so linear
 growth is checked apart from the processor's caches) and, on the 132-Observation exam, each
 stage of the operation on its own and inside real requests, the operation with the

@@ -21,7 +21,7 @@ from flask import Flask, Response, request
 
 from .bundles import SUBJECT_PLACEHOLDER
 
-__all__ = ["Timing", "floor_app", "measure", "operation_client", "time_calls"]
+__all__ = ["Timing", "floor_app", "measure", "measure_messy", "operation_client", "time_calls"]
 
 PATH = "/fhir/ClinicalImpression/$localize-root"
 HEADERS = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
@@ -148,17 +148,7 @@ def measure(bodies: dict[int, bytes], *, min_seconds: float = 1.0) -> dict[int, 
         # requests pay for full collections of a heap no worker has, and vary by 30 %.
         freeze_after_startup(None)
 
-        def post(client: t.Any) -> t.Callable[[bytes], None]:
-            def call(body: bytes) -> None:
-                response = client.post(PATH, data=body, headers=HEADERS)
-                if response.status_code != 200:
-                    raise RuntimeError(
-                        f"{PATH} answered {response.status_code}: "
-                        f"{response.get_data(as_text=True)[:500]}"
-                    )
-
-            return call
-
+        post = _post
         for size, body in bodies.items():
             same = lambda _i, body=body: body  # noqa: E731
             calls = {
@@ -175,3 +165,48 @@ def measure(bodies: dict[int, bytes], *, min_seconds: float = 1.0) -> dict[int, 
                 n: min((run[n] for run in runs), key=lambda x: x.median_ms) for n in calls
             }
     return results
+
+
+def _post(client: t.Any) -> t.Callable[[bytes], None]:
+    """A call posting a body to the operation, failing on anything but 200."""
+
+    def call(body: bytes) -> None:
+        response = client.post(PATH, data=body, headers=HEADERS)
+        if response.status_code != 200:
+            raise RuntimeError(
+                f"{PATH} answered {response.status_code}: {response.get_data(as_text=True)[:500]}"
+            )
+
+    return call
+
+
+def measure_messy(
+    common: bytes, messy: bytes, *, rounds: int = 5, min_seconds: float = 1.0
+) -> dict[str, t.Any]:
+    """The operation (store on) on the common exam and on the messy one (issue 12), in
+    alternating blocks of calls, *rounds* times: each round's ratio compares two blocks run one
+    after the other, so the load of the shared machine moves both; the figures are the medians
+    over the rounds."""
+    from service.serving import freeze_after_startup
+
+    out: list[dict[str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="neuroroot-messy-") as folder:
+        client = operation_client(folder, store=True)
+        freeze_after_startup(None)
+        call = _post(client)
+        budget = {"min_seconds": min_seconds, "min_calls": 30}
+        for r in range(rounds):
+            plain = time_calls(call, _subjects(common, f"mc{r}"), **budget)
+            mixed = time_calls(call, _subjects(messy, f"mm{r}"), **budget)
+            out.append(
+                {
+                    "common_ms": plain.median_ms,
+                    "messy_ms": mixed.median_ms,
+                    "ratio": mixed.median_ms / plain.median_ms,
+                }
+            )
+        client.application.extensions["store"].close()
+    return {
+        "rounds": out,
+        **{k: statistics.median(row[k] for row in out) for k in ("common_ms", "messy_ms", "ratio")},
+    }

@@ -30,11 +30,11 @@ class Setting:
     key: str
     env: str
     default: t.Any
-    field: fields.Field
+    field: fields.Field[t.Any]
     doc: str
 
 
-def _bool() -> fields.Field:
+def _bool() -> fields.Field[t.Any]:
     return fields.Boolean(
         truthy={"1", "true", "yes", "on", True}, falsy={"0", "false", "no", "off", False}
     )
@@ -293,7 +293,7 @@ def validate_config(values: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     try:
         loaded = _SCHEMA.load(known)
     except ValidationError as exc:
-        key, problems = next(iter(sorted(exc.messages.items())))
+        key, problems = next(iter(sorted(exc.messages_dict.items())))
         raise ConfigError(f"{_ENV_OF.get(key, key)}: {'; '.join(map(str, problems))}") from exc
     return {**values, **loaded}
 

@@ -43,8 +43,9 @@ class JsonFormatter(logging.Formatter):
         for key in ("method", "path", "status", "duration_ms"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
-        if isinstance(getattr(record, "traceback", None), str):
-            entry["exception"] = record.traceback
+        traceback = getattr(record, "traceback", None)
+        if isinstance(traceback, str):
+            entry["exception"] = traceback
         elif record.exc_info and record.exc_info[1] is not None:
             entry["exception"] = safe_traceback(record.exc_info[1])
         return json.dumps(entry)
@@ -79,7 +80,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stderr`` is when a record is emitted, not when the handler was
     made (the handler outlives apps; a replaced or closed stderr must not break logging)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> t.TextIO:
         return sys.stderr
 

@@ -188,7 +188,10 @@ class _Conn(gthread.TConn):  # type: ignore[misc]
 
 
 #: gunicorn's own errors -> (status, reason, diagnostics, FHIR issue type, expression).
-_ERRORS: tuple[tuple[type[BaseException], int, str, str, str, str | None], ...] = (
+_ERRORS: tuple[
+    tuple[type[BaseException] | tuple[type[BaseException], ...], int, str, str, str, str | None],
+    ...,
+] = (
     (HeadTimeout, 408, "Request Timeout",
      "the request line and headers did not arrive in time (NEUROROOT_CLIENT_TIMEOUT)",
      "timeout", None),
@@ -203,10 +206,10 @@ _ERRORS: tuple[tuple[type[BaseException], int, str, str, str, str | None], ...] 
      "http.Transfer-Encoding"),
     (gerrors.ExpectationFailed, 417, "Expectation Failed",
      "the Expect header is not supported (100-continue only)", "not-supported", "http.Expect"),
-    ((gerrors.InvalidChunkSize, gerrors.ChunkMissingTerminator,  # type: ignore[arg-type]
+    ((gerrors.InvalidChunkSize, gerrors.ChunkMissingTerminator,
       gerrors.InvalidChunkExtension), 400, "Bad Request",
      "the chunked request body is malformed", "structure", "http.body"),
-    ((gerrors.InvalidHeader, gerrors.InvalidHeaderName,  # type: ignore[arg-type]
+    ((gerrors.InvalidHeader, gerrors.InvalidHeaderName,
       gerrors.ObsoleteFolding), 400, "Bad Request",
      "a request header is malformed", "structure", "http.headers"),
     (gerrors.ForbiddenProxyRequest, 403, "Forbidden", "request forbidden", "forbidden", None),

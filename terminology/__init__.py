@@ -26,7 +26,9 @@ from .codes import (
 )
 from .errors import TerminologyError, UnknownCodeError
 from .loader import (
+    Diagnosis,
     FindingCode,
+    Laterality,
     Movement,
     Pattern,
     Reflex,
@@ -55,7 +57,9 @@ __all__ = [
     "SIDES",
     "SNOMED",
     "SPINAL_SEGMENT",
+    "Diagnosis",
     "FindingCode",
+    "Laterality",
     "Movement",
     "Pattern",
     "Reflex",

@@ -27,7 +27,11 @@ from ._csv import read_rows, read_version
 from .codes import MODALITIES, NEURO_EXAM
 from .errors import TerminologyError, UnknownCodeError
 from .schemas import (
+    DIAGNOSIS_REGIONS,
+    LATERALITY_SIDES,
+    DiagnosisSchema,
     FindingSchema,
+    LateralitySchema,
     MovementSchema,
     PatternSchema,
     ReflexSchema,
@@ -36,7 +40,9 @@ from .schemas import (
 )
 
 __all__ = [
+    "Diagnosis",
     "FindingCode",
+    "Laterality",
     "Movement",
     "Pattern",
     "Reflex",
@@ -157,6 +163,31 @@ class Pattern:
 
 
 @dataclass(frozen=True, slots=True)
+class Laterality:
+    """A SNOMED CT laterality qualifier and the side it states; ``emit``: the code written for
+    that side on the service's findings (one per side)."""
+
+    code: str
+    display: str
+    side: str
+    emit: bool
+    sources: tuple[str, ...]
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """The SNOMED CT diagnosis coded for a pattern whose first root lies in ``region``."""
+
+    pattern: str
+    region: str
+    code: str
+    display: str
+    sources: tuple[str, ...]
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     """The loaded terminology. Mappings are read-only and iterate in file order.
 
@@ -171,11 +202,33 @@ class Table:
     movements: Mapping[str, Movement]
     findings: Mapping[tuple[str, str], FindingCode]
     patterns: Mapping[str, Pattern]
+    #: laterality qualifiers by SNOMED CT code
+    laterality: Mapping[str, Laterality]
+    #: diagnosis codes by (pattern, region)
+    diagnoses: Mapping[tuple[str, str], Diagnosis]
     _reflex_by_site: Mapping[str, Reflex] = field(init=False, repr=False, compare=False)
+    _side_by_code: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    _laterality_by_side: Mapping[str, Laterality] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_site = {code: reflex for reflex in self.reflexes.values() for code in reflex.sites}
         object.__setattr__(self, "_reflex_by_site", MappingProxyType(by_site))
+        sides = {code: row.side for code, row in self.laterality.items()}
+        object.__setattr__(self, "_side_by_code", MappingProxyType(sides))
+        emitted = {row.side: row for row in self.laterality.values() if row.emit}
+        object.__setattr__(self, "_laterality_by_side", MappingProxyType(emitted))
+
+    def side_of(self, code: str) -> str | None:
+        """The side (``left``, ``right``, ``bilateral``) a SNOMED CT laterality code states."""
+        return self._side_by_code.get(code)
+
+    def laterality_for(self, side: str) -> Laterality:
+        """The laterality qualifier written for ``side`` on the service's findings."""
+        return self._laterality_by_side[side]
+
+    def diagnosis(self, pattern: str, segment: str) -> Diagnosis | None:
+        """The diagnosis coded for ``pattern`` when its first root is ``segment`` (by region)."""
+        return self.diagnoses.get((pattern, segment[:1]))
 
     def site(self, system: str, code: str) -> Site | None:
         return self.sites.get((system, code))
@@ -226,6 +279,8 @@ _SCHEMAS: dict[str, type[Schema]] = {
     "movements.csv": MovementSchema,
     "findings.csv": FindingSchema,
     "patterns.csv": PatternSchema,
+    "laterality.csv": LateralitySchema,
+    "diagnoses.csv": DiagnosisSchema,
 }
 
 
@@ -253,11 +308,22 @@ def load_table(directory: Path | None = None) -> Table:
     patterns = _index(
         "patterns.csv", [(n, r["code"], Pattern(**r)) for n, r in rows["patterns.csv"]]
     )
+    laterality = _index(
+        "laterality.csv", [(n, r["code"], Laterality(**r)) for n, r in rows["laterality.csv"]]
+    )
+    diagnoses = _index(
+        "diagnoses.csv",
+        [(n, (r["pattern"], r["region"]), Diagnosis(**r)) for n, r in rows["diagnoses.csv"]],
+    )
     _check_reflex_sites(rows["reflexes.csv"])
     _check_findings(rows["findings.csv"], reflexes, movements)
     for name in ("reflexes.csv", "movements.csv"):
         _check_exam_codes(name, rows[name], findings)
-    return Table(version, sources, sites, reflexes, movements, findings, patterns)
+    _check_laterality(rows["laterality.csv"])
+    _check_diagnoses(rows["diagnoses.csv"], patterns)
+    return Table(
+        version, sources, sites, reflexes, movements, findings, patterns, laterality, diagnoses
+    )
 
 
 @functools.cache
@@ -339,4 +405,39 @@ def _check_exam_codes(
         if (NEURO_EXAM, row["id"]) not in findings:
             raise TerminologyError(
                 name, line, f"{row['id']!r} has no findings.csv row in {NEURO_EXAM}"
+            )
+
+
+def _check_laterality(rows: _Rows) -> None:
+    """Exactly one written (``emit``) code per side: left, right and bilateral."""
+    emitted: dict[str, int] = {}
+    for line, row in rows:
+        if row["emit"]:
+            if row["side"] in emitted:
+                raise TerminologyError(
+                    "laterality.csv",
+                    line,
+                    f"a second written code for {row['side']} (first on line "
+                    f"{emitted[row['side']]})",
+                )
+            emitted[row["side"]] = line
+    for side in LATERALITY_SIDES:
+        if side not in emitted:
+            raise TerminologyError("laterality.csv", None, f"no written (emit=yes) code for {side}")
+
+
+def _check_diagnoses(rows: _Rows, patterns: Mapping[str, Pattern]) -> None:
+    """Each row's pattern exists, and a pattern coded by region is coded for every region."""
+    regions: dict[str, set[str]] = {}
+    for line, row in rows:
+        if row["pattern"] not in patterns:
+            raise TerminologyError(
+                "diagnoses.csv", line, f"pattern {row['pattern']!r} is not in patterns.csv"
+            )
+        regions.setdefault(row["pattern"], set()).add(row["region"])
+    for pattern, found in regions.items():
+        missing = [r for r in DIAGNOSIS_REGIONS if r not in found]
+        if missing:
+            raise TerminologyError(
+                "diagnoses.csv", None, f"{pattern!r} has no row for region {missing[0]}"
             )

@@ -38,7 +38,9 @@ from .codes import (
 
 __all__ = [
     "NONE",
+    "DiagnosisSchema",
     "FindingSchema",
+    "LateralitySchema",
     "MovementSchema",
     "PatternSchema",
     "ReflexSchema",
@@ -326,3 +328,40 @@ class PatternSchema(Schema):
             _sctid(data["snomed"])
         if (data["snomed"] is None) != (data["snomed_display"] is None):
             raise ValidationError("snomed and snomed_display are both given or both '-'")
+
+
+#: The sides a laterality code states (a finding may be bilateral, unlike a table site).
+LATERALITY_SIDES: tuple[str, ...] = (*SIDES, "bilateral")
+#: A diagnosis row's region: the letter of a root's segment (C, T, L, S).
+DIAGNOSIS_REGIONS: tuple[str, ...] = tuple(dict.fromkeys(segment[0] for segment in SEGMENTS))
+
+
+class LateralitySchema(Schema):
+    """A SNOMED CT laterality qualifier: read from any laterality encoding, and the one per side
+    with ``emit`` = yes written on findings."""
+
+    code = Text()
+    display = Text()
+    side = Choice(LATERALITY_SIDES, "side")
+    emit = YesNo()
+    sources = _sources()
+    note = Text(optional=True)
+
+    @validates_schema
+    def _row(self, data: Mapping[str, Any], **kwargs: Any) -> None:
+        _sctid(data["code"])
+
+
+class DiagnosisSchema(Schema):
+    """The SNOMED CT diagnosis coded for a pattern whose first root lies in a region."""
+
+    pattern = Slug("pattern code")
+    region = Choice(DIAGNOSIS_REGIONS, "region")
+    code = Text()
+    display = Text()
+    sources = _sources()
+    note = Text(optional=True)
+
+    @validates_schema
+    def _row(self, data: Mapping[str, Any], **kwargs: Any) -> None:
+        _sctid(data["code"])

@@ -35,15 +35,28 @@ def test_the_configuration_doc_gives_each_default() -> None:
         if setting.default in (None, ""):
             assert default in ("unset", "empty"), setting.env
         else:
-            shown = str(setting.default).lower() if isinstance(setting.default, bool) else str(
-                int(setting.default) if isinstance(setting.default, float)
-                and float(setting.default).is_integer() else setting.default)
+            shown = (
+                str(setting.default).lower()
+                if isinstance(setting.default, bool)
+                else str(
+                    int(setting.default)
+                    if isinstance(setting.default, float) and float(setting.default).is_integer()
+                    else setting.default
+                )
+            )
             assert default == f"`{shown}`", setting.env
 
 
 @pytest.mark.parametrize(
-    "name", ["README.md", "input-profile.md", "output-profile.md", "errors.md",
-             "configuration.md", "audit.md"]
+    "name",
+    [
+        "README.md",
+        "input-profile.md",
+        "output-profile.md",
+        "errors.md",
+        "configuration.md",
+        "audit.md",
+    ],
 )
 def test_the_documents_exist(name: str) -> None:
     assert (DOCS / name).read_text("utf-8").strip()
@@ -53,8 +66,9 @@ def links(path: Path) -> list[str]:
     return re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", path.read_text("utf-8"))
 
 
-@pytest.mark.parametrize("path", [ROOT / "README.md", *sorted(DOCS.glob("*.md"))],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [ROOT / "README.md", *sorted(DOCS.glob("*.md"))], ids=lambda p: p.name
+)
 def test_relative_links_resolve_inside_the_repository(path: Path) -> None:
     for target in links(path):
         if re.match(r"^[a-z]+:", target):
@@ -64,8 +78,9 @@ def test_relative_links_resolve_inside_the_repository(path: Path) -> None:
         assert ROOT in resolved.parents or resolved == ROOT, f"{path.name} links outside: {target}"
 
 
-@pytest.mark.parametrize("path", [ROOT / "README.md", *sorted(DOCS.glob("*.md"))],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [ROOT / "README.md", *sorted(DOCS.glob("*.md"))], ids=lambda p: p.name
+)
 def test_no_document_sends_readers_outside_the_repository(path: Path) -> None:
     text = path.read_text("utf-8")
     assert "../shared" not in text and "DESIGN.md" not in text and "DESIGN section" not in text
@@ -96,6 +111,25 @@ def test_the_output_profile_names_every_extension_and_pattern() -> None:
     assert table.patterns, "the pattern table is empty"
     for code in table.patterns:
         assert f"`{code}`" in text, code
+    for row in table.laterality.values():
+        if row.emit:
+            assert f"{row.code} {row.display}" in " ".join(text.split()), row.code
+    for row in table.diagnoses.values():
+        assert row.code in text, row.code
+
+
+def test_the_readme_score_section_explains_every_pattern_in_a_sentence() -> None:
+    """Each pattern code of terminology/data/patterns.csv is named, with its meaning, in the
+    README's score section (issue 11: a sentence a clinician would accept)."""
+    from terminology import load_table
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    start = readme.index("## What the score means")
+    section = readme[start : readme.index("\n## ", start + 1)]
+    for code in load_table().patterns:
+        assert f"`{code}`" in section, code
+        at = section.index(f"`{code}`")
+        assert len(section[at : section.find("\n  - ", at + 1)]) > 40, code
 
 
 def test_the_error_doc_covers_every_status_the_service_maps() -> None:

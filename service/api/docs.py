@@ -15,6 +15,6 @@ def openapi_text() -> str:
 
 
 @bp.get("/openapi.yaml")
-def openapi():  # noqa: ANN201
+def openapi() -> Response:
     """The HTTP contract of this service."""
     return Response(openapi_text(), content_type="application/yaml; charset=utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Response, current_app
 
 from ..errors import StoreUnavailable
 from ..fhir.http import fhir_response
@@ -11,13 +11,13 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():  # noqa: ANN201
+def healthz() -> Response:
     """The process is up and answering."""
     return fhir_response({"status": "pass"})
 
 
 @bp.get("/readyz")
-def readyz():  # noqa: ANN201
+def readyz() -> Response:
     """The table is loaded and the store (when enabled) answers a trivial query."""
     table = current_app.extensions["terminology"]
     store = current_app.extensions.get("store")

@@ -57,7 +57,7 @@ def _answer(outcome: Outcome, resource: dict[str, t.Any], headers: dict[str, str
 
 
 @bp.post("/ClinicalImpression/$localize-root")
-def localize_root():  # noqa: ANN201
+def localize_root() -> Response:
     """Answer a Bundle (or Parameters) of exam Observations with a ClinicalImpression."""
     check_content_type(xml=True)
     config = current_app.config

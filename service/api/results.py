@@ -1,11 +1,22 @@
 """Stored results: read and search ClinicalImpressions and their Provenance (FHIR REST).
 
-``GET /fhir/ClinicalImpression/{id}`` and ``GET /fhir/Provenance/{id}`` answer the resource
-with a weak ETag ``W/"<versionId>"`` and Last-Modified, or 304 for a matching If-None-Match.
-``GET /fhir/ClinicalImpression?subject|patient|date|_count|_offset|_sort|_revinclude`` and
-``GET /fhir/Provenance?target=…`` answer ``searchset`` Bundles, newest first by default, paged
-with absolute ``self``/``next``/``previous`` links. Query parameters are checked by marshmallow
-schemas; an unknown one is a 400 naming it, unless ``Prefer: handling=lenient`` asks to ignore it.
+What each resource type accepts is declared once, in :mod:`service.api.surface`; the views
+here check a request against that declaration (marshmallow schemas built from it), hand the
+parsed filters to the store by name (:mod:`service.store.filters`) and shape the answer.
+
+Reads (``GET [type]/{id}``, vread) answer the resource with a weak ETag ``W/"<versionId>"`` and
+Last-Modified; 304 for a matching If-None-Match, or, without one, for an If-Modified-Since not
+older than the resource. ``_summary`` and ``_elements`` cut the resource down (SUBSETTED tag).
+
+Searches (``GET [type]`` or ``POST [type]/_search`` with a form body, the same semantics) answer
+``searchset`` Bundles, newest first by default. Paging is by keyset: the ``next``/``previous``
+links carry an opaque ``_cursor``, the sort key ``(value, id)`` of the last (first) entry, so a
+result stored while a client pages is never repeated and never makes another one skipped.
+``_offset`` is still accepted (bounded by ``SEARCH_MAX_OFFSET``: skipping rows costs the
+database as much as reading them); the links it answers are cursors again. ``_count`` larger than
+the maximum is clamped (0: the total only); ``_total=none`` (or fhirpy's ``_totalMethod=none``)
+leaves the total out and saves a query. An unknown parameter is a 400 naming it
+(``http.<name>``) unless ``Prefer: handling=lenient`` asks to ignore it.
 
 Stateless mode (``STORE_ENABLED`` false): every route here answers 404 with an OperationOutcome
 saying that storage is off, rather than an empty searchset, which would claim "no results"
@@ -19,15 +30,17 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, url_for
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BaseConverter
 
 from ..audit import concerns
-from ..errors import InvalidRequest, Issue, NotFound
+from ..errors import InvalidRequest, Issue, NotFound, UnsupportedMediaType
 from ..fhir.http import fhir_response, link, version_headers
 from ..fhir.write.searchset import search_entry, searchset
+from ..fhir.write.subset import subset
 from ..store import Store, Stored
-from ..store.search import DateBounds, date_bounds, parse_reference
+from .surface import MAX_COUNT, RESOURCES, Cursor, Param, query_schema
 
 bp = Blueprint("results", __name__, url_prefix="/fhir")
 
@@ -46,34 +59,6 @@ def _add_converter(state: t.Any) -> None:
     state.app.url_map.converters.setdefault("fhirid", FhirIdConverter)
 
 
-class ImpressionSearch(Schema):
-    """Query parameters of ``GET /fhir/ClinicalImpression``."""
-
-    subject = fields.String(validate=validate.Length(min=1))
-    patient = fields.String(validate=validate.Length(min=1))
-    date = fields.List(fields.String(), validate=validate.Length(min=1))
-    count = fields.Integer(data_key="_count", load_default=20,
-                           validate=validate.Range(0, 100))
-    offset = fields.Integer(data_key="_offset", load_default=0,
-                            validate=validate.Range(min=0))  # the maximum: _check_offset
-    sort = fields.String(data_key="_sort", load_default="-date",
-                         validate=validate.OneOf(["-date", "date"]))
-    revinclude = fields.String(data_key="_revinclude",
-                               validate=validate.OneOf(["Provenance:target"]))
-    status = fields.String(validate=validate.Regexp(
-        r"^(in-progress|completed|entered-in-error)(,(in-progress|completed|entered-in-error))*$",
-        error="a comma-separated list of in-progress, completed, entered-in-error"))
-
-
-class ProvenanceSearch(Schema):
-    """Query parameters of ``GET /fhir/Provenance``."""
-
-    target = fields.String(required=True, validate=validate.Length(min=1))
-
-
-_REPEATABLE = {"date"}
-
-
 def _store() -> Store:
     store: Store | None = current_app.extensions.get("store")
     if store is None:
@@ -88,26 +73,45 @@ def _lenient() -> bool:
                for part in prefer.replace(";", ",").split(","))
 
 
-def _query(schema: Schema) -> dict[str, t.Any]:
-    """The request's query parameters loaded by *schema*, or a 400 naming every bad one."""
-    known = {field.data_key or name for name, field in schema.fields.items()}
-    unknown = sorted(set(request.args) - known - _GENERAL)
+def _values() -> MultiDict[str, str]:
+    """The query parameters, and for ``POST [type]/_search`` the form body's too.
+
+    :raise UnsupportedMediaType: a POST body that is not a form (naming ``http.Content-Type``).
+    """
+    if request.method != "POST":
+        return request.args
+    has_body = bool(request.content_length or request.headers.get("Transfer-Encoding"))
+    if has_body and request.mimetype != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType(
+            "POST [type]/_search takes application/x-www-form-urlencoded parameters",
+            "http.Content-Type")
+    values: MultiDict[str, str] = MultiDict(request.args)
+    for name, items in request.form.lists():
+        for item in items:
+            values.add(name, item)
+    return values
+
+
+def _query(params: t.Sequence[Param], values: MultiDict[str, str]) -> dict[str, t.Any]:
+    """*values* checked and parsed by the declared *params*, or a 400 naming every bad one."""
+    declared = {param.name: param for param in params}
+    unknown = sorted(set(values) - set(declared) - _GENERAL)
     issues = []
     if unknown and not _lenient():
         issues += [Issue(f"unknown search parameter {name!r} (send Prefer: handling=lenient to "
                          f"ignore it)", (f"http.{name}",), "not-supported") for name in unknown]
     raw: dict[str, t.Any] = {}
-    for name in known & set(request.args):
-        values = request.args.getlist(name)
-        if name in _REPEATABLE:
-            raw[name] = values
-        elif len(values) > 1:
+    for name in declared.keys() & set(values):
+        items = values.getlist(name)
+        if declared[name].repeatable:
+            raw[name] = items
+        elif len(items) > 1:
             issues.append(Issue(f"search parameter {name!r} may be given only once",
                                 (f"http.{name}",)))
         else:
-            raw[name] = values[0]
+            raw[name] = items[0]
     try:
-        loaded: dict[str, t.Any] = schema.load(raw)
+        loaded: dict[str, t.Any] = query_schema(params).load(raw)
     except ValidationError as exc:
         for name, problems in sorted(t.cast(dict[str, t.Any], exc.messages).items()):
             issues.append(Issue(f"{name}: {_flatten(problems)}", (f"http.{name}",), "invalid"))
@@ -142,13 +146,22 @@ def _audit_stored(stored: Stored, *, provenance: bool = False) -> None:
     concerns(patients=_subject_of(stored.impression), resources=resources)
 
 
-def _resource(resource: dict[str, t.Any]) -> Response:
-    """200 with the resource, ETag and Last-Modified; 304 when If-None-Match has its version."""
+def _resource(kind: str, resource: dict[str, t.Any]) -> Response:
+    """200 with the resource (cut down by ``_summary``/``_elements``), ETag and Last-Modified;
+    304 when If-None-Match has its version or, without If-None-Match, when it was not modified
+    since If-Modified-Since."""
+    args = _query(RESOURCES[kind].read_params(), request.args)
     meta = resource["meta"]
-    headers = version_headers(meta["versionId"], datetime.fromisoformat(meta["lastUpdated"]))
-    if request.if_none_match.contains_weak(meta["versionId"]):
-        return Response(status=304, headers=headers)  # no body, so not fhir_response
-    return fhir_response(resource, 200, headers)
+    last_updated = datetime.fromisoformat(meta["lastUpdated"])
+    headers = version_headers(meta["versionId"], last_updated)
+    if request.if_none_match:
+        if request.if_none_match.contains_weak(meta["versionId"]):
+            return Response(status=304, headers=headers)  # no body, so not fhir_response
+    elif request.if_modified_since is not None and \
+            last_updated.replace(microsecond=0) <= request.if_modified_since:
+        return Response(status=304, headers=headers)
+    return fhir_response(subset(resource, args.get("_summary"), args.get("_elements")), 200,
+                         headers)
 
 
 @bp.get("/ClinicalImpression/<fhirid:id>")
@@ -158,7 +171,7 @@ def read_impression(id: str) -> Response:  # noqa: A002
     if stored is None:
         raise NotFound(f"no ClinicalImpression with id {id!r}")
     _audit_stored(stored)
-    return _resource(stored.impression)
+    return _resource("ClinicalImpression", stored.impression)
 
 
 @bp.get("/ClinicalImpression/<fhirid:id>/_history/<fhirid:vid>")
@@ -169,7 +182,7 @@ def vread_impression(id: str, vid: str) -> Response:  # noqa: A002
     if version is None:
         raise NotFound(f"no ClinicalImpression with id {id!r} and version {vid!r}")
     concerns(patients=_subject_of(version), resources=[f"ClinicalImpression/{id}"])
-    return _resource(version)
+    return _resource("ClinicalImpression", version)
 
 
 @bp.get("/Provenance/<fhirid:id>")
@@ -179,44 +192,7 @@ def read_provenance(id: str) -> Response:  # noqa: A002
     if stored is None:
         raise NotFound(f"no Provenance with id {id!r}")
     _audit_stored(stored, provenance=True)
-    return _resource(stored.provenance)
-
-
-def _subject(params: dict[str, t.Any]) -> tuple[str | None, bool]:
-    """The subject reference both ``subject`` and ``patient`` ask for; False if they disagree."""
-    wanted = set()
-    for name in ("subject", "patient"):
-        if name in params:
-            try:
-                kind, id_, version = parse_reference(params[name], "Patient")
-            except ValueError as exc:
-                raise _invalid(name, str(exc)) from exc
-            if version is not None or (name == "patient" and kind != "Patient"):
-                raise _invalid(name, "not a Patient reference (Patient/id or id)")
-            wanted.add(f"{kind}/{id_}")
-    if len(wanted) > 1:
-        return None, False
-    return next(iter(wanted), None), True
-
-
-def _bounds(values: list[str]) -> DateBounds:
-    bounds = DateBounds()
-    for value in values:
-        try:
-            bounds = bounds.narrow(date_bounds(value))
-        except ValueError as exc:
-            raise _invalid("date", str(exc)) from exc
-    return bounds
-
-
-def _page_link(relation: str, params: list[tuple[str, t.Any]], offset: int) -> dict[str, str]:
-    query = urlencode([*params, ("_offset", offset)])
-    return {"relation": relation, "url": f"{link(request.path)}?{query}"}
-
-
-def _searchset(entries: list[dict[str, t.Any]], total: int,
-               links: list[dict[str, str]]) -> Response:
-    return fhir_response(searchset(entries, total, links))
+    return _resource("Provenance", stored.provenance)
 
 
 def _entry(endpoint: str, resource: dict[str, t.Any], mode: str) -> dict[str, t.Any]:
@@ -241,62 +217,80 @@ def _check_offset(offset: int) -> None:
             ("http._offset",), "too-costly")])
 
 
-@bp.get("/ClinicalImpression")
-def search_impressions() -> Response:
-    """Stored ClinicalImpressions by subject or patient and date, newest first, paged."""
-    params = _query(ImpressionSearch())
-    subject, satisfiable = _subject(params)
-    bounds = _bounds(params.get("date", []))
-    count, offset = params["count"], params["offset"]
+_READ_ENDPOINT = {"ClinicalImpression": "results.read_impression",
+                  "Provenance": "results.read_provenance"}
+
+
+def _link(relation: str, kept: list[tuple[str, str]], position: tuple[str, t.Any] | None,
+          kind: str) -> dict[str, str]:
+    query = urlencode([*kept, *([position] if position else [])])
+    return {"relation": relation, "url": link(f"/fhir/{kind}") + (f"?{query}" if query else "")}
+
+
+def _search(kind: str) -> Response:
+    """A search of *kind* as its declaration says: filters, sort, keyset pages, includes."""
+    declared = RESOURCES[kind]
+    values = _values()
+    params = declared.search_params()
+    args = _query(params, values)
+    where = [(param.filter, args[param.name]) for param in declared.params
+             if param.name in args and param.filter]
+    summary, elements = args.get("_summary"), args.get("_elements")
+    count = 0 if summary == "count" else min(args.get("_count", 20), MAX_COUNT)
+    default = ("-" if declared.newest_first else "") + declared.sorts[0]
+    sort = args.get("_sort", default)
+    cursor: Cursor | None = args.get("_cursor")
+    if cursor is not None and cursor.sort != sort:
+        raise _invalid("_cursor", "this cursor belongs to a search with another _sort; follow "
+                                  "the Bundle's links as they are")
+    offset = 0 if cursor is not None else args.get("_offset", 0)
     _check_offset(offset)
-    store = _store()
-    page: list[Stored] = []
-    total = 0
-    if satisfiable and not bounds.empty:
-        statuses = set(params["status"].split(",")) if "status" in params else None
-        page, total = store.search(subject=subject, date_ge=bounds.ge, date_le=bounds.le,
-                                   date_excluded=bounds.excluded, count=count, offset=offset,
-                                   newest_first=params["sort"] == "-date", statuses=statuses)
-    kept: list[tuple[str, t.Any]] = [(name, params[name])
-                                     for name in ("subject", "patient", "status") if name in params]
-    kept += [("date", value) for value in params.get("date", [])]
-    kept += [("_count", count), ("_sort", params["sort"])]
-    if "revinclude" in params:
-        kept.append(("_revinclude", params["revinclude"]))
-    links = [_page_link("self", kept, offset)]
-    if count and offset + count < total and offset + count <= current_app.config[
-            "SEARCH_MAX_OFFSET"]:  # no link to a page the server would refuse
-        links.append(_page_link("next", kept, offset + count))
-    if count and offset > 0:
-        links.append(_page_link("previous", kept, max(offset - count, 0)))
-    if subject is not None:
-        concerns(patients=[subject])
-    for found in page:
-        _audit_stored(found, provenance="revinclude" in params)
-    entries = [_entry("results.read_impression", s.impression, "match") for s in page]
-    if "revinclude" in params:
-        entries += [_entry("results.read_provenance", s.provenance, "include") for s in page]
-    return _searchset(entries, total, links)
+    method = args.get("_total") or {"count": "accurate"}.get(args.get("_totalMethod", ""),
+                                                              args.get("_totalMethod"))
+    key = None if cursor is None else (cursor.value, cursor.id)
+    page = _store().search(kind, where, sort=sort.lstrip("-"), descending=sort.startswith("-"),
+                           count=count, offset=offset,
+                           after=key if cursor is not None and cursor.after else None,
+                           before=key if cursor is not None and not cursor.after else None,
+                           total=method != "none")
+    known = {param.name for param in params} | _GENERAL
+    kept = [(name, value) for name, value in values.items(multi=True)
+            if name in known and name not in ("_cursor", "_offset")]
+    here = ("_cursor", cursor.token()) if cursor else ("_offset", offset) if offset else None
+    links = [_link("self", kept, here, kind)]
+    backwards = cursor is not None and not cursor.after
+    if page.keys and (backwards or page.more):
+        after = Cursor(sort, *page.keys[-1])
+        links.append(_link("next", kept, ("_cursor", after.token()), kind))
+    if page.keys and ((backwards and page.more) or (not backwards and (offset or cursor))):
+        before = Cursor(sort, *page.keys[0], after=False)
+        links.append(_link("previous", kept, ("_cursor", before.token()), kind))
+    for name in ("subject", "patient"):
+        if name in args:
+            concerns(patients=[args[name]])
+    including = "_revinclude" in args or "_include" in args
+    for found in page.results:
+        _audit_stored(found, provenance=True if kind == "Provenance" else including)
+    own, other = ("impression", "provenance") if kind == "ClinicalImpression" else (
+        "provenance", "impression")
+    entries = [_entry(_READ_ENDPOINT[kind], subset(getattr(s, own), summary, elements), "match")
+               for s in page.results]
+    if including:
+        other_kind = "Provenance" if kind == "ClinicalImpression" else "ClinicalImpression"
+        entries += [_entry(_READ_ENDPOINT[other_kind], getattr(s, other), "include")
+                    for s in page.results]
+    return fhir_response(searchset(entries, page.total, links))
+
+
+@bp.get("/ClinicalImpression")
+@bp.post("/ClinicalImpression/_search")
+def search_impressions() -> Response:
+    """Stored ClinicalImpressions by id, subject or patient, date and _lastUpdated, paged."""
+    return _search("ClinicalImpression")
 
 
 @bp.get("/Provenance")
+@bp.post("/Provenance/_search")
 def search_provenance() -> Response:
-    """The Provenance of one stored result: ``target=ClinicalImpression/{id}[/_history/{v}]``."""
-    params = _query(ProvenanceSearch())
-    try:
-        kind, id_, version = parse_reference(params["target"], "ClinicalImpression")
-    except ValueError as exc:
-        raise _invalid("target", str(exc)) from exc
-    store = _store()
-    stored = store.provenance_for(id_) if kind == "ClinicalImpression" else None
-    found: list[dict[str, t.Any]] = []
-    if stored is not None:
-        # the creation's Provenance targets version 1, a retraction's the version it made
-        retraction = store.retraction_for(id_)
-        found = [p for p in (stored.provenance, retraction) if p is not None and (
-            version is None or p["target"][0]["reference"].endswith(f"/_history/{version}"))]
-        concerns(patients=_subject_of(stored.impression),
-                 resources=[f"ClinicalImpression/{id_}", *(f"Provenance/{p['id']}" for p in found)])
-    entries = [_entry("results.read_provenance", p, "match") for p in found]
-    self_link = {"relation": "self", "url": f"{link(request.path)}?{urlencode(params)}"}
-    return _searchset(entries, len(entries), [self_link])
+    """The Provenance of stored results: by ``target=ClinicalImpression/{id}``, id, _lastUpdated."""
+    return _search("Provenance")

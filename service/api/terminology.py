@@ -21,11 +21,13 @@ from ..fhir.http import check_content_type, fhir_response, link
 from ..fhir.read.body import read_body
 from ..fhir.read.translate_request import read_translate_body, read_translate_parameters
 from ..fhir.write.searchset import search_entry, searchset
+from ..fhir.write.subset import subset
+from .surface import RESOURCES, query_schema
 
 if t.TYPE_CHECKING:
     from terminology import Table
 
-__all__ = ["SearchArgs", "TranslateArgs", "bp"]
+__all__ = ["FILTERS", "TranslateArgs", "bp"]
 
 bp = Blueprint("terminology", __name__, url_prefix="/fhir")
 
@@ -37,11 +39,14 @@ def _text() -> fields.String:
     return fields.String(validate=_NON_BLANK)
 
 
-class _Coding(fields.Field):
+# Unparametrised: marshmallow 3, which the pins still allow, cannot subscript Field at run time.
+class _Coding(fields.Field):  # type: ignore[type-arg]
     """A coding: the token ``system|code`` in a query, a Coding object in a Parameters body."""
 
     def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
                      **kwargs: t.Any) -> tuple[str, str]:
+        system: object  # a str from the token; anything from a JSON object, checked below
+        code: object
         if isinstance(value, str):
             system, bar, code = value.partition("|")
         elif isinstance(value, dict):
@@ -77,21 +82,12 @@ class TranslateArgs(Schema):
             raise ValidationError("required with code: the code system of the code", "system")
 
 
-class SearchArgs(Schema):
-    """Search parameters of ``GET /fhir/CodeSystem`` and ``GET /fhir/ConceptMap``."""
-
-    class Meta:
-        unknown = RAISE
-
-    id = fields.String(data_key="_id", validate=_NON_BLANK)
-    url = _text()
-
-
-class ReadArgs(Schema):
-    """A read takes no parameters besides the general ones."""
-
-    class Meta:
-        unknown = RAISE
+#: the in-memory filters of the terminology searches, by the name the declaration gives
+#: (service.api.surface); a test checks that the two agree.
+FILTERS: dict[str, t.Callable[[dict[str, t.Any], t.Any], bool]] = {
+    "_id": lambda resource, ids: resource["id"] in ids,
+    "url": lambda resource, url: resource["url"] == url.partition("|")[0],
+}
 
 
 def _table() -> Table:
@@ -137,22 +133,24 @@ def _load(schema: Schema, values: t.Mapping[str, t.Any], where: t.Mapping[str, s
 
 
 def _searchset(kind: str, resources: list[dict[str, t.Any]]) -> Response:
-    args = _load(SearchArgs(), _query(), {})
-    ids = set(args["id"].split(",")) if "id" in args else None
-    url = args.get("url", "").partition("|")[0] or None
-    hits = [r for r in resources
-            if (ids is None or r["id"] in ids) and (url is None or r["url"] == url)]
+    declared = RESOURCES[kind]
+    args = _load(query_schema(declared.search_params()), _query(), {})
+    where = [(param.filter, args[param.name]) for param in declared.params
+             if param.name in args and param.filter]
+    hits = [r for r in resources if all(FILTERS[name](r, value) for name, value in where)]
     query = request.query_string.decode("latin-1")
     self_url = link(request.path) + (f"?{query}" if query else "")
     read = f".read_{kind.lower()}"
-    entries = [search_entry(link(url_for(read, rid=r["id"])[len(request.script_root):]), r)
-               for r in hits]
+    summary, elements = args.get("_summary"), args.get("_elements")
+    entries = [] if summary == "count" else [
+        search_entry(link(url_for(read, rid=r["id"])[len(request.script_root):]),
+                     subset(r, summary, elements)) for r in hits]
     return fhir_response(searchset(entries, len(hits), [{"relation": "self", "url": self_url}]))
 
 
-def _read(resource: dict[str, t.Any]) -> Response:
-    _load(ReadArgs(), _query(), {})
-    return fhir_response(resource)
+def _read(kind: str, resource: dict[str, t.Any]) -> Response:
+    args = _load(query_schema(RESOURCES[kind].read_params()), _query(), {})
+    return fhir_response(subset(resource, args.get("_summary"), args.get("_elements")))
 
 
 @bp.get("/CodeSystem")
@@ -164,7 +162,7 @@ def search_codesystem() -> Response:
 @bp.get("/CodeSystem/<rid>")
 def read_codesystem(rid: str) -> Response:
     """One CodeSystem by its fixed id."""
-    return _read(fhir_terms.code_system(_table(), rid))
+    return _read("CodeSystem", fhir_terms.code_system(_table(), rid))
 
 
 @bp.get("/ConceptMap")
@@ -200,4 +198,4 @@ def translate() -> Response:
 @bp.get("/ConceptMap/<rid>")
 def read_conceptmap(rid: str) -> Response:
     """One ConceptMap by its fixed id."""
-    return _read(fhir_terms.concept_map(_table(), rid))
+    return _read("ConceptMap", fhir_terms.concept_map(_table(), rid))

@@ -30,9 +30,10 @@ POST ClinicalImpression/$localize-root          system/ClinicalImpression.c
 POST Bundle/$validate (the operation's input)   system/ClinicalImpression.c
 GET  ClinicalImpression/{id}[/_history/{vid}]   system/ClinicalImpression.r
 PATCH ClinicalImpression/{id} (retraction)      system/ClinicalImpression.u
-GET  ClinicalImpression?...                     system/ClinicalImpression.s
+GET  ClinicalImpression?... (or POST _search)  system/ClinicalImpression.s
      ... &_revinclude=Provenance:target         and system/Provenance.s
 GET  Provenance/{id}, Provenance?target=...     system/Provenance.r, system/Provenance.s
+     ... &_include=Provenance:target            and system/ClinicalImpression.s
 GET  CodeSystem/{id}, CodeSystem                system/CodeSystem.r, system/CodeSystem.s
 GET  ConceptMap/{id}, ConceptMap                system/ConceptMap.r, system/ConceptMap.s
 GET|POST ConceptMap/$translate                  system/ConceptMap.r
@@ -41,8 +42,11 @@ GET  metadata, /healthz, /readyz, /openapi.yaml none
 GET  [/fhir]/.well-known/smart-configuration    none
 ==============================================  ============================================
 
-:data:`ROUTE_SCOPES` is that table; a route missing from it is refused (403, logged), and a test
-checks that every rule of the URL map is in it.
+:data:`ROUTE_SCOPES` is that table: the public routes here, every resource route generated from
+the REST surface's declaration (:mod:`service.api.surface`: read/vread need ``.r``, patch
+``.u``, search ``.s`` on GET and on ``POST [type]/_search``, operations their own scope), and
+:data:`PARAMETER_SCOPES` the extra scope of ``_include``/``_revinclude``. A route missing from it
+is refused (403, logged), and a test checks that every rule of the URL map is in it.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ import typing as t
 from flask import Flask, Response, g, request
 
 from .. import cors
+from ..api.surface import parameter_scopes, route_scopes
 from ..errors import Forbidden, Unauthorized
 from .tokens import ALGORITHMS, INVALID, LEEWAY_SECONDS, KeysUnavailable, Verifier, load_verifier
 
@@ -86,30 +91,12 @@ ROUTE_SCOPES: dict[tuple[str, str], Need | None] = {
     ("GET", "metadata.metadata"): PUBLIC,
     ("GET", "smart.root_configuration"): PUBLIC,
     ("GET", "smart.fhir_configuration"): PUBLIC,
-    ("GET", "metadata.operation"): ("OperationDefinition", "r"),
-    ("POST", "localize.localize_root"): ("ClinicalImpression", "c"),
-    # a dry run of the operation: whoever may post an exam may check one (it carries patient
-    # data, so it is not public); nothing is created
-    ("POST", "validate.validate_bundle"): ("ClinicalImpression", "c"),
-    ("GET", "results.read_impression"): ("ClinicalImpression", "r"),
-    ("PATCH", "retract.retract_impression"): ("ClinicalImpression", "u"),
-    ("GET", "results.vread_impression"): ("ClinicalImpression", "r"),
-    ("GET", "results.search_impressions"): ("ClinicalImpression", "s"),
-    ("GET", "results.read_provenance"): ("Provenance", "r"),
-    ("GET", "results.search_provenance"): ("Provenance", "s"),
-    ("GET", "terminology.search_codesystem"): ("CodeSystem", "s"),
-    ("GET", "terminology.read_codesystem"): ("CodeSystem", "r"),
-    ("GET", "terminology.search_conceptmap"): ("ConceptMap", "s"),
-    ("GET", "terminology.read_conceptmap"): ("ConceptMap", "r"),
-    ("GET", "terminology.translate"): ("ConceptMap", "r"),
-    ("POST", "terminology.translate"): ("ConceptMap", "r"),
+    **route_scopes(),  # every resource route, from the declaration (service.api.surface)
 }
 
 #: (method, endpoint, query parameter) -> the extra scope that parameter needs, because it
 #: makes the answer include resources of another type.
-PARAMETER_SCOPES: dict[tuple[str, str, str], Need] = {
-    ("GET", "results.search_impressions", "_revinclude"): ("Provenance", "s"),
-}
+PARAMETER_SCOPES: dict[tuple[str, str, str], Need] = parameter_scopes()
 
 _SCOPE = re.compile(
     r"system/(?P<type>\*|[A-Z][A-Za-z]{0,63})\.(?P<perm>\*|read|write|[cruds]{1,5})"
@@ -200,7 +187,8 @@ def _needs() -> tuple[bool, list[Need]]:
     extra = [
         more
         for (m, e, param), more in PARAMETER_SCOPES.items()
-        if (m, e) == key and param in request.args
+        if (m, e) == key and (param in request.args
+                              or (method == "POST" and param in request.form))
     ]
     return True, [need, *extra]
 

@@ -161,7 +161,8 @@ def _parse(body: bytes, usable: t.Callable[[jwt.PyJWK], bool]) -> dict[str, jwt.
         found = jwt.PyJWKSet.from_dict(document)
     except jwt.PyJWTError as exc:
         raise FetchFailed("no usable key") from exc
-    keys = {k.key_id: k for k in found if usable(k)}
+    # t.cast: usable keys have a kid (tokens._usable), the name a token asks for
+    keys = {t.cast(str, k.key_id): k for k in found if usable(k)}
     if not keys:
         raise FetchFailed("no usable key")
     return keys

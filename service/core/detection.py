@@ -44,6 +44,13 @@ class Detection:
 
     hypothesis: Hypothesis
     explains: tuple[Finding, ...] = ()
+    #: A multi-root or plexus picture (several roots or the plexus, one side): the segments it
+    #: spans, and the findings it accounts for *without* taking their root weight (the roots
+    #: may be the lesion). A root (or two adjacent roots) inside the span whose support all lies
+    #: among those findings and ``explains`` is at most "possible": a neurologist does not
+    #: call one root probable when several roots' muscles are weak on that side.
+    span: tuple[str, ...] = ()
+    covers: tuple[Finding, ...] = ()
 
     @property
     def strength(self) -> float:

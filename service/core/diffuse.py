@@ -8,7 +8,10 @@ polyradiculopathy (several roots with evidence of their own) and the cauda equin
 
 from __future__ import annotations
 
+import typing as t
 from collections import defaultdict
+
+from terminology import SEGMENTS
 
 from . import weights as w
 from .cord import sensory_level
@@ -47,6 +50,17 @@ _SACRAL_REFLEXES = ("reflex-anal", "reflex-bulbocavernosus")
 _DISTAL_TOES = ("great-toe-extension",)
 
 
+def _segments(exam: ExamIndex, f: Finding) -> set[str]:
+    """The core segments of a finding's table row (none when the table has no row)."""
+    row = exam.rows.get(id(f))
+    return segments_of(row) if row is not None else set()
+
+
+def _skin_of(row: t.Any) -> set[str]:
+    """The roots whose skin a site lies in: its core roots, or its variable ones if it has none."""
+    return segments_of(row) or {v.segment for v in row.variable}
+
+
 def _dtr(exam: ExamIndex, f: Finding) -> bool:
     row = exam.rows.get(id(f))
     return f.kind is Kind.REFLEX and row is not None and row.kind == "dtr"
@@ -67,12 +81,15 @@ def polyneuropathy(ctx: Context) -> list[Detection]:
     against: list[Evidence] = []
     reasons: list[str] = []
     score = 0.0
+    # the roots whose skin the distal loss lies in: a site's core roots, or, for a site where
+    # the maps disagree and no root is core (the hallux: L4 or L5), its variable ones; so a
+    # loss reaching the hallux is not "confined to S1's skin"
     dermatomal = {
         s: {
             seg
             for f in feet[s]
             if f.modality in ROOT_MODALITIES
-            for seg in segments_of(exam.rows[id(f)])
+            for seg in _skin_of(exam.rows[id(f)])
         }
         for s in SIDES
     }
@@ -139,7 +156,8 @@ def polyneuropathy(ctx: Context) -> list[Detection]:
             for s in SIDES
             for f in feet[s]
             if f.modality in ROOT_MODALITIES
-            and segments_of(exam.rows[id(f)]) <= only
+            and _skin_of(exam.rows[id(f)]) <= only
+            and _skin_of(exam.rows[id(f)])
             and f.side is not Side.BILATERAL
         ]
     if asymmetric:
@@ -152,11 +170,21 @@ def polyneuropathy(ctx: Context) -> list[Detection]:
             "Part of the picture is on one side only; a length-dependent neuropathy is symmetric."
         )
     weak = [f for m in _PROXIMAL_MOVES for f in exam.weak(Kind.MOTOR, m, None)]
-    if weak:
+    weak_sides = {f.side for f in weak}
+    if weak and (Side.BILATERAL in weak_sides or None in weak_sides or len(weak_sides) > 1):
         score -= w.PNP_PROXIMAL_WEAKNESS
         against += exam.evidence(weak, w.PNP_PROXIMAL_WEAKNESS, False, "proximal weakness")
         reasons.append(
             "Proximal weakness argues for roots (polyradiculopathy, stenosis) over a neuropathy."
+        )
+    elif weak:
+        score -= w.PNP_PROXIMAL_WEAKNESS_ONE_SIDE
+        against += exam.evidence(
+            weak, w.PNP_PROXIMAL_WEAKNESS_ONE_SIDE, False, "proximal weakness on one side"
+        )
+        reasons.append(
+            "Proximal weakness on one side only is not part of a neuropathy; it points to a "
+            "second lesion (a root or the plexus) beside it rather than against it."
         )
     saddle = [f for f in exam.saddle if is_reduced(f)]
     if saddle:
@@ -370,6 +398,10 @@ def scattered_weakness(ctx: Context) -> list[Detection]:
                 "Sensation and reflexes are not affected: consider muscle, neuromuscular "
                 "junction or motor neuron disease before a root."
             )
+        span = tuple(SEGMENTS[ORDER[segs[0]] : ORDER[segs[-1]] + 1])
+        # the sensory and reflex loss of the same roots on that side belongs to the same
+        # multi-root picture: a single root inside it is at most possible (engine)
+        inside = [f for f in other if _segments(exam, f) & set(span)]
         found.append(
             Detection(
                 hypothesis(
@@ -383,9 +415,60 @@ def scattered_weakness(ctx: Context) -> list[Detection]:
                     segments=tuple(segs) if code == "polyradiculopathy" else (),
                 ),
                 tuple(weak),
+                span=span,
+                covers=tuple(inside),
             )
         )
-    return found
+    return found or _pure_motor_limbs(exam)
+
+
+def _pure_motor_limbs(exam: ExamIndex) -> list[Detection]:
+    """Weakness of three or more limbs, on both sides, with no sensory loss, no reduced tendon
+    reflex and no upper-motor-neuron sign: no root, plexus, nerve or cord pattern explains it;
+    consider muscle, neuromuscular junction or motor neuron disease (clinical-rules-2 section 8:
+    localization order, Waxman; StatPearls)."""
+    weak = [
+        f for f in exam.findings if f.kind is Kind.MOTOR and is_reduced(f) and f.side is not None
+    ]  # a nerve mimic that took one weak deltoid does not make four weak limbs a nerve
+    limbs = {
+        limb
+        for f in weak
+        # t.cast: weak holds sided findings only (f.side is not None above)
+        for side in (
+            (Side.LEFT, Side.RIGHT) if f.side is Side.BILATERAL else (t.cast(Side, f.side),)
+        )
+        if (limb := _limb(exam, f, side)) is not None
+    }
+    if len(limbs) < w.PURE_MOTOR_LIMBS or {side for side, _ in limbs} != set(SIDES):
+        return []
+    for f in exam.findings:
+        row = exam.rows.get(id(f))
+        if f.kind is Kind.SENSORY and is_reduced(f) and f.modality in ROOT_MODALITIES:
+            return []
+        if f.kind is Kind.REFLEX and (
+            _dtr(exam, f)
+            and is_reduced(f)
+            or getattr(row, "kind", None) == "umn"
+            and f.polarity in (Polarity.INCREASED, Polarity.ABNORMAL)
+        ):
+            return []
+    reasons = [
+        f"Weakness of {len(limbs)} limbs on both sides with sensation and tendon reflexes kept "
+        "and no upper-motor-neuron sign: no root, plexus, nerve or cord lesion explains it.",
+        "Consider muscle (proximal and symmetric: myopathy), neuromuscular junction (fatigable) "
+        "or motor neuron disease; EMG/NCS and creatine kinase help.",
+    ]
+    h = hypothesis(
+        "non-radicular-weakness",
+        f"Weakness of {len(limbs)} limbs without sensory or reflex loss (muscle, junction or "
+        "motor neuron)",
+        Side.BILATERAL,
+        w.PURE_MOTOR + w.PURE_MOTOR_LIMBS_BONUS,
+        exam.evidence(weak, 0.1, True, "weak"),
+        [],
+        reasons,
+    )
+    return [Detection(h, tuple(weak))]
 
 
 # --- after the roots: polyradiculopathy and cauda equina ------------------------------------

@@ -9,7 +9,10 @@
 3. Every finding becomes weighted evidence for or against spinal segments, per side
    (:mod:`.evidence`); each kind's contribution to a segment is capped (:mod:`.weights`).
 4. Root hypotheses: one per (segment, side) with net support; "probable" needs two agreeing
-   kinds of evidence; adjacent two-root hypotheses where the evidence spans neighbours.
+   kinds of evidence; adjacent two-root hypotheses where the evidence spans neighbours. A
+   root inside a multi-root or plexus picture on its side (weakness of several roots'
+   muscles) is at most "possible" and ranks below the picture, unless it has evidence of its
+   own beyond it (:func:`_cap_under_pictures`).
 5. The detectors that read the roots run (stage ``after-roots``: polyradiculopathy, the
    cauda equina flag).
 6. Everything is ranked by score; ties break on names, so the output does not depend on the
@@ -18,6 +21,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 from collections import defaultdict
 
@@ -27,7 +31,7 @@ from . import weights as w
 from .detection import AFTER_ROOTS, BEFORE_ROOTS, Context, Detection
 from .detectors import DETECTORS
 from .evidence import Contribution, contributions, describe, ranked
-from .exam_index import ExamIndex
+from .exam_index import ORDER, ExamIndex, segments_of
 from .model import Assessment, Evidence, Finding, Hypothesis, Kind, Polarity, Side
 
 if t.TYPE_CHECKING:
@@ -117,7 +121,7 @@ class _Ledger:
             for (seg, side), cs in self.items.items()
             if side is None and any(c.supports for c in cs)
         }
-        result = set(sided)
+        result: set[tuple[str, Side | None]] = set(sided)
         for seg in unsided:
             if not any(s == seg for s, _ in sided):
                 result.add((seg, None))
@@ -218,8 +222,8 @@ def _roots(
                 pairs.append(
                     _root(ledger, (a, b), side, w.TWO_ROOT_PARSIMONY, explained_by=explained_by)
                 )
-    nets = {(seg, side): ledger.core_net(seg, side) for seg, side in candidates}
-    return singles + pairs, nets
+    core_nets = {(seg, side): ledger.core_net(seg, side) for seg, side in candidates}
+    return singles + pairs, core_nets
 
 
 def _explaining_away(found: list[Detection]) -> tuple[dict[int, float], dict[int, str]]:
@@ -252,6 +256,11 @@ def _rank(hypotheses: list[Hypothesis]) -> tuple[Hypothesis, ...]:
 
 
 def _lower_first(text: str) -> str:
+    """*text* to follow a colon mid-sentence: "Left L5 ..." -> "left L5 ...", but a leading
+    segment or acronym ("L4 radiculopathy (side not stated)", "GBS") keeps its capitals."""
+    first = text.split(" ", 1)[0]
+    if first[1:2].isdigit() or any(c.isupper() for c in first[1:]):
+        return text  # a segment, an acronym or an eponym ("Brown-Sequard")
     return text[:1].lower() + text[1:]
 
 
@@ -306,6 +315,8 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
     :param table: the terminology table (segments, weights, nerves).
     :return: the assessment; ``localized`` is False when nothing explains the abnormal findings.
     """
+    everything = findings
+    findings, repeats = _distinct(findings)
     exam = ExamIndex(findings, table)
     ctx = Context(exam)
     for detector in DETECTORS:
@@ -315,6 +326,7 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
     ctx.kept = kept
     items = contributions(findings, table, exam.rows, kept)
     roots, ctx.nets = _roots(_Ledger(items, table), explained_by)
+    roots = _cap_under_pictures(roots, ctx.found, items, exam)
     roots = _only_key_point(roots, findings, exam, table, items)
     ctx.roots = roots
     for detector in DETECTORS:
@@ -328,6 +340,11 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
         caveats.append(_CAVEAT_OVERLAP)
     if any(c.zone == "variable" and c.supports for c in items):
         caveats.append(_CAVEAT_VARIABLE)
+    if repeats:
+        caveats.append(
+            f"{len(repeats)} observation(s) repeat a finding already reported (same test, site, "
+            "side and result) and were counted once: " + ", ".join(repeats) + "."
+        )
     unsided = sorted({f.ref for f in findings if f.side is None})
     if unsided:
         caveats.append(
@@ -344,7 +361,7 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
             f"{len(unused)} abnormal finding(s) bore on no root or pattern the engine knows and "
             "were not weighed: " + "; ".join(unused) + "."
         )
-    used = tuple(sorted({f.ref for f in findings}))
+    used = tuple(sorted({f.ref for f in everything}))
     return Assessment(
         hypotheses=ranked,
         localized=bool(ranked),
@@ -353,6 +370,108 @@ def localize(findings: t.Sequence[Finding], table: Table) -> Assessment:
         used=used,
         urgent=any(h.urgent for h in ranked),
     )
+
+
+def _distinct(findings: t.Sequence[Finding]) -> tuple[list[Finding], list[str]]:
+    """The findings with repeats removed, and the refs of the repeats.
+
+    The same test at the same site and side with the same result, sent twice (an export that
+    repeats a row, a form saved twice), is one finding: counting it twice would double its
+    weight and change the reading. The one with the first ref is kept, so the answer does not
+    depend on the order of the input.
+    """
+    first: dict[tuple[t.Any, ...], Finding] = {}
+    for f in findings:
+        key = f[1:]
+        kept = first.get(key)
+        if kept is None or f.ref < kept.ref:
+            first[key] = f
+    if len(first) == len(findings):
+        return list(findings), []
+    keep = {id(f) for f in first.values()}
+    return [f for f in findings if id(f) in keep], sorted(
+        f.ref for f in findings if id(f) not in keep
+    )
+
+
+def _cap_under_pictures(
+    roots: list[Hypothesis], found: list[Detection], items: list[Contribution], exam: ExamIndex
+) -> list[Hypothesis]:
+    """A root (or two adjacent roots) inside a multi-root or plexus picture on its side is at
+    most "possible", and ranks below the picture, unless it has evidence of its own beyond it.
+
+    A neurologist who finds several roots' muscles weak on one side (a plexus or several roots;
+    only EMG/NCS tell them apart: clinical-rules-2 section 3) does not call one of those roots
+    probable on the same findings. "Evidence of its own" is core-zone support, from findings the
+    picture does not cover, of at least AGREEING_KIND_MINIMUM units (e.g. a weak tibialis
+    anterior beside a lumbar plexus picture of quadriceps and adductors).
+    """
+    pictures = [d for d in found if d.span and d.hypothesis.side in (Side.LEFT, Side.RIGHT)]
+    if not pictures:
+        return roots
+    out = []
+    for h in roots:
+        caps = [
+            d
+            for d in pictures
+            if d.hypothesis.side is h.side
+            and set(h.segments) <= set(d.span)
+            and len(d.span) > len(h.segments)
+            and _other_roots_weak(h, d, exam)
+        ]
+        picture = min(caps, key=lambda d: d.hypothesis.score, default=None)
+        if picture is None or _own_evidence(h, caps, items):
+            out.append(h)
+        else:
+            out.append(_capped(h, picture))
+    return out
+
+
+def _other_roots_weak(h: Hypothesis, picture: Detection, exam: ExamIndex) -> bool:
+    """Whether the picture holds weakness that *h*'s roots do not supply: two weak muscles
+    outside its myotome, or one at least two segments away. Weakness of several nerves that
+    one root supplies (iliopsoas and adductors for L2; gluteus maximus, peronei and calf for S1)
+    is that root's myotome, and one mildly weak muscle of the neighbouring root is within the
+    overlap of multi-root supply (clinical-rules 2.6), not a multi-root picture."""
+    own = {ORDER[s] for s in h.segments}
+    others: dict[int, int] = {}  # id(finding) -> its distance in segments from h's roots
+    for f in (*picture.explains, *picture.covers):
+        row = exam.rows.get(id(f))
+        if f.kind is not Kind.MOTOR or row is None:
+            continue
+        supplied = segments_of(row) or {v.segment for v in row.variable}
+        if supplied and not supplied & set(h.segments):
+            others[id(f)] = min(abs(ORDER[s] - o) for s in supplied for o in own)
+    return len(others) >= 2 or any(d >= 2 for d in others.values())
+
+
+def _own_evidence(h: Hypothesis, pictures: list[Detection], items: list[Contribution]) -> bool:
+    covered = {id(f) for d in pictures for f in (*d.covers, *d.explains)}
+    own: dict[Kind, float] = defaultdict(float)
+    for c in items:
+        if (
+            c.supports
+            and c.zone == "core"
+            and c.segment in h.segments
+            and id(c.finding) not in covered
+            and (c.side is h.side or c.side is Side.BILATERAL)
+        ):
+            own[c.finding.kind] += c.weight
+    return any(v >= w.AGREEING_KIND_MINIMUM for v in own.values())
+
+
+def _capped(h: Hypothesis, picture: Detection) -> Hypothesis:
+    """*h* as "possible" (so scored no higher than PROBABLE, like every possible root), ranked
+    just below *picture* (the least sure picture that covers it, so below all of them)."""
+    ceiling = min(w.PROBABLE, round(picture.hypothesis.score - 0.01, 2))
+    score = max(min(h.score, ceiling), w.REPORT_MINIMUM)
+    reason = (
+        f"Its evidence is part of a wider picture on this side "
+        f"({_lower_first(picture.hypothesis.text)}): several roots' muscles are weak, so one "
+        "root alone is at most possible; plexus versus several roots needs EMG/NCS (paraspinal "
+        "muscles and sensory nerve action potentials are not testable at the bedside)."
+    )
+    return dataclasses.replace(h, score=score, confidence="possible", reasons=(*h.reasons, reason))
 
 
 def _only_key_point(

@@ -156,7 +156,7 @@ class ExamIndex:
         row = self.rows.get(id(f))
         if row is None:
             return False
-        region = getattr(row, "region", None)
+        region: str | None = getattr(row, "region", None)
         if region is not None:
             return region == "upper-limb"
         return bool(segments_of(row) & UPPER)
@@ -165,7 +165,7 @@ class ExamIndex:
         row = self.rows.get(id(f))
         if row is None:
             return False
-        region = getattr(row, "region", None)
+        region: str | None = getattr(row, "region", None)
         if region is not None:
             return region == "lower-limb"
         return bool(segments_of(row) & LEG_SEGMENTS)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
+from terminology import SEGMENTS
+
 from . import weights as w
 from .detection import Context, Detection, hypothesis
-from .exam_index import UPPER, ExamIndex, is_reduced, primary_segment
+from .exam_index import UPPER, ExamIndex, is_reduced, primary_segment, segments_of
 from .model import Evidence, Finding, Hypothesis, Kind, Polarity, Side
 
 PERONEAL = frozenset({"common-peroneal", "superficial-peroneal", "deep-peroneal"})
@@ -462,6 +464,12 @@ _PLEXUS = {
 }
 
 
+def _span(roots: str) -> tuple[str, ...]:
+    """``"L2-L4"`` -> ``("L2", "L3", "L4")``."""
+    first, _, last = roots.partition("-")
+    return tuple(SEGMENTS[SEGMENTS.index(first) : SEGMENTS.index(last or first) + 1])
+
+
 def lumbosacral_plexopathy(ctx: Context) -> list[Detection]:
     """One leg's weakness over two or more nerves of one part of the plexus.
 
@@ -499,7 +507,7 @@ def lumbosacral_plexopathy(ctx: Context) -> list[Detection]:
                 for f in exam.findings
                 if f.kind is Kind.SENSORY and f.side is side and _reduced(f)
             ]
-            if part == "lumbar" and lost and not sensory:
+            if part == "lumbar" and lost and len(sensory) <= 1:
                 score += w.PLEXUS_LITTLE_SENSORY
                 reasons.append(
                     "Proximal weakness with a lost knee jerk and little sensory loss fits a "
@@ -523,5 +531,10 @@ def lumbosacral_plexopathy(ctx: Context) -> list[Detection]:
                 [],
                 reasons,
             )
-            found.append(Detection(h))  # never picks plexus over roots: explains nothing away
+            # never picks plexus over roots, so it explains nothing away; but it covers its
+            # muscles, its reflex and the sensory loss of its roots' skin on that side, so a
+            # single root inside it is at most possible (engine: _cap_under_pictures)
+            span = _span(roots)
+            covered = hit + lost + [f for f in sensory if segments_of(exam.rows[id(f)]) & set(span)]
+            found.append(Detection(h, span=span, covers=tuple(covered)))
     return found

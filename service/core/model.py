@@ -48,6 +48,7 @@ class Side(StrEnum):
     BILATERAL = "bilateral"
 
 
+@t.final  # no subclasses: lets the type checker read ``type(x) is Finding`` both ways
 class Finding(t.NamedTuple):
     """One examined item with its result.
 

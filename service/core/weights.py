@@ -184,6 +184,10 @@ PNP_PROXIMAL_SPARED = 0.1  # normal sensation more proximally
 PNP_GLOVE = 0.05  # distal loss in both hands too
 PNP_VIBRATION = 0.1  # distal vibration loss in both feet (great toe: Se 53-80 %, Sp 84-99 %)
 PNP_PROXIMAL_WEAKNESS = 0.35  # against: proximal weakness points to roots (polyradiculopathy)
+#: against, less: proximal weakness on one side only is a second lesion beside a neuropathy (a
+#: root or plexus; radiculopathy coexists with polyneuropathy in 27 %: Lee-Robinson 2010;
+#: Occam vs Hickam, clinical-rules-2 section 8), not a reason to doubt the neuropathy itself.
+PNP_PROXIMAL_WEAKNESS_ONE_SIDE = 0.1
 PNP_SADDLE = 0.3  # against: saddle loss is not length-dependent (cauda equina, 4.1)
 #: against: a reflex reduced on one side only, or a side's distal loss in dermatomes the other
 #: side's spares: a neuropathy is symmetric (England 2005; clinical-rules-2 section 4).
@@ -210,6 +214,12 @@ PRN_LEVEL = 0.3  # against: a sharp sensory level
 #: Pure weakness with normal sensation and reflexes over several segments: muscle, NMJ or motor
 #: neuron rather than a root (clinical-rules-2 section 8, Waxman; StatPearls).
 PURE_MOTOR = 0.45
+#: ... and over this many limbs, on both sides, with no sensory, reflex or UMN sign: no root,
+#: plexus, nerve or cord pattern does that, so it is probable (and outranks a nerve mimic that
+#: sees one weak deltoid) (clinical-rules-2 section 8; Barohn & Amato 2013 pattern 1 without
+#: sensory loss is a myopathy pattern).
+PURE_MOTOR_LIMBS = 3
+PURE_MOTOR_LIMBS_BONUS = 0.15
 
 # --- peripheral-nerve mimics (clinical-rules 4.5; clinical-rules-2 section 5) ----------------
 #: Least score at which a mimic is reported; it also needs at least one discriminator tested

@@ -76,7 +76,7 @@ def mapped_class(cls: type[e.ServiceError]) -> type[e.ServiceError] | None:
         if base is e.ServiceError:
             return None
         if base in ERROR_TABLE:
-            return base  # type: ignore[return-value]
+            return base
     return None
 
 

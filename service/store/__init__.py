@@ -23,7 +23,7 @@ from pathlib import Path
 from ..errors import StoreUnavailable
 from .engine import make_engine, normalize_url, sqlite_url
 from .migrate import current_revision, head_revision, upgrade
-from .records import NewResult, Stored, fhir_instant
+from .records import NewResult, Page, Stored, VersionedId, fhir_instant
 from .store import Store
 
 if t.TYPE_CHECKING:
@@ -31,8 +31,10 @@ if t.TYPE_CHECKING:
 
 __all__ = [
     "NewResult",
+    "Page",
     "Store",
     "Stored",
+    "VersionedId",
     "current_revision",
     "database_url",
     "fhir_instant",

@@ -10,7 +10,7 @@ import typing as t
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-__all__ = ["NewResult", "Stored", "fhir_instant", "utc"]
+__all__ = ["NewResult", "Page", "Stored", "VersionedId", "fhir_instant", "utc"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,26 @@ class Stored:
     impression: dict[str, t.Any]
     provenance: dict[str, t.Any]
     created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VersionedId:
+    """A resource id, and the version a reference names (None: any version)."""
+
+    id: str
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a search: the results in order, the sort key ``(value, id)`` of each (for
+    keyset paging), the number of matches in all (None when not counted), and whether the
+    search goes on past the page in the direction it was read."""
+
+    results: list[Stored]
+    keys: list[tuple[datetime, str]]
+    total: int | None
+    more: bool
 
 
 def utc(value: datetime) -> datetime:

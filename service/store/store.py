@@ -29,14 +29,15 @@ import uuid
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import Select, Table, and_, bindparam, func, insert, select, true, update
+from sqlalchemy import Select, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Dialect, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
 from ..errors import Conflict, PreconditionFailed, StoreUnavailable
 from .engine import make_engine
+from .filters import DEFAULTS, FILTERS, ID_COLUMNS, RETRACTED, SORTS, every_provenance
 from .guard import database_errors
-from .records import NewResult, Stored, fhir_instant
+from .records import NewResult, Page, Stored, fhir_instant, utc
 from .schema import history, impressions, provenances, retractions
 
 __all__ = ["RETRACTED", "RETRACTED_RESULT", "REUSED_IDENTIFIER", "VERSION_ID", "Store",
@@ -44,15 +45,14 @@ __all__ = ["RETRACTED", "RETRACTED_RESULT", "REUSED_IDENTIFIER", "VERSION_ID", "
 
 #: the version a result is stored as (a retraction makes version 2).
 VERSION_ID = "1"
-#: the status of a retracted result (R4 clinicalimpression-status).
-RETRACTED = "entered-in-error"
 #: the diagnostics of the 409 for a retry of a retracted result.
 RETRACTED_RESULT = (
     "the result stored for this exam was retracted as entered in error; a retry cannot bring "
     "it back. Send the corrected exam as a new one (its own Bundle.identifier)")
 
 _COLUMNS = (impressions.c.id, impressions.c.version_id, impressions.c.last_updated,
-            impressions.c.resource, provenances.c.resource.label("provenance"))
+            impressions.c.resource, provenances.c.resource.label("provenance"),
+            provenances.c.id.label("provenance_id"))
 
 
 class _Insert:
@@ -79,8 +79,11 @@ class _Insert:
 def _as_sqlalchemy(error: Exception, dialect: Dialect, *, invalidated: bool = False) -> DBAPIError:
     """A driver's error as the SQLAlchemy error an ``engine.begin()`` block would raise (same
     class name: IntegrityError, OperationalError...), without SQL or parameters."""
-    return DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error, hide_parameters=True,
-                               connection_invalidated=invalidated, dialect=dialect)
+    # t.cast: without a statement, instance() answers a DBAPIError subclass (a StatementError
+    # only wraps an error raised with a statement)
+    return t.cast(DBAPIError, DBAPIError.instance(
+        None, None, error, dialect.loaded_dbapi.Error, hide_parameters=True,
+        connection_invalidated=invalidated, dialect=dialect))
 
 
 def _sha256(text: str) -> str:
@@ -408,57 +411,74 @@ class Store:
             row = connection.execute(_joined().where(where)).first()
         return None if row is None else _stored(row)
 
-    def search(self, *, subject: str | None = None, date_ge: datetime | None = None,
-               date_le: datetime | None = None,
-               date_excluded: t.Sequence[tuple[datetime | None, datetime | None]] = (),
-               count: int = 20, offset: int = 0,
-               newest_first: bool = True,
-               statuses: t.Collection[str] | None = None) -> tuple[list[Stored], int]:
-        """Results matching every given filter, one page of them, and how many match in all.
+    def search(self, resource_type: str, where: t.Sequence[tuple[str, t.Any]] = (), *,
+               sort: str = "date", descending: bool = True, count: int = 20, offset: int = 0,
+               after: tuple[datetime, str] | None = None,
+               before: tuple[datetime, str] | None = None, total: bool = True) -> Page:
+        """Results matching every filter of *where*, one page of them, and how many match.
 
-        :param subject: the exact ``ClinicalImpression.subject`` reference, e.g. ``Patient/p1``.
-        :param date_ge: earliest ``ClinicalImpression.date`` (inclusive, timezone-aware).
-        :param date_le: latest ``ClinicalImpression.date`` (inclusive, timezone-aware).
-        :param date_excluded: inclusive ranges the date must be outside of (None: unbounded).
+        :param resource_type: ``ClinicalImpression`` or ``Provenance`` (whose ``id`` and
+            ``_lastUpdated`` the filters and sort keys then mean; the rows are the same results).
+        :param where: ``(filter name, parsed value)`` pairs, filters of
+            :data:`~service.store.filters.FILTERS` (all must match).
+        :param sort: a sort key of :data:`~service.store.filters.SORTS`; ties are broken by id.
         :param count: page size (0: only the total).
-        :param offset: how many matches to skip.
-        :param newest_first: order by date descending (else ascending); ties by id.
-        :param statuses: the ClinicalImpression statuses wanted; None: every status but
-            ``entered-in-error`` (retracted results drop out of searches unless asked for).
-        :return: ``(page, total)``.
+        :param offset: how many matches to skip (when no keyset bound is given).
+        :param after: keyset paging: only rows after this ``(sort value, id)`` in the order.
+        :param before: only rows before it (the page that precedes a page), still in the order.
+        :param total: count the matches (False: :attr:`Page.total` is None, one query less).
         """
         self._ensure_schema()
-        conditions = []
-        if statuses is None:
-            conditions.append(impressions.c.status != RETRACTED)
-        else:
-            conditions.append(impressions.c.status.in_(sorted(statuses)))
-        if subject is not None:
-            conditions.append(impressions.c.subject == subject)
-        if date_ge is not None:
-            conditions.append(impressions.c.date >= date_ge)
-        if date_le is not None:
-            conditions.append(impressions.c.date <= date_le)
-        for low, high in date_excluded:
-            inside = [impressions.c.date >= low] if low is not None else []
-            inside += [impressions.c.date <= high] if high is not None else []
-            conditions.append(~and_(true(), *inside))
-        if newest_first:
-            order = (impressions.c.date.desc(), impressions.c.id.desc())
-        else:
-            order = (impressions.c.date.asc(), impressions.c.id.asc())
+        conditions = [condition for name, value in where
+                      for condition in FILTERS[resource_type][name](value)]
+        used = {name for name, _ in where}
+        conditions += [condition for name, default in DEFAULTS.get(resource_type, {}).items()
+                       if name not in used for condition in default]
+        source = _every_provenance() if resource_type == "Provenance" else _joined()
+        column, id_column = SORTS[resource_type][sort], ID_COLUMNS[resource_type]
+        backwards = before is not None
+        forward_desc = descending != backwards  # read "before" pages in the reverse order
+        paged = list(conditions)
+        bound = after or before
+        if bound is not None:
+            value, ident = bound
+            if forward_desc:
+                paged.append(or_(column < value, and_(column == value, id_column < ident)))
+            else:
+                paged.append(or_(column > value, and_(column == value, id_column > ident)))
+        order = (column.desc(), id_column.desc()) if forward_desc else (column.asc(),
+                                                                         id_column.asc())
         with database_errors(), self.engine.connect() as connection:
-            total = connection.execute(
-                select(func.count()).select_from(impressions).where(*conditions)).scalar_one()
+            matches = None
+            if total:
+                matches = connection.execute(
+                    select(func.count()).select_from(source.where(*conditions).subquery())
+                ).scalar_one()
             rows: t.Sequence[Row[t.Any]] = []
-            if count > 0 and offset < total:
-                rows = connection.execute(_joined().where(*conditions).order_by(*order)
-                                          .limit(count).offset(offset)).all()
-        return [_stored(row) for row in rows], total
+            if count > 0:
+                query = (source.add_columns(column.label("sort_key"))
+                         .where(*paged).order_by(*order).limit(count + 1))
+                if bound is None and offset:
+                    query = query.offset(offset)
+                rows = connection.execute(query).all()
+        more = len(rows) > count
+        rows = list(rows[:count])
+        if backwards:
+            rows.reverse()
+        keys = [(utc(row.sort_key), row.provenance_id if resource_type == "Provenance"
+                 else row.id) for row in rows]
+        return Page([_stored(row) for row in rows], keys, matches, more)
 
 
 def _joined() -> Select[t.Any]:
     return select(*_COLUMNS).join(provenances, provenances.c.impression_id == impressions.c.id)
+
+
+def _every_provenance() -> Select[t.Any]:
+    """The rows of a Provenance search: one per Provenance, creation's or retraction's."""
+    return select(*_COLUMNS[:4], every_provenance.c.resource.label("provenance"),
+                  every_provenance.c.id.label("provenance_id")).join(
+        every_provenance, every_provenance.c.impression_id == impressions.c.id)
 
 
 #: the queries of :meth:`Store._existing`, built once

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from service import create_app
+from service.api.surface import RESOURCES
 from service.errors import InvalidRequest, ServiceError
 from service.fhir.outcome import ERROR_TABLE
 from tests.conftest import FHIR_HEADERS
@@ -68,6 +69,8 @@ def test_capability_statement_lists_every_fhir_route_and_nothing_else(
                 "patch": f"/fhir/{kind}/{{id}}",
             }[interaction["code"]]
             claimed.add((path, "patch" if interaction["code"] == "patch" else "get"))
+            if interaction["code"] == "search-type" and RESOURCES[kind].post_search:
+                claimed.add((f"/fhir/{kind}/_search", "post"))
         for operation in resource.get("operation", []):
             methods = {
                 "localize-root": ["post"],
@@ -93,6 +96,23 @@ def test_capability_statement_is_an_r4_instance_statement_with_limits(client: t.
     assert "5000 entries" in statement["rest"][0]["documentation"]
 
 
+@pytest.mark.parametrize("mode", ["full", "normative", "terminology"])
+def test_metadata_answers_every_fhir_mode(client: t.Any, mode: str) -> None:
+    response = client.get(f"/fhir/metadata?mode={mode}")
+    assert response.status_code == 200
+    assert response.get_json()["resourceType"] == "CapabilityStatement"
+
+
+@pytest.mark.parametrize("query", ["mode=AAA", "mode=", "mode=FULL", "mode=full&mode=full"])
+def test_metadata_refuses_an_unknown_or_repeated_mode_naming_it(client: t.Any, query: str) -> None:
+    response = client.get(f"/fhir/metadata?{query}")
+    assert response.status_code == 400
+    outcome = response.get_json()
+    assert_valid_r4(outcome)
+    assert outcome["issue"][0]["code"] == "value"
+    assert outcome["issue"][0]["expression"] == ["http.mode"]
+
+
 def test_operation_definition_is_served_and_valid(client: t.Any) -> None:
     response = client.get("/fhir/OperationDefinition/localize-root")
     assert response.status_code == 200
@@ -105,6 +125,21 @@ def test_operation_definition_is_served_and_valid(client: t.Any) -> None:
         r for r in statement["rest"][0]["resource"] if r["type"] == "ClinicalImpression"
     )
     assert impression["operation"][0]["definition"] == definition["url"]
+
+
+def test_operation_definition_says_what_issue_11_added(client: t.Any) -> None:
+    """The OperationDefinition names the issue-11 reasoning a client may see in the answer."""
+    text = client.get("/fhir/OperationDefinition/localize-root").get_json()["description"]
+    for phrase in (
+        "stop supporting roots",
+        "Brown-Sequard",
+        "polyradiculoneuropathy",
+        "URGENT only on the SBNS/BASS and GIRFT triggers",
+        "tibial and sciatic",
+        "at most possible",
+        "EMG/NCS",
+    ):
+        assert phrase in text, phrase
 
 
 def _error_classes() -> list[type]:

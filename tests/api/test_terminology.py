@@ -85,7 +85,17 @@ class TestRead:
         assert body["issue"][0]["code"] == "not-found"
 
     def test_unknown_query_parameter_on_a_read_is_a_400(self, client: t.Any) -> None:
-        _outcome(client.get("/fhir/CodeSystem/neuro-exam?_summary=true"), 400, "http._summary")
+        _outcome(client.get("/fhir/CodeSystem/neuro-exam?colour=red"), 400, "http.colour")
+        _outcome(client.get("/fhir/CodeSystem/neuro-exam?_summary=yes"), 400, "http._summary")
+
+    def test_summary_and_elements_cut_a_read_down_with_the_subsetted_tag(
+            self, client: t.Any) -> None:
+        whole = client.get("/fhir/CodeSystem/neuro-exam").get_json()
+        for query in ("_summary=true", "_elements=name"):
+            cut = client.get(f"/fhir/CodeSystem/neuro-exam?{query}").get_json()
+            assert "concept" in whole and "concept" not in cut
+            assert cut["meta"]["tag"][-1]["code"] == "SUBSETTED"
+            assert cut["status"] == whole["status"]  # mandatory elements stay
 
     def test_pretty_and_format_are_honoured(self, client: t.Any) -> None:
         response = client.get("/fhir/CodeSystem/neuro-pattern?_format=json&_pretty=true")
@@ -232,9 +242,21 @@ class TestTranslate:
         ('{"resourceType": "Parameters"}', {}, 415, "http.Content-Type"),
         ('{"resourceType": "Parameters"}', {"Content-Type": "text/plain"}, 415,
          "http.Content-Type"),
+        ('{"resourceType": "Parameters", "parameter": [{"name": "code", "resource": '
+         '{"resourceType": ""}}]}', FHIR_HEADERS, 400,
+         "Parameters.parameter[0].resource.resourceType"),
+        ('{"resourceType": "Parameters", "parameter": [{"name": "code", "part": [{"name": "x", '
+         '"resource": {"resourceType": "Element"}}]}]}', FHIR_HEADERS, 400,
+         "Parameters.parameter[0].part[0].resource.resourceType"),
+        ('{"resourceType": "Parameters", "parameter": [{"name": "coding", "valueCoding": '
+         '{"system": "http://snomed.info/sct", "code": "6417001", "display": null}}]}',
+         FHIR_HEADERS, 400, "Parameters.parameter[0].valueCoding.display"),
+        ('{"resourceType": "Parameters", "id": null, "parameter": []}', FHIR_HEADERS, 400,
+         "Parameters.id"),
     ], ids=["not-json", "empty", "array", "patient", "wrong-value-type", "code-without-system",
             "coding-without-system", "unsupported-parameter", "code-not-a-string",
-            "no-content-type", "text-plain"])
+            "no-content-type", "text-plain", "resource-of-no-type", "part-resource-not-a-resource",
+            "null-display", "null-id"])
     def test_bad_post_is_an_outcome_naming_the_element(self, client: t.Any, data: str,
                                                        headers: dict[str, str], status: int,
                                                        expression: str) -> None:

@@ -99,6 +99,12 @@ def test_every_emitted_resource_as_xml_parses_back_to_the_same_json(client: t.An
         for response in (by_accept, by_format):
             back = parsed_xml(response)
             back.pop("timestamp", None)
+            if response is by_format:  # a searchset's links keep _format: the next page is XML
+                for page_link in back.get("link", []):
+                    url = page_link["url"]
+                    assert "_format=xml" in url, (path, url)
+                    url = url.replace("?_format=xml&", "?").replace("&_format=xml", "")
+                    page_link["url"] = url.removesuffix("?_format=xml")
             assert normalised(back) == normalised(json_body), path
 
 

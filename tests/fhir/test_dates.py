@@ -94,3 +94,9 @@ def test_search_values_finer_than_a_microsecond_are_read() -> None:
 )
 def test_a_time_without_a_zone_is_noticed(value: str, lacks: bool) -> None:
     assert dates.lacks_zone(value) is lacks
+
+
+def test_only_ascii_digits_make_a_date() -> None:
+    assert dates.search_value("2026-03-01") is not None
+    assert dates.search_value("\u0662\u0660\u0662\u0666-03-01") is None  # Arabic-Indic digits
+    assert dates.DATE_TIME.match("２０２６") is None  # fullwidth digits

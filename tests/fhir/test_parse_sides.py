@@ -20,6 +20,7 @@ from .test_parse import (
     RIGHT,
     body_structure,
     bundle,
+    exam,
     laterality,
     observation,
     only,
@@ -235,4 +236,20 @@ def test_two_coded_sides_that_disagree_are_a_contradiction_naming_body_site(
         parse(table, observation(code, bodySite=body_site, **extra))
     assert caught.value.expression == tuple(
         f"Bundle.entry[0].resource.{name}" for name in expression
+    )
+
+
+@pytest.mark.parametrize("code", ["None:272741003=7771000", "foot muscles : 272741003 = 7771000"])
+def test_a_side_in_a_code_that_is_no_expression_is_read_and_warned_about(
+    table: Table, code: str
+) -> None:
+    """A form export with no site concept for a movement writes only the laterality refinement;
+    the side it states is read (never silently lost), and the unreadable code is named."""
+    motor = exam("ankle-plantarflexion", bodySite=site(code), valueInteger=3)
+    parsed = parse(table, motor)
+    assert (only(parsed).side, only(parsed).grade) == (Side.LEFT, 3)
+    assert parsed.warnings == (
+        "Observation/o1: Bundle.entry[0].resource.bodySite.coding[0].code is not a SNOMED CT "
+        "concept id or expression; "
+        "only its laterality (left) was read",
     )

@@ -88,9 +88,7 @@ def test_store_calls_raise_store_unavailable_while_the_database_is_gone(
             store.ping,
             lambda: store.get(saved.id),
             lambda: store.save(make_result()),
-            lambda: store.search(
-                subject=None, date_ge=None, date_le=None, count=5, offset=0, newest_first=True
-            ),
+            lambda: store.search("ClinicalImpression", count=5),
         ):
             with pytest.raises(StoreUnavailable) as info:
                 call()

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from service import create_app
 from service.store import Store
 from service.store.migrate import upgrade
+from service.store.records import VersionedId
 from tests.api.test_auth import Keys, bearer, mint, settings
 from tests.conftest import FHIR_HEADERS
 from tests.validation import assert_valid_r4
@@ -239,11 +240,18 @@ def test_the_migration_keeps_results_stored_before_it_searchable_and_retractable
     upgrade(db_url)
     store = Store.from_url(db_url)
     try:
-        page, total = store.search()
-        assert total == 1 and page[0].impression == impression
+        page = store.search("ClinicalImpression")
+        assert page.total == 1 and page.results[0].impression == impression
         retracted = store.retract("old", {"resourceType": "Provenance", "recorded": "x"})
         assert retracted is not None and retracted.version_id == "2"
-        assert store.search() == ([], 0)
+        page = store.search("ClinicalImpression")
+        assert page.total == 0 and page.results == []
+        asked = store.search("ClinicalImpression", [("status", ("entered-in-error",))])
+        assert asked.total == 1 and asked.results[0].version_id == "2"
+        provenances = store.search("Provenance", [("target", (VersionedId("old", None),))],
+                                  sort="_lastUpdated")
+        assert {p.provenance["id"] for p in provenances.results} == {"old-p",
+                                                                        retracted.provenance["id"]}
         assert store.get_version("old", "1") == impression
     finally:
         store.close()

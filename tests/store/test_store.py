@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from service.errors import Conflict, StoreUnavailable
 from service.store import Store, Stored, upgrade
 from service.store.schema import impressions, provenances
+from service.store.search import DateBounds
 from tests.store.factories import make_result
 from tests.validation import assert_valid_r4
 
@@ -223,20 +224,26 @@ def names(history: dict[str, Stored], page: list[Stored]) -> list[str]:
     return [by_id[stored.id] for stored in page]
 
 
+def _search(store: Store, *, subject: str | None = None, ge: datetime | None = None,
+            le: datetime | None = None, **kwargs: t.Any) -> tuple[list[Stored], int | None]:
+    where: list[tuple[str, t.Any]] = [] if subject is None else [("subject", subject)]
+    if ge is not None or le is not None:
+        where.append(("date", DateBounds(ge, le)))
+    page = store.search("ClinicalImpression", where, **kwargs)
+    return page.results, page.total
+
+
 def test_search_by_subject_newest_first(store: Store, history: dict[str, Stored]) -> None:
-    page, total = store.search(subject="Patient/p1", date_ge=None, date_le=None, count=20,
-                               offset=0, newest_first=True)
+    page, total = _search(store, subject="Patient/p1")
     assert total == 4
     assert names(history, page) == ["p1-mar", "p1-feb-b", "p1-feb-a", "p1-jan"]
-    page, total = store.search(subject="Patient/p3", date_ge=None, date_le=None, count=20,
-                               offset=0, newest_first=True)
+    page, total = _search(store, subject="Patient/p3")
     assert (page, total) == ([], 0)
 
 
 def test_search_by_date_range_is_inclusive(store: Store, history: dict[str, Stored]) -> None:
-    page, total = store.search(subject=None, date_ge=datetime(2026, 2, 1, 9, tzinfo=UTC),
-                               date_le=datetime(2026, 2, 1, 15, tzinfo=UTC), count=20, offset=0,
-                               newest_first=False)
+    page, total = _search(store, ge=datetime(2026, 2, 1, 9, tzinfo=UTC),
+                          le=datetime(2026, 2, 1, 15, tzinfo=UTC), descending=False)
     assert total == 3
     assert names(history, page)[0] == "p1-feb-a" and names(history, page)[-1] == "p1-feb-b"
 
@@ -244,23 +251,30 @@ def test_search_by_date_range_is_inclusive(store: Store, history: dict[str, Stor
 def test_search_compares_instants_across_time_zones(
         store: Store, history: dict[str, Stored]) -> None:
     plus_two = datetime(2026, 3, 5, 15, 30, tzinfo=timezone(timedelta(hours=2)))  # 13:30Z
-    page, _ = store.search(subject=None, date_ge=None, date_le=plus_two, count=20, offset=0,
-                           newest_first=True)
+    page, _ = _search(store, le=plus_two)
     assert names(history, page)[0] == "p1-mar"
 
 
 def test_search_pages_in_a_stable_order(store: Store, history: dict[str, Stored]) -> None:
     seen: list[str] = []
     for offset in (0, 2, 4):
-        page, total = store.search(subject=None, date_ge=None, date_le=None, count=2,
-                                   offset=offset, newest_first=True)
+        page, total = _search(store, count=2, offset=offset)
         assert total == 5
         seen += names(history, page)
     assert sorted(seen) == sorted(history) and len(seen) == 5
     assert seen[0] == "p1-mar" and seen[-1] == "p1-jan"
-    page, total = store.search(subject=None, date_ge=None, date_le=None, count=0, offset=0,
-                               newest_first=True)
+    page, total = _search(store, count=0)
     assert (page, total) == ([], 5)
+
+
+def test_keyset_pages_walk_forward_and_back(store: Store, history: dict[str, Stored]) -> None:
+    first = store.search("ClinicalImpression", count=2)
+    second = store.search("ClinicalImpression", count=2, after=first.keys[-1])
+    assert first.more and second.more
+    back = store.search("ClinicalImpression", count=2, before=second.keys[0])
+    assert [s.id for s in back.results] == [s.id for s in first.results] and not back.more
+    rest = store.search("ClinicalImpression", count=5, after=second.keys[-1], total=False)
+    assert len(rest.results) == 1 and not rest.more and rest.total is None
 
 
 def test_provenance_is_found_by_its_target_and_its_id(store: Store) -> None:

@@ -6,6 +6,7 @@ TerminologyError that points at that line.
 
 from __future__ import annotations
 
+import re
 from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple
@@ -149,6 +150,24 @@ CASES = {
         "orthobullets.com",
         "url must start with",
     ),
+    "laterality side unknown": Broken(
+        "laterality.csv", "7771000,", ",left,", ",sinister,", "unknown side 'sinister'"
+    ),
+    "laterality code not a concept id": Broken(
+        "laterality.csv", "24028007,", "24028007", "24028008", "not a valid SNOMED CT concept id"
+    ),
+    "two written codes for one side": Broken(
+        "laterality.csv", "419161000,", ",left,no,", ",left,yes,", "a second written code for left"
+    ),
+    "diagnosis of an unknown pattern": Broken(
+        "diagnoses.csv", ",C,", "radiculopathy,C", "radiculitis,C", "not in patterns.csv"
+    ),
+    "diagnosis region unknown": Broken(
+        "diagnoses.csv", ",T,", "radiculopathy,T", "radiculopathy,X", "unknown region 'X'"
+    ),
+    "diagnosis source unknown": Broken(
+        "diagnoses.csv", ",L,", ",ips,", ",no-such-source,", "unknown source key"
+    ),
     "bad header": Broken("movements.csv", "", "nerve", "nerves", "header must be"),
     "bad sites header": Broken("sites.csv", "", "key_point", "keypoint", "header must be"),
 }
@@ -176,8 +195,10 @@ def test_broken_row_is_refused_naming_file_and_line(data_dir: Path, case: Broken
         ("movements.csv", "great-toe-extension,"),
         ("sources.csv", "lee-2008,"),
         ("patterns.csv", "polyneuropathy,"),
+        ("laterality.csv", "7771000,"),
+        ("diagnoses.csv", ",S,"),
     ],
-    ids=["site", "finding", "reflex", "movement", "source", "pattern"],
+    ids=["site", "finding", "reflex", "movement", "source", "pattern", "laterality", "diagnosis"],
 )
 def test_duplicate_key_is_refused_at_its_second_line(
     data_dir: Path, name: str, marker: str
@@ -233,3 +254,21 @@ def test_terminology_error_is_a_value_error_with_file_and_line() -> None:
 
 def test_unaltered_copy_loads_the_same_table(data_dir: Path, table: object) -> None:
     assert load_table(data_dir) == table
+
+
+@pytest.mark.parametrize(
+    ("name", "marker", "message"),
+    [
+        ("laterality.csv", "51440002,", "no written (emit=yes) code for bilateral"),
+        ("diagnoses.csv", ",S,", "'radiculopathy' has no row for region S"),
+    ],
+)
+def test_a_missing_laterality_or_region_row_is_refused(
+    data_dir: Path, name: str, marker: str, message: str
+) -> None:
+    path = data_dir / name
+    lines = path.read_text("utf-8").splitlines(keepends=True)
+    del lines[line_containing(path, marker) - 1]
+    path.write_text("".join(lines), "utf-8")
+    with pytest.raises(TerminologyError, match=re.escape(message)):
+        load_table(data_dir)

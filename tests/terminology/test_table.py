@@ -46,15 +46,26 @@ def packaged_keys(name: str, *columns: str) -> list[tuple[str, ...]]:
 def test_row_counts_are_pinned(table: Table) -> None:
     counts = {
         name: len(getattr(table, name))
-        for name in ("sources", "sites", "reflexes", "movements", "findings", "patterns")
+        for name in (
+            "sources",
+            "sites",
+            "reflexes",
+            "movements",
+            "findings",
+            "patterns",
+            "laterality",
+            "diagnoses",
+        )
     }
     assert counts == {
-        "sources": 54,
+        "sources": 57,
         "sites": 127,
         "reflexes": 13,
         "movements": 22,
         "findings": 110,
         "patterns": 22,
+        "laterality": 5,
+        "diagnoses": 4,
     }
 
 
@@ -81,6 +92,8 @@ def test_every_row_cites_a_known_source_and_every_source_is_cited(table: Table) 
         *table.movements.values(),
         *table.findings.values(),
         *table.patterns.values(),
+        *table.laterality.values(),
+        *table.diagnoses.values(),
     ]
     cited = {key for row in rows for key in row.sources}
     assert all(row.sources for row in rows)
@@ -602,3 +615,22 @@ def test_unknown_ids_return_none(table: Table) -> None:
     assert table.finding(SNOMED, "0000") is None
     with pytest.raises(UnknownCodeError):
         table.lookup_finding(SNOMED, "0000")
+
+
+def test_laterality_and_diagnosis_codes_are_table_data(table: Table) -> None:
+    """The codes the service reads and writes for sides and root diagnoses come from
+    laterality.csv and diagnoses.csv, not from constants in the code."""
+    assert {side: table.laterality_for(side).code for side in ("left", "right", "bilateral")} == {
+        "left": "7771000",
+        "right": "24028007",
+        "bilateral": "51440002",
+    }
+    assert table.side_of("419161000") == "left" and table.side_of("419465000") == "right"
+    assert table.side_of("6417001") is None
+    assert {s: table.diagnosis("radiculopathy", s).code for s in ("C6", "T4", "L5", "S1")} == {
+        "C6": "54404000",
+        "T4": "42452002",
+        "L5": "128196005",
+        "S1": "2415007",
+    }
+    assert table.diagnosis("polyneuropathy", "L5") is None

@@ -22,6 +22,7 @@ NIPPLE, UMBILICUS, INGUINAL, ANT_THIGH, MED_CONDYLE = (
     "61248009",
     "122474001",
 )
+GREAT_TOE = "78883009"
 MED_MALLEOLUS, DORSUM, HEEL, SOLE, THUMB, MIDDLE, LITTLE = (
     "6417001",
     "2402003",
@@ -201,6 +202,40 @@ class TestDiffuse:
         ]
         assert roots(stocking + l5, table)[("L5", L)].confidence == "probable"
 
+    def test_a_stocking_reaching_the_hallux_is_not_one_roots_skin(self, table: Table) -> None:
+        # hallux (L4/L5, maps disagree), sole and heel (S1) on both sides, both ankle jerks:
+        # the loss crosses dermatomes, and a site with no core root is not "one side only"
+        stocking = [sense(s, side) for s in (GREAT_TOE, SOLE, HEEL) for side in (L, R)]
+        stocking += [reflex("reflex-achilles", side, Polarity.ABSENT) for side in (L, R)]
+        h = patterns(stocking, table)["polyneuropathy"]
+        assert h.confidence == "probable" and not h.against
+        assert not any(r.confidence == "probable" for r in roots(stocking, table).values())
+
+    def test_proximal_weakness_on_one_side_is_a_second_lesion_not_against_the_neuropathy(
+        self, table: Table
+    ) -> None:
+        stocking = [sense(s, side) for s in (GREAT_TOE, SOLE, HEEL) for side in (L, R)]
+        stocking += [reflex("reflex-achilles", side, Polarity.ABSENT) for side in (L, R)]
+        l5 = [
+            motor("great-toe-extension", L),
+            motor("hip-abduction", L),
+            motor("ankle-inversion", L),
+        ]
+        found = patterns(stocking + l5, table)
+        assert found["polyneuropathy"].confidence == "probable"
+        ranked = localize(stocking + l5, table).hypotheses
+        assert ranked[0].pattern == "polyneuropathy"
+        assert ("L5", L) in roots(stocking + l5, table)
+        assert not any(
+            r.confidence == "probable"
+            for (s, _), r in roots(stocking + l5, table).items()
+            if s == "S1"
+        )
+        # near miss: proximal weakness of both legs argues for roots, not a neuropathy
+        both = [motor("hip-flexion", side) for side in (L, R)]
+        both += [motor("knee-extension", side) for side in (L, R)]
+        assert "polyneuropathy" not in patterns(stocking[:6] + both, table)
+
     def test_scattered_weakness_on_one_side_is_not_a_root(self, table: Table) -> None:
         found = [
             motor("shoulder-abduction", L),
@@ -209,6 +244,31 @@ class TestDiffuse:
         ]
         assert "non-radicular-weakness" in patterns(found, table)
         assert not any(h.confidence == "probable" for h in roots(found, table).values())
+
+    def test_weakness_of_three_limbs_without_sensory_or_reflex_loss_is_not_a_nerve_or_root(
+        self, table: Table
+    ) -> None:
+        found = [
+            f
+            for side in (L, R)
+            for f in (
+                motor("shoulder-abduction", side),
+                motor("hip-flexion", side),
+                reflex("reflex-biceps", side, N),
+                reflex("reflex-patellar", side, N),
+                sense(THUMB, side, N),
+            )
+        ]
+        top = localize(found, table).hypotheses[0]
+        assert top.pattern == "non-radicular-weakness" and top.confidence == "probable"
+        # near miss: areflexia makes it the GBS picture instead
+        areflexic = [
+            reflex(f.target, f.side, Polarity.ABSENT) if f.kind is Kind.REFLEX else f for f in found
+        ]
+        assert localize(areflexic, table).hypotheses[0].pattern == "polyradiculoneuropathy"
+        # near miss: weakness of two limbs (both legs) is left to roots and cauda equina
+        legs = [f for f in found if f.target != "shoulder-abduction"]
+        assert "non-radicular-weakness" not in patterns(legs, table)
 
 
 class TestNormalsAndSensory:
@@ -313,6 +373,43 @@ class TestMimics:
         ]
         h = patterns(found, table)["lumbosacral-plexopathy"]
         assert any("paraspinal" in r and "EMG" in r for r in h.reasons)
+
+    def test_several_roots_muscles_on_one_side_leave_no_probable_single_root(
+        self, table: Table
+    ) -> None:
+        lumbar = [
+            motor("hip-flexion", R),
+            motor("hip-adduction", R),
+            motor("knee-extension", R),
+            reflex("reflex-patellar", R, Polarity.ABSENT),
+            sense(ANT_THIGH, R),
+        ]
+        gluteal = [motor("hip-abduction", R), motor("hip-extension", R)]
+        a = localize(lumbar + gluteal, table)
+        assert a.hypotheses[0].pattern in ("lumbosacral-plexopathy", "polyradiculopathy")
+        assert a.hypotheses[0].segments != ("L3",)
+        capped = [h for h in a.hypotheses if h.pattern == "radiculopathy"]
+        assert capped and all(h.confidence == "possible" for h in capped)
+        assert any("EMG/NCS" in r for h in capped for r in h.reasons)
+        # near miss: weakness of two nerves that one root supplies is that root's myotome
+        l2 = [motor("hip-flexion", L), motor("hip-adduction", L), sense(ANT_THIGH, L)]
+        assert roots(l2, table)[("L2", L)].confidence == "probable"
+
+    def test_a_root_with_evidence_beyond_the_plexus_picture_stays_probable(
+        self, table: Table
+    ) -> None:
+        # quadriceps, adductors, iliopsoas and the knee jerk (lumbar plexus or roots) plus a weak
+        # tibialis anterior (L4 through the sciatic nerve, outside the lumbar plexus)
+        found = [
+            motor("hip-flexion", L),
+            motor("hip-adduction", L),
+            motor("knee-extension", L),
+            reflex("reflex-patellar", L, Polarity.ABSENT),
+            sense(MED_MALLEOLUS, L),
+        ]
+        assert roots(found, table)[("L4", L)].confidence == "possible"
+        with_ta = roots([*found, motor("ankle-dorsiflexion", L)], table)
+        assert with_ta[("L4", L)].confidence == "probable"
 
     def test_a_reflex_coded_at_the_knee_joint_is_the_knee_jerk(self, table: Table) -> None:
         assert table.reflex_for_site("49076000").id == "reflex-patellar"

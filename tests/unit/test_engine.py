@@ -265,3 +265,47 @@ class TestContract:
         ).hypotheses:
             assert h.reasons and h.support
             assert all(e.ref.startswith("Observation/") and e.weight > 0 for e in h.support)
+
+
+def test_a_root_without_a_side_keeps_its_capital_in_the_summary(table: Table) -> None:
+    """A root with no side reads "L4 radiculopathy (side not stated)" mid-sentence, not "l4"."""
+    a = localize([reflex("reflex-patellar", None, Polarity.ABSENT)], table)
+    assert a.summary.startswith("Most likely: L4 radiculopathy (side not stated)"), a.summary
+    assert " l3" not in a.summary and " l4" not in a.summary
+    sided = localize([reflex("reflex-patellar", L, Polarity.ABSENT)], table)
+    assert sided.summary.startswith("Most likely: left L4 radiculopathy"), sided.summary
+
+
+def test_an_eponym_keeps_its_capital_in_the_summary(table: Table) -> None:
+    a = localize(
+        [
+            motor("hip-flexion", L),
+            motor("knee-extension", L),
+            motor("ankle-dorsiflexion", L),
+            sense("78883009", L, modality="vibration"),
+            reflex("plantar-response", L, Polarity.INCREASED),
+            sense("2402003", R, modality="pin-prick"),
+            sense("122474001", R, modality="pin-prick"),
+            sense("61248009", R, modality="pin-prick"),
+        ],
+        table,
+    )
+    assert a.hypotheses[0].pattern == "brown-sequard"
+    assert a.summary.startswith("Most likely: Brown-Sequard syndrome"), a.summary
+
+
+def test_a_repeated_finding_counts_once_with_a_note(table: Table) -> None:
+    """An export that repeats a row (same test, site, side, result; another id) must not double
+    that finding's weight or change the reading."""
+    exam = [
+        reflex("reflex-achilles", L, Polarity.ABSENT),
+        motor("ankle-plantarflexion", L),
+        sense("699909001", L),
+    ]
+    repeated = [*exam, exam[1]._replace(ref="Observation/zz-repeat")]
+    once, twice = localize(exam, table), localize(repeated, table)
+    assert [(h.text, h.score, h.confidence) for h in twice.hypotheses] == [
+        (h.text, h.score, h.confidence) for h in once.hypotheses
+    ]
+    assert any("Observation/zz-repeat" in c and "counted once" in c for c in twice.caveats)
+    assert "Observation/zz-repeat" in twice.used

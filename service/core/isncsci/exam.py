@@ -250,7 +250,8 @@ def exam_from_praxis(data: Mapping[str, t.Any]) -> Exam:
         ("deepAnalPressure", "deep anal pressure"),
     ):
         try:
-            anal.append(AnalFinding(data.get(key)))
+            # None or a non-string (a number, a list) raises ValueError here, reported below
+            anal.append(AnalFinding(t.cast(str, data.get(key))))
         except ValueError:
             raise InvalidExam(f"{label}: expected Yes, No or NT", label) from None
     return Exam(sides[0], sides[1], anal[0], anal[1])

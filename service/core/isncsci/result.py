@@ -96,7 +96,7 @@ class Totals:
         """Each total as the worksheet writes it: a number or ``ND``."""
         return {
             name: "ND" if value is None else str(value)
-            for name, value in ((f, getattr(self, f)) for f in self.__slots__)  # type: ignore[attr-defined]
+            for name, value in ((f, getattr(self, f)) for f in self.__slots__)
         }
 
 

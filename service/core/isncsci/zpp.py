@@ -12,6 +12,8 @@ Pure functions, no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .exam import MOTOR_LEVELS, AnalFinding, Side
 from .levels import INDEX, LEVELS
 from .result import Step
@@ -148,7 +150,7 @@ def motor_zpp(
     return ",".join(zone)
 
 
-def _starred_levels(side: Side, top: int, bottom: int):  # type: ignore[no-untyped-def]
+def _starred_levels(side: Side, top: int, bottom: int) -> Callable[[int], bool]:
     """Which levels of the motor ZPP range carry a star (a tagged item on or above them)."""
 
     def values(i: int) -> tuple[str, str, str]:

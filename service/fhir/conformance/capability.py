@@ -1,7 +1,8 @@
 """The CapabilityStatement and the OperationDefinition of $localize-root.
 
-One description of what the server does; a test checks it against the Flask routes and
-openapi.yaml, so the three cannot drift apart.
+One description of what the server does: ``rest.resource`` comes from the REST surface's
+declaration (``service/api/surface.py``); tests check it against the Flask routes and openapi.yaml,
+so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ TRANSLATE_URL = "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"
 SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 RELEASE_DATE = "2026-11-21"
 
+#: the largest search page (service.api.surface.MAX_COUNT; a test keeps them equal)
+MAX_PAGE = 100
+
 _TEXT = '<div xmlns="http://www.w3.org/1999/xhtml"><p>{}</p></div>'
 
 
@@ -46,6 +50,9 @@ def operation_definition() -> dict[str, t.Any]:
         "bilateral radiculopathy (possible cauda equina, URGENT only on the SBNS/BASS and GIRFT "
         "triggers), and radial, axillary, suprascapular, tibial and sciatic nerve and "
         "lumbosacral plexus mimics. "
+        "A single root inside a picture of several roots' weakness on one side (plexus or "
+        "several roots, which only EMG/NCS tell apart) is at most possible unless it has "
+        "evidence of its own. "
         "The "
         "body is a Bundle of any type (only entry.resource is read; the single-resource-input "
         "form), a Parameters resource with one `bundle` or repeated `observation` parameters, or "
@@ -183,79 +190,25 @@ OPERATION_DEFINITIONS: dict[str, t.Callable[[], dict[str, t.Any]]] = {
 }
 
 
-def _search(name: str, kind: str, doc: str) -> dict[str, str]:
-    return {"name": name, "type": kind, "documentation": doc}
+def capability_statement(config: t.Mapping[str, t.Any], base_url: str,
+                         resources: t.Sequence[t.Mapping[str, t.Any]]) -> dict[str, t.Any]:
+    """The server's CapabilityStatement (kind instance), with the limits in force.
 
-
-def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[str, t.Any]:
-    """The server's CapabilityStatement (kind instance), with the limits in force."""
+    :param resources: ``rest.resource``, generated from the REST surface's declaration
+        (:func:`service.api.surface.capability_resources`).
+    """
     limits = (
         f"Limits: request bodies up to {config['MAX_BODY_BYTES']} bytes and "
         f"{config['MAX_ENTRIES']} entries (413 beyond), JSON nesting up to "
         f"{config['MAX_JSON_DEPTH']} levels (400 beyond); a request is stopped after "
-        f"{config['REQUEST_TIMEOUT']} s (under gunicorn); search _offset up to "
-        f"{config['SEARCH_MAX_OFFSET']} (400 beyond: narrow the search). "
+        f"{config['REQUEST_TIMEOUT']} s (under gunicorn); search pages of up to "
+        f"{MAX_PAGE} entries (a larger _count is clamped), _offset up to "
+        f"{config['SEARCH_MAX_OFFSET']} (400 beyond: follow the next links, which are keyset "
+        "cursors, or narrow the search). "
         "JSON (application/fhir+json, application/json) and XML (application/fhir+xml) in and "
         "out; fhirVersion 4.0."
     )
     stored = bool(config.get("STORE_ENABLED"))
-    read_search = [{"code": "read"}, {"code": "search-type"}]
-    resources: list[dict[str, t.Any]] = [
-        {
-            "type": "ClinicalImpression",
-            "versioning": "versioned",
-            "readHistory": False,
-            "conditionalRead": "not-match",
-            "interaction": [
-                {"code": "read"},
-                {"code": "vread"},
-                {"code": "search-type"},
-                {
-                    "code": "patch",
-                    "documentation": "Retraction only: a JSON Patch replacing /status with "
-                    "entered-in-error (version + 1, with a Provenance; If-Match honoured).",
-                },
-            ],
-            "searchParam": [
-                _search("subject", "reference", "The patient or group assessed (Patient/123)."),
-                _search("patient", "reference", "The patient assessed (123 or Patient/123)."),
-                _search(
-                    "date",
-                    "date",
-                    "When the assessment was made; every prefix (eq, ne, gt, lt, ge, le, sa, "
-                    "eb, ap), years 0001 to 9999.",
-                ),
-                _search(
-                    "status",
-                    "token",
-                    "in-progress, completed, entered-in-error (comma-separated). Without it, "
-                    "retracted (entered-in-error) results are left out.",
-                ),
-            ],
-            "searchRevInclude": ["Provenance:target"],
-            "operation": [{"name": "localize-root", "definition": OPERATION_URL}],
-        },
-        {
-            "type": "Provenance",
-            "interaction": read_search,
-            "searchParam": [
-                _search("target", "reference", "The ClinicalImpression (ClinicalImpression/{id}).")
-            ],
-        },
-        {"type": "CodeSystem", "interaction": read_search},
-        {
-            "type": "ConceptMap",
-            "interaction": read_search,
-            "operation": [{"name": "translate", "definition": TRANSLATE_URL}],
-        },
-        {"type": "OperationDefinition", "interaction": [{"code": "read"}]},
-        {
-            "type": "Bundle",
-            "documentation": "Only $validate, for the input of $localize-root; Bundles are "
-            "not stored.",
-            "operation": [{"name": "validate", "definition": VALIDATE_URL}],
-        },
-    ]
     security: dict[str, t.Any] = {"cors": cors_enabled(config)}
     if config.get("AUTH_ENABLED"):
         smart = {"system": SECURITY_SERVICE, "code": "SMART-on-FHIR", "display": "SMART-on-FHIR"}
@@ -294,6 +247,7 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str) -> dict[s
         "fhirVersion": FHIR_VERSION,
         "format": ["json", "application/fhir+json", "xml", "application/fhir+xml"],
         "rest": [
-            {"mode": "server", "documentation": limits, "security": security, "resource": resources}
+            {"mode": "server", "documentation": limits, "security": security,
+             "resource": list(resources)}
         ],
     }

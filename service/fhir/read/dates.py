@@ -33,7 +33,8 @@ __all__ = [
 DATE_TIME = re.compile(
     r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
     r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d+))?)?"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
+    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$",
+    re.ASCII,  # \d is 0-9 only: a date in other scripts' digits is not a FHIR date
 )
 _SEARCH_PREFIX = re.compile(r"^[a-z]{2}")
 _TICK = timedelta(microseconds=1)
@@ -73,7 +74,7 @@ def zone(text: str | None) -> timezone:
 def lacks_zone(value: str) -> bool:
     """Whether *value* is a dateTime with a time but no zone (R4 requires one)."""
     match = DATE_TIME.match(value)
-    return bool(match) and match["hour"] is not None and match["tz"] is None
+    return match is not None and match["hour"] is not None and match["tz"] is None
 
 
 def _calendar_range(m: re.Match[str], tz: timezone) -> tuple[datetime, datetime] | None:

@@ -46,7 +46,7 @@ class Slot(t.NamedTuple):
 
     resource: dict[str, t.Any]
     list_path: str
-    index: int
+    index: int  # type: ignore[assignment]  # a field, shadowing tuple.index on purpose
     full_url: str | None
 
     @property

@@ -24,7 +24,13 @@ from .values import (
     read_result,
 )
 
-__all__ = ["STATUS_REASONS", "USED_STATUSES", "ObservationReading", "read_observation"]
+__all__ = [
+    "STATUS_REASONS",
+    "USED_STATUSES",
+    "ObservationReading",
+    "code_list",
+    "read_observation",
+]
 
 #: Observation.status values whose results are read.
 USED_STATUSES = frozenset({"final", "amended", "corrected", "preliminary"})
@@ -76,7 +82,7 @@ def read_observation(
         out.skip = (
             "not-neuro",
             f"not a neurological exam finding this service reads "
-            f"(code {_code_list(observation.get('code'))})",
+            f"(code {code_list(observation.get('code'))})",
         )
         return out
 
@@ -97,7 +103,7 @@ def read_observation(
         label = f"component[{i}]"
         if reading is None:
             partial.append(
-                f"{ref}: {label} (code {_code_list(component.get('code'))}) is not a "
+                f"{ref}: {label} (code {code_list(component.get('code'))}) is not a "
                 "neurological exam finding this service reads; ignored"
             )
             continue
@@ -142,7 +148,7 @@ class _Reader:
     def finding(self, element: dict[str, t.Any], item_path: str, reading: CodeReading) -> Finding:
         """The finding of one item (the Observation itself or a component)."""
         if element.get("dataAbsentReason") is not None:
-            codes = _code_list(element["dataAbsentReason"], with_system=False)
+            codes = code_list(element["dataAbsentReason"], with_system=False)
             reason = (
                 f"not examined (dataAbsentReason {codes})"
                 if codes
@@ -261,7 +267,8 @@ def _states_result(element: dict[str, t.Any]) -> bool:
     return bool(element.get("interpretation")) or any(name.startswith("value") for name in element)
 
 
-def _code_list(concept: t.Any, *, with_system: bool = True) -> str:
+def code_list(concept: t.Any, *, with_system: bool = True) -> str:
+    """The first three codes of a CodeableConcept (``system|code``), for messages."""
     codings = concept.get("coding") if isinstance(concept, dict) else None
     codes = [
         f"{c.get('system', '')}|{c['code']}" if with_system else c["code"]

@@ -169,6 +169,19 @@ class _BodyStructures:
         self.used: set[int] = set()
 
     def __call__(self, reference: str, observation: dict[str, t.Any]) -> dict[str, t.Any] | None:
+        """The BodyStructure *reference* points to, marked as used (not skipped)."""
+        found, index = self._find(reference, observation)
+        if index is not None:
+            self.used.add(index)
+        return found
+
+    def peek(self, reference: str, observation: dict[str, t.Any]) -> dict[str, t.Any] | None:
+        """The same, not marked (the one-pass reader marks only when it answers)."""
+        return self._find(reference, observation)[0]
+
+    def _find(
+        self, reference: str, observation: dict[str, t.Any]
+    ) -> tuple[dict[str, t.Any] | None, int | None]:
         if reference.startswith("#"):
             for item in observation.get("contained") or ():
                 if (
@@ -176,16 +189,15 @@ class _BodyStructures:
                     and item.get("resourceType") == "BodyStructure"
                     and item.get("id") == reference[1:]
                 ):
-                    return item
-            return None
+                    return item, None
+            return None, None
         key = reference
         if key not in self._by_key:  # an absolute or versioned URL: match on BodyStructure/id
             key = "/".join(reference.split("/_history/", 1)[0].rstrip("/").split("/")[-2:])
         index = self._by_key.get(key)
         if index is None:
-            return None
-        self.used.add(index)
-        return self.slots[index].resource
+            return None, None
+        return self.slots[index].resource, index
 
 
 def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -> ParsedRequest:
@@ -199,7 +211,7 @@ def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -
         references.setdefault(ref, reference)
         reading: Finding | ObservationReading | None = None
         if slot.resource.get("resourceType") == "Observation":
-            reading = read_common(slot.resource, ref, table) or read_observation(
+            reading = read_common(slot.resource, ref, table, resolve) or read_observation(
                 slot.resource, slot.path, ref, table, resolve
             )
         readings.append((slot, ref, reading))

@@ -48,6 +48,9 @@ from pathlib import Path
 
 from .dates import SURELY_VALID
 
+if t.TYPE_CHECKING:
+    from fhir_core.fhirabstractmodel import FHIRAbstractModel
+
 __all__ = [
     "FAST_SCHEMA",
     "official_schema",
@@ -139,7 +142,8 @@ def _unwrap(annotation: t.Any) -> tuple[t.Any, bool]:
 
 
 def _primitive_kind(annotation: t.Any) -> str | None:
-    from fhir_core.types import FHIR_PRIMITIVES_MAPS
+    # defined in fhir_core.constraints, filled by importing fhir_core.types (hence from there)
+    from fhir_core.types import FHIR_PRIMITIVES_MAPS  # type: ignore[attr-defined]
 
     try:
         return FHIR_PRIMITIVES_MAPS.get(annotation)
@@ -147,9 +151,9 @@ def _primitive_kind(annotation: t.Any) -> str | None:
         return None
 
 
-def _model_class(annotation: t.Any) -> type | str | None:
+def _model_class(annotation: t.Any) -> type[FHIRAbstractModel] | str | None:
     """The R4B model class an element type stands for, "Resource" for any resource, or None."""
-    from fhir_core.types import FHIR_TYPES_MAPS
+    from fhir_core.types import FHIR_TYPES_MAPS  # type: ignore[attr-defined]  # as above
 
     name = getattr(annotation, "__name__", "")
     if name == "ResourceType":
@@ -158,7 +162,7 @@ def _model_class(annotation: t.Any) -> type | str | None:
     if dotted is None:
         return None
     module, _, cls = dotted.rpartition(".")
-    return t.cast(type, getattr(importlib.import_module(module), cls))
+    return t.cast("type[FHIRAbstractModel]", getattr(importlib.import_module(module), cls))
 
 
 # -- the walk ---------------------------------------------------------------------------------
@@ -196,7 +200,7 @@ class _Builder:
             }
         return {"$ref": "#/definitions/ResourceList"}
 
-    def definition(self, model: type, source_name: str) -> str:
+    def definition(self, model: type[FHIRAbstractModel], source_name: str) -> str:
         """The name of the tightened definition for *model* read with ``source_name``'s rules."""
         name = f"{model.__name__}.{source_name}"
         if name in self.out:
@@ -271,7 +275,7 @@ class _Builder:
         self.out[name] = tightened
         return name
 
-    def primitive(self, rule: dict[str, t.Any], kind: str) -> dict[str, t.Any] | bool:
+    def primitive(self, rule: dict[str, t.Any], kind: str) -> dict[str, t.Any] | t.Literal[False]:
         """The schema's rule for a primitive element merged with R4B's (False: incompatible)."""
         if "$ref" in rule:
             rule = self.source.get(rule["$ref"].rsplit("/", 1)[1], {})

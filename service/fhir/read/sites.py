@@ -26,9 +26,9 @@ if t.TYPE_CHECKING:
 
 __all__ = [
     "BODY_SITE_EXTENSION",
-    "LATERALITY",
     "Place",
     "SideSource",
+    "lateral_side",
     "parse_expression",
     "read_place",
     "resolve_side",
@@ -37,17 +37,20 @@ __all__ = [
 
 #: The core R4 extension pointing at a BodyStructure.
 BODY_SITE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/bodySite"
-#: SNOMED CT laterality qualifiers (mCODE/eHDSI set, and the FHIR R4 example value set's
-#: 419161000 Unilateral left / 419465000 Unilateral right).
-LATERALITY = {
-    "7771000": Side.LEFT,
-    "24028007": Side.RIGHT,
-    "51440002": Side.BILATERAL,
-    "419161000": Side.LEFT,
-    "419465000": Side.RIGHT,
-}
+_SIDES = {side.value: side for side in Side}
+
+
+def lateral_side(table: Table, code: str) -> Side | None:
+    """The side a SNOMED CT laterality qualifier states (terminology/data/laterality.csv: the
+    mCODE/eHDSI set and the FHIR R4 example value set's 419161000 / 419465000), or None."""
+    side = table.side_of(code)
+    return _SIDES[side] if side is not None else None
+
+
 _LATERALITY_ATTRIBUTE = "272741003"
 _TERM = re.compile(r"\|[^|]*\|")
+#: a laterality refinement anywhere in a code, for codes that are not a valid expression
+_LATERAL_REFINEMENT = re.compile(r"272741003\s*(?:\|[^|]*\|)?\s*=\s*#?(\d{6,18})")
 _CONCEPT = re.compile(r"^\d{6,18}$")
 #: the words naming a side; group n names the n-th side of :data:`_WORD_SIDES`
 _WORDS = re.compile(r"\b(?:(left)|(right)|(bilateral|both sides))\b", re.IGNORECASE)
@@ -126,10 +129,10 @@ def read_place(observation: dict[str, t.Any], path: str, table: Table, resolve: 
     extensions = _list(body_site.get("extension"))
     for k, extension in enumerate(extensions):
         for code in _snomed_codes(extension.get("valueCodeableConcept")):
-            if code in LATERALITY:
-                sides.append(SideSource(LATERALITY[code], f"{at}.extension[{k}]"))
+            if (side := lateral_side(table, code)) is not None:
+                sides.append(SideSource(side, f"{at}.extension[{k}]"))
 
-    site, site_codes, coded_sides = _site(_codings(body_site), at, table)
+    site, site_codes, coded_sides = _site(_codings(body_site), at, table, warnings)
     sides.extend(coded_sides)
 
     references = [
@@ -158,11 +161,11 @@ def read_place(observation: dict[str, t.Any], path: str, table: Table, resolve: 
         for code in (
             c for q in _list(structure.get("locationQualifier")) for c in _snomed_codes(q)
         ):
-            if code in LATERALITY:
-                sides.append(SideSource(LATERALITY[code], expression))
+            if (side := lateral_side(table, code)) is not None:
+                sides.append(SideSource(side, expression))
         if not site_codes:
             site, site_codes, more = _site(
-                _codings(structure.get("location")), f"{expression}.location", table
+                _codings(structure.get("location")), f"{expression}.location", table, warnings
             )
             sides.extend(SideSource(s.side, expression) for s in more)
 
@@ -199,9 +202,14 @@ def resolve_side(sides: t.Sequence[SideSource], body_site: str) -> Side | None:
 
 
 def _site(
-    codings: list[tuple[int, dict[str, t.Any]]], at: str, table: Table
+    codings: list[tuple[int, dict[str, t.Any]]], at: str, table: Table, warnings: list[str]
 ) -> tuple[Site | None, list[tuple[str, str]], list[SideSource]]:
-    """The table site, the site codes and the coded sides of the codings of *at*."""
+    """The table site, the site codes and the coded sides of the codings of *at*.
+
+    A SNOMED code that is neither a concept id nor a simple expression but carries a laterality
+    refinement (``None:272741003=7771000``, a form export with no site concept) still states
+    its side: the side is read, with a warning, rather than silently lost.
+    """
     site: Site | None = None
     codes: list[tuple[str, str]] = []
     sides: list[SideSource] = []
@@ -212,11 +220,20 @@ def _site(
             parsed = _expression(code)
             if parsed is None:
                 codes.append((SNOMED, code))
+                lateral = _LATERAL_REFINEMENT.search(code)
+                side = lateral_side(table, lateral.group(1)) if lateral else None
+                if side is not None:
+                    sides.append(SideSource(side, f"{expression}.code"))
+                    warnings.append(
+                        f"{expression}.code is not a SNOMED CT concept id or expression; only "
+                        f"its laterality ({side.value}) was read"
+                    )
                 continue
             code, attributes = parsed
-            lateral = attributes.get(_LATERALITY_ATTRIBUTE)
-            if lateral in LATERALITY:
-                sides.append(SideSource(LATERALITY[lateral], f"{expression}.code"))
+            qualifier = attributes.get(_LATERALITY_ATTRIBUTE)
+            side = lateral_side(table, qualifier) if qualifier else None
+            if side is not None:
+                sides.append(SideSource(side, f"{expression}.code"))
         codes.append((system or "", code))
         row = table.site(system, code) if isinstance(system, str) else None
         if row is not None and site is None:

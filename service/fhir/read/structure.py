@@ -249,7 +249,9 @@ def bundle_invariant_issues(bundle: dict[str, t.Any], path: str) -> list[Issue]:
         invariant(
             "bdl-1", f"Bundle.total is only for a searchset or history, not {kind}", None, ".total"
         )
-    entries = bundle.get("entry") if isinstance(bundle.get("entry"), list) else []
+    entries = bundle.get("entry")
+    if not isinstance(entries, list):
+        entries = []
     seen: dict[tuple[str, t.Any], int] = {}
     needs_request = kind in _REQUEST_TYPES
     for i, entry in enumerate(entries):

@@ -36,6 +36,47 @@ def read_translate_body(data: bytes) -> t.Any:
                              "Parameters") from None
 
 
+def _check_no_nulls(value: object, where: str) -> None:
+    """400 naming the element whose value is JSON ``null``: FHIR JSON has no nulls (an absent
+    element is left out), and R4B would silently read one as absent."""
+    if value is None:
+        raise InvalidRequest(f"{where} is null: FHIR JSON leaves an absent element out", where)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_no_nulls(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_no_nulls(item, f"{where}[{index}]")
+
+
+def _check_resource_types(parameters: object, where: str) -> None:
+    """400 naming ``...resource.resourceType`` for a parameter resource of no R4B type.
+
+    fhir.resources raises a KeyError (not a ValidationError) for an unknown ``resourceType``
+    inside a Parameters, so this is checked first, in parameters and their parts alike.
+    """
+    from fhir.resources.R4B import get_fhir_model_class
+    from fhir.resources.R4B.resource import Resource
+
+    if not isinstance(parameters, list):
+        return  # the wrong shape is the model's to report
+    for index, param in enumerate(parameters):
+        if not isinstance(param, dict):
+            continue
+        here = f"{where}[{index}]"
+        resource = param.get("resource")
+        if isinstance(resource, dict):
+            kind = resource.get("resourceType")
+            try:
+                known = isinstance(kind, str) and issubclass(get_fhir_model_class(kind), Resource)
+            except (KeyError, ValueError):
+                known = False
+            if not known:
+                raise InvalidRequest(f"{here}.resource: {str(kind)[:64]!r} is not a FHIR R4 "
+                                     "resource type", f"{here}.resource.resourceType")
+        _check_resource_types(param.get("part"), f"{here}.part")
+
+
 def read_translate_parameters(body: object) -> dict[str, tuple[t.Any, str]]:
     """Check a ``$translate`` Parameters body; return parameter name -> (value, expression).
 
@@ -53,6 +94,8 @@ def read_translate_parameters(body: object) -> dict[str, tuple[t.Any, str]]:
         where = kind if isinstance(kind, str) and kind.isalpha() else "resourceType"
         raise InvalidRequest(f"the body must be a Parameters resource, not {str(kind)[:64]!r}",
                              where)
+    _check_no_nulls(body, "Parameters")
+    _check_resource_types(body.get("parameter"), "Parameters.parameter")
     try:
         Parameters.model_validate(body)
     except ValidationError as exc:

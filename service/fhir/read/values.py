@@ -27,7 +27,9 @@ __all__ = [
     "Result",
     "Source",
     "UnreadableValue",
+    "REFLEX_STRINGS",
     "boolean_result",
+    "combine",
     "contradiction",
     "finding_for",
     "read_code",
@@ -36,7 +38,8 @@ __all__ = [
 ]
 
 _ABNORMAL_DIRECTIONS = frozenset({Polarity.DECREASED, Polarity.ABSENT, Polarity.INCREASED})
-_REFLEX_STRINGS = {"0": 0, "1+": 1, "+": 1, "2+": 2, "++": 2, "3+": 3, "+++": 3, "4+": 4, "++++": 4}
+#: the reflex grades written as strings, and the grade each one is
+REFLEX_STRINGS = {"0": 0, "1+": 1, "+": 1, "2+": 2, "++": 2, "3+": 3, "+++": 3, "4+": 4, "++++": 4}
 _NOT_TESTABLE = re.compile(r"^NT\**$", re.IGNORECASE)
 _SUPPORTED_VALUES = (
     "valueBoolean",
@@ -215,7 +218,7 @@ def merge(sources: t.Sequence[Source]) -> Polarity:
     """
     current = sources[0]
     for source in sources[1:]:
-        combined = _combine(current.polarity, source.polarity)
+        combined = combine(current.polarity, source.polarity)
         if combined is None:
             raise contradiction(
                 f"{source.expression} contradicts {current.expression}: {source.says}, "
@@ -227,7 +230,8 @@ def merge(sources: t.Sequence[Source]) -> Polarity:
     return current.polarity
 
 
-def _combine(a: Polarity, b: Polarity) -> Polarity | None:
+def combine(a: Polarity, b: Polarity) -> Polarity | None:
+    """The one result two statements *a* and *b* agree on (see the module docstring), or None."""
     if a is b:
         return a
     if Polarity.ABNORMAL in (a, b):
@@ -338,9 +342,14 @@ def _string_grade(value: str, kind: Kind, expression: str) -> int:
     text = value.strip()
     if _NOT_TESTABLE.match(text):
         raise NotExamined("not examined (scored NT, not testable)")
-    if kind is Kind.REFLEX and text in _REFLEX_STRINGS:
-        return _REFLEX_STRINGS[text]
+    if kind is Kind.REFLEX and text in REFLEX_STRINGS:
+        return REFLEX_STRINGS[text]
     if kind is not Kind.REFLEX and text.isdigit() and text.isascii():
+        if len(text) > 18:  # past any scale (and int() refuses over 4,300 digits)
+            raise _value_error(
+                f"{expression} is a number of {len(text)} digits, outside the range of any score",
+                expression,
+            )
         return int(text)
     wanted = (
         "a reflex grade 0, 1+, 2+, 3+, 4+ (or +, ++, +++, ++++)"

@@ -13,7 +13,7 @@ from html import escape
 
 from terminology import CANONICAL_BASE, NEURO_PATTERN, SNOMED, SPINAL_SEGMENT
 
-from ...core import Assessment, Evidence, Hypothesis, Side
+from ...core import Assessment, Evidence, Hypothesis
 from ...version import __version__
 from ..read.request import ParsedRequest
 
@@ -32,18 +32,6 @@ EXT_SIDE = f"{CANONICAL_BASE}/StructureDefinition/finding-laterality"
 EXT_SCORE = f"{CANONICAL_BASE}/StructureDefinition/finding-score"
 EXT_CONFIDENCE = f"{CANONICAL_BASE}/StructureDefinition/finding-confidence"
 
-_SIDES = {
-    Side.LEFT: ("7771000", "Left"),
-    Side.RIGHT: ("24028007", "Right"),
-    Side.BILATERAL: ("51440002", "Right and left"),
-}
-_ROOT_DX = {
-    "C": ("54404000", "Cervical radiculopathy"),
-    "T": ("42452002", "Thoracic radiculopathy"),
-    "L": ("128196005", "Lumbar radiculopathy"),
-    "S": ("2415007", "Lumbosacral radiculopathy"),  # terminology audit 3.2: IPS 2415007
-}
-_POLY_DX = ("75572007", "Polyradiculopathy")
 _EXAM = {"system": SNOMED, "code": "271336007", "display": "Examination / signs"}
 
 
@@ -62,17 +50,19 @@ def _codings(h: Hypothesis, table: Table) -> list[dict[str, str]]:
         {"system": SPINAL_SEGMENT, "code": seg, "display": f"{seg} spinal segment"}
         for seg in h.segments
     ]
-    if h.pattern == "radiculopathy":
-        code, display = _ROOT_DX[h.segments[0][0]]
-        codings.append({"system": SNOMED, "code": code, "display": display})
-    elif h.pattern == "polyradiculopathy":
-        codings.append({"system": SNOMED, "code": _POLY_DX[0], "display": _POLY_DX[1]})
+    # the diagnosis by the region of the first root (terminology/data/diagnoses.csv), else the
+    # pattern's own SNOMED CT code (terminology/data/patterns.csv)
+    diagnosis = table.diagnosis(h.pattern, h.segments[0]) if h.segments else None
+    if diagnosis is not None:
+        codings.append({"system": SNOMED, "code": diagnosis.code, "display": diagnosis.display})
     else:
         pattern = table.pattern(h.pattern)
         cervical_only = h.pattern == "myelopathy" and not h.text.startswith("Cervical")
         if pattern is not None and pattern.snomed and not cervical_only:
             codings.append(
-                {"system": SNOMED, "code": pattern.snomed, "display": pattern.snomed_display}
+                # t.cast: the loader requires snomed and snomed_display both or neither
+                {"system": SNOMED, "code": pattern.snomed,
+                 "display": t.cast(str, pattern.snomed_display)}
             )
     pattern = table.pattern(h.pattern)
     codings.append(
@@ -113,7 +103,8 @@ def _basis(h: Hypothesis, parsed: ParsedRequest) -> str:
 def _finding(h: Hypothesis, parsed: ParsedRequest, table: Table) -> dict[str, t.Any]:
     extension: list[dict[str, t.Any]] = []
     if h.side is not None:
-        code, display = _SIDES[h.side]
+        laterality = table.laterality_for(h.side.value)
+        code, display = laterality.code, laterality.display
         extension.append(
             {
                 "url": EXT_SIDE,

@@ -13,19 +13,18 @@ __all__ = ["search_entry", "searchset"]
 
 
 def searchset(
-    entries: t.Sequence[dict[str, t.Any]], total: int, links: t.Sequence[dict[str, str]]
+    entries: t.Sequence[dict[str, t.Any]], total: int | None, links: t.Sequence[dict[str, str]]
 ) -> dict[str, t.Any]:
     """A ``searchset`` Bundle of *entries*, with ``total`` and the paging *links*.
 
     :param entries: made by :func:`search_entry`, matches first, then includes.
+    :param total: the number of matches; None leaves it out (``_total=none``).
     :param links: ``{"relation": ..., "url": ...}`` dicts, ``self`` first.
     """
-    bundle: dict[str, t.Any] = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": total,
-        "link": list(links),
-    }
+    bundle: dict[str, t.Any] = {"resourceType": "Bundle", "type": "searchset"}
+    if total is not None:
+        bundle["total"] = total
+    bundle["link"] = list(links)
     if entries:
         bundle["entry"] = list(entries)
     return bundle

@@ -61,6 +61,11 @@ class Case:
         style = style or self.side_style
         if code is None and side is None:
             return
+        if code is None and style in ("post", "pre", "text"):
+            # A movement or reflex has no site concept to post-coordinate or pre-coordinate
+            # ("None:272741003=7771000" is no SNOMED CT expression): an export states its
+            # side with the laterality extension instead.
+            style = "ext"
         if side is None:
             obs["bodySite"] = _code(SCT, code)
         elif style == "ext":
