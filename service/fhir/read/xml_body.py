@@ -63,8 +63,7 @@ def read_xml(body: bytes, *, max_depth: int = 64) -> dict[str, t.Any]:
         # a KeyError in fhir.resources 8) are all a body it cannot read: a 400, never a 500
         raise InvalidRequest(f"the XML is not a valid FHIR R4 {qname.localname} (an unknown or "
                              "misplaced element)", qname.localname) from exc
-    return t.cast(dict[str, t.Any], resource.model_dump(mode="json", exclude_none=True,
-                                                         by_alias=True))
+    return resource.model_dump(mode="json", exclude_none=True, by_alias=True)
 
 
 def _depth(element: t.Any, limit: int) -> int:

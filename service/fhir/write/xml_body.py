@@ -17,5 +17,6 @@ __all__ = ["to_xml"]
 def to_xml(resource: t.Mapping[str, t.Any], *, pretty: bool = False) -> bytes:
     """*resource* as a FHIR XML document (UTF-8, with the XML declaration)."""
     model = get_fhir_model_class(resource["resourceType"]).model_validate(resource)
-    written = model.model_dump_xml(pretty_print=pretty)
+    # typed str, but fhir.resources 8 returns the bytes lxml wrote: take either
+    written: str | bytes = model.model_dump_xml(pretty_print=pretty)
     return written if isinstance(written, bytes) else written.encode("utf-8")
