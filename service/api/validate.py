@@ -12,8 +12,9 @@ The answer is **200** with an OperationOutcome whatever the verdict (as R4 asks 
 with the reason (``warning``), and, when the operation would refuse the exam (its 400, 413 or
 422), the issues of that refusal (``error``, with ``expression``). Nothing is localized and
 nothing is stored; the identifier check of a retry (409) needs the store and is not made.
-Only a body that is not a JSON resource at all (415, 413 over the byte limit, 400 not JSON)
-or a malformed Parameters wrapper is an error status, as for any request.
+Only a body that is not a FHIR resource at all (415, 413 over the byte limit, 400 not JSON or
+not an object with a ``resourceType``: nothing that could be validated) or a malformed
+Parameters wrapper is an error status, as for any request.
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ def validate_bundle() -> Response:
     check_content_type(xml=True)
     config = current_app.config
     document = read_document(config["MAX_BODY_BYTES"], config["MAX_JSON_DEPTH"])
+    if not (isinstance(document, dict) and isinstance(document.get("resourceType"), str)):
+        # $validate validates a resource; a body that is none cannot be parsed as one (R4: 400)
+        raise InvalidRequest("the body must be a FHIR resource: a JSON object with a "
+                             "resourceType", "http.body")
     exam = exam_of(document)
     table = current_app.extensions["terminology"]
     try:

@@ -166,6 +166,15 @@ def test_validate_refuses_a_bad_wrapper_with_400(
     assert where in response.get_json()["issue"][0]["expression"]
 
 
+@pytest.mark.parametrize("body", [[], ["Bundle"], {"entry": []}, {"resourceType": 7}, "Bundle"])
+def test_validate_refuses_a_body_that_is_no_resource_with_400(client: t.Any, body: t.Any) -> None:
+    """Nothing to validate (R4: a body that cannot be parsed as a resource is a 400); what
+    openapi.yaml's ValidateRequest says, which schemathesis' negative data holds it to."""
+    response = post(client, VALIDATE, body)
+    assert response.status_code == 400
+    assert response.get_json()["issue"][0]["expression"] == ["http.body"]
+
+
 def test_validate_is_a_post_with_a_json_body(client: t.Any) -> None:
     assert client.get(VALIDATE).status_code == 405
     response = client.post(VALIDATE, data=b"{", headers=FHIR_HEADERS)
