@@ -20,7 +20,8 @@ and runs every check it registers (:data:`CHECKS`, asserted to be all of them):
   is off in this app, as openapi.yaml's ``security: [{}]`` alternative says);
 
 and :func:`fhir_resources_are_valid_r4`: every FHIR resource in a body passes the two R4
-validators of tests/validation.py.
+validators of tests/validation.py. FHIR XML answers (``_format=xml``) are read back to FHIR
+JSON (:func:`fhir_xml`), so the same schemas and validators hold them.
 
 The request bodies of ``$localize-root`` are made meaningful by a schema hook: besides the
 document's own example and the schema's random objects, they are generated exams from the real
@@ -46,6 +47,7 @@ from schemathesis.checks import load_all_checks
 from schemathesis.config import SchemathesisConfig
 
 from service import create_app
+from service.fhir.read.xml_body import read_xml
 from terminology import load_table
 from tests.validation import assert_valid_r4
 
@@ -74,12 +76,20 @@ CONFIG = SchemathesisConfig.from_dict({
 schema = schemathesis.openapi.from_path(OPENAPI, config=CONFIG)
 
 
+@schemathesis.deserializer("application/fhir+xml")
+def fhir_xml(ctx: t.Any, response: t.Any) -> t.Any:
+    """FHIR XML answers (``_format=xml``, Accept) read as the FHIR JSON of the same resource, so
+    response_schema_conformance holds them to the same schemas as the JSON answers (schemathesis'
+    generic XML reading knows nothing of FHIR's value attributes)."""
+    return read_xml(response.content)
+
+
 def fhir_resources_are_valid_r4(ctx: t.Any, response: t.Any, case: t.Any) -> bool | None:
-    """A schemathesis check: a FHIR JSON body holding a resource is valid R4."""
+    """A schemathesis check: a FHIR JSON or XML body holding a resource is valid R4."""
     content_type = ",".join(response.headers.get("content-type", []))
-    if "json" not in content_type or not response.content:
+    if not response.content or not ("json" in content_type or "fhir+xml" in content_type):
         return None
-    body = response.json()
+    body = read_xml(response.content) if "fhir+xml" in content_type else response.json()
     if isinstance(body, dict) and "resourceType" in body:
         assert_valid_r4(body)
     return True

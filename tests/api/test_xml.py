@@ -20,6 +20,7 @@ from service import create_app
 from service.fhir.read.xml_body import read_xml
 from service.fhir.write.xml_body import to_xml
 from tests.conftest import FHIR_HEADERS
+from tests.validation import assert_valid_r4
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples"
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "fhir-r4-examples"
@@ -194,3 +195,46 @@ def test_documents_that_are_not_fhir_resources_stay_json(client: t.Any) -> None:
         response = client.get(path, headers={"Accept": XML})
         assert response.status_code == 200
         assert response.content_type.startswith("application/json")
+
+
+def test_an_xml_answer_replaces_what_xml_cannot_hold(client: t.Any) -> None:
+    """A control character echoed from the query (XML 1.0 cannot carry it) is written as U+FFFD:
+    the 400 is still an XML OperationOutcome naming the parameter, not a failure to write it."""
+    response = client.get("/fhir/CodeSystem?_format=xml&%1B=null")
+    assert response.status_code == 400
+    assert response.mimetype == XML
+    outcome = parsed_xml(response)
+    assert outcome["issue"][0]["expression"] == ["http.\ufffd"]
+    assert_valid_r4(outcome)
+
+
+def test_openapi_describes_the_xml_the_server_serves(client: t.Any) -> None:
+    """openapi.yaml lists FHIR XML wherever FHIR JSON is answered under /fhir (the same schema:
+    test_schemathesis reads XML answers back to FHIR JSON against it), and ``_format`` takes
+    exactly the values the server knows; the non-FHIR documents (health) stay JSON only."""
+    import yaml
+
+    from service.fhir.http import _FORMATS
+
+    document = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text())
+    assert set(document["components"]["parameters"]["format"]["schema"]["enum"]) == set(_FORMATS)
+    responses = [(path, r) for path, item in document["paths"].items()
+                 for operation in item.values() if isinstance(operation, dict)
+                 for r in operation.get("responses", {}).values()]
+    responses += [(f"#/{name}", r) for name, r in document["components"]["responses"].items()]
+    for path, response in responses:
+        content = response.get("content", {})
+        if "application/fhir+json" in content:
+            fhir = path.startswith(("/fhir/", "#/")) and "smart" not in path
+            assert ("application/fhir+xml" in content) is fhir, path
+            if fhir:
+                assert content["application/fhir+xml"]["schema"] == content[
+                    "application/fhir+json"]["schema"], path
+    # and the server does answer XML there: a read, a search, the capability, an error
+    for path in ("/fhir/metadata", "/fhir/CodeSystem", "/fhir/CodeSystem/spinal-segment",
+                 "/fhir/ClinicalImpression/nothing-here"):
+        response = client.get(path, query_string={"_format": "xml"})
+        assert response.mimetype == XML, path
+        assert_valid_r4(parsed_xml(response))
+    health = client.get("/healthz", query_string={"_format": "xml"})
+    assert "json" in health.mimetype
