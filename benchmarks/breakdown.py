@@ -90,7 +90,7 @@ _IN_SITU = (
     ("service.fhir.read.request", "check_structure",
      "- structure check (schema, rules, invariants)"),
     ("service.fhir.read.request", "_read", "- reading the Observations"),
-    ("service.fhir.read.request", "_content_key", "- content key (idempotency)"),
+    ("service.fhir.read.request", "content_key_of", "- content key (idempotency)"),
     ("service.fhir.operation", "localize", "localize (the engine)"),
     ("service.fhir.operation", "render_impression", "render ClinicalImpression"),
     ("service.fhir.operation", "render_provenance", "render Provenance"),

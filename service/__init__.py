@@ -26,7 +26,7 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     """
     from terminology import load_table
 
-    from . import audit, auth, logs
+    from . import audit, auth, cds, logs
     from .api import register_blueprints
     from .fhir.http import check_accept
     from .fhir.outcome import register_error_handlers
@@ -60,6 +60,7 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
 
     init_store(app)
     register_blueprints(app)
+    cds.init_app(app)  # CDS Hooks (/cds-services): its own client JWT, see service/cds
     app.after_request(security_headers)
     return app
 

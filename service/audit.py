@@ -3,8 +3,10 @@
 Who read which patient's result, and who tried: every create (``$localize-root``), read, vread
 and search of results, every terminology and OperationDefinition read and ``$translate`` call,
 and every refused request under ``/fhir`` (401, 403, 404, 4xx, 5xx) is written once the response
-is computed. Left out: CORS preflights (``OPTIONS``) and the public discovery documents
-(``/fhir/metadata``, ``.well-known/smart-configuration``), which carry no data and need no token.
+is computed; likewise every CDS Hooks call and feedback under ``/cds-services`` (the agent is
+the CDS client's JWT issuer). Left out: CORS preflights (``OPTIONS``) and the public discovery
+documents (``/fhir/metadata``, ``.well-known/smart-configuration``, ``/cds-services``), which
+carry no data.
 
 **Why a stream and not the store.** The records are AuditEvent resources (valid R4, so any FHIR
 server or SIEM that reads NDJSON, the FHIR Bulk Data format, can load them), written to their own
@@ -83,11 +85,20 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "terminology.read_conceptmap": ("read", "R"),
     "terminology.translate": ("operation", "E"),
     "metadata.operation": ("read", "R"),
+    "isncsci.classify": ("operation", "C"),
+    "isncsci.read_observation": ("read", "R"),
+    "isncsci.vread_observation": ("vread", "R"),
+    "isncsci.search_observations": ("search-type", "E"),
+    "cds.call": ("operation", "C"),
+    "cds.feedback": ("operation", "C"),
 }
 #: endpoints never audited: public documents without data.
 UNAUDITED = frozenset(
-    {"metadata.metadata", "smart.root_configuration", "smart.fhir_configuration"}
+    {"metadata.metadata", "smart.root_configuration", "smart.fhir_configuration",
+     "cds.discovery"}
 )
+#: the path prefixes audited: the FHIR API and the CDS Hooks services.
+AUDITED_PREFIXES = ("/fhir", "/cds-services")
 
 
 def concerns(*, patients: t.Iterable[str] = (), resources: t.Iterable[str] = ()) -> None:
@@ -258,8 +269,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _audit(response: Response) -> Response:
-        if request.method == "OPTIONS" or not (
-            request.path == "/fhir" or request.path.startswith("/fhir/")
+        if request.method == "OPTIONS" or not any(
+            request.path == prefix or request.path.startswith(f"{prefix}/")
+            for prefix in AUDITED_PREFIXES
         ):
             return response
         rule = request.url_rule

@@ -1,4 +1,5 @@
-"""The ``neuroroot`` command: ``serve``, ``localize FILE`` and ``db upgrade``."""
+"""The ``neuroroot`` command: ``serve``, ``localize FILE``, ``isncsci FILE``, ``db upgrade`` and
+``cds feedback``."""
 
 from __future__ import annotations
 
@@ -81,6 +82,45 @@ def _localize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _isncsci(args: argparse.Namespace) -> int:
+    """Classify an ISNCSCI exam Bundle; print the collection Bundle (nothing is stored)."""
+    from terminology import load_table
+
+    from .config import DEFAULTS, from_environment
+    from .errors import PayloadTooLarge, ServiceError
+    from .fhir.isncsci_operation import classify_isncsci
+    from .fhir.outcome import status_for
+    from .fhir.read.json_body import read_json
+    from .fhir.write.isncsci import classification_bundle
+    from .fhir.write.operation_outcome import operation_outcome
+
+    config = {**DEFAULTS, **from_environment()}
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"neuroroot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    urn = "urn:uuid:{}".format
+    try:
+        if len(data) > config["MAX_BODY_BYTES"]:
+            raise PayloadTooLarge("input is larger than NEUROROOT_MAX_BODY_BYTES")
+        document = read_json(data, max_depth=config["MAX_JSON_DEPTH"])
+        done = classify_isncsci(document, load_table(), max_entries=config["MAX_ENTRIES"],
+                                reference=urn)
+    except ServiceError as exc:
+        status, code = status_for(exc)
+        sys.stdout.buffer.write(
+            orjson.dumps(operation_outcome(exc.issues, code), option=orjson.OPT_INDENT_2)
+        )
+        sys.stdout.write("\n")
+        print(f"neuroroot: {status}: {exc.message}", file=sys.stderr)
+        return 2
+    bundle = classification_bundle(done.observations, urn)
+    sys.stdout.buffer.write(orjson.dumps(bundle, option=orjson.OPT_INDENT_2))
+    sys.stdout.write("\n")
+    return 0
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     from . import create_app
     from .store import database_url, upgrade
@@ -88,6 +128,42 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     app = create_app({"AUTO_MIGRATE": False, "STORE_ENABLED": False})
     upgrade(database_url(app.config, app.instance_path))
     print("neuroroot: the database is at the latest revision")
+    return 0
+
+
+def _cds_feedback(args: argparse.Namespace) -> int:
+    """Print the CDS Hooks feedback with its cards, one JSON object a line, oldest first."""
+    from datetime import datetime
+
+    from . import create_app
+    from .errors import ServiceError
+    from .store.cds import CdsRecords
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            print(f"neuroroot: --since {args.since!r} is not an ISO 8601 date-time",
+                  file=sys.stderr)
+            return 2
+        if since.tzinfo is None:
+            print("neuroroot: --since needs a time zone (e.g. 2026-12-01T00:00:00Z)",
+                  file=sys.stderr)
+            return 2
+    app = create_app({"AUDIT_LOG": "off"})
+    store = app.extensions.get("store")
+    if store is None:
+        print("neuroroot: the store is off (NEUROROOT_STORE_ENABLED=false): no feedback is "
+              "kept", file=sys.stderr)
+        return 2
+    try:
+        rows = CdsRecords(store).feedback(service_id=args.service, since=since, limit=args.limit)
+    except ServiceError as exc:
+        print(f"neuroroot: {exc.message}", file=sys.stderr)
+        return 2
+    for row in rows:
+        sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
     return 0
 
 
@@ -121,12 +197,26 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     )
     loc.add_argument("file", nargs="?", default="-")
     loc.set_defaults(run=_localize)
+    isn = commands.add_parser(
+        "isncsci",
+        help="read an ISNCSCI exam Bundle (file or - for stdin), print its classification Bundle",
+    )
+    isn.add_argument("file", nargs="?", default="-")
+    isn.set_defaults(run=_isncsci)
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     up = db_commands.add_parser("upgrade", help="run the migrations up to the latest revision")
     up.set_defaults(run=_db_upgrade)
+    cds = commands.add_parser("cds", help="CDS Hooks maintenance")
+    cds_commands = cds.add_subparsers(dest="cds_command", required=True)
+    fb = cds_commands.add_parser(
+        "feedback", help="print the feedback on issued cards as NDJSON (oldest first)")
+    fb.add_argument("--service", help="only this CDS service id")
+    fb.add_argument("--since", help="only feedback received at or after this ISO 8601 time")
+    fb.add_argument("--limit", type=int, default=1000, help="at most this many (default 1000)")
+    fb.set_defaults(run=_cds_feedback)
     args = parser.parse_args(argv)
-    if args.command == "localize":
+    if args.command in ("localize", "isncsci", "cds"):
         return _quiet_on_closed_pipe(lambda: int(args.run(args)))
     return int(args.run(args))
 

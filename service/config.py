@@ -49,6 +49,17 @@ def _base_url(value: str | None) -> None:
                               "e.g. https://neuro.example.org")
 
 
+def _fhir_servers(value: str) -> None:
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        parts = urlsplit(item)
+        if (parts.scheme not in {"http", "https"} or not parts.hostname or parts.query
+                or parts.fragment or parts.username or parts.password):
+            raise ValidationError(f"{item!r} is not an http(s) base URL without query, "
+                                  "fragment or credentials")
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATABASE_URL",
@@ -212,6 +223,40 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         fields.String(),
         "Comma-separated origins allowed by CORS; empty disables CORS headers; * allows any.",
+    ),
+    Setting(
+        "CDS_FHIR_SERVERS",
+        "NEUROROOT_CDS_FHIR_SERVERS",
+        "",
+        fields.String(validate=_fhir_servers),
+        "Comma-separated FHIR base URLs a CDS Hooks call may make the service fetch from (its "
+        "fhirServer must start with one, same scheme, host and port, at a path-segment "
+        "boundary). Empty: never fetch; a call without the prefetch answers 412.",
+    ),
+    Setting(
+        "CDS_FETCH_TIMEOUT",
+        "NEUROROOT_CDS_FETCH_TIMEOUT",
+        10.0,
+        fields.Float(validate=validate.Range(min=0.1, max=120)),
+        "Total seconds one CDS Hooks call may spend fetching from the EHR's FHIR server (every "
+        "page together); later: 412.",
+    ),
+    Setting(
+        "CDS_FETCH_MAX_BYTES",
+        "NEUROROOT_CDS_FETCH_MAX_BYTES",
+        20 * 1024 * 1024,
+        fields.Integer(validate=validate.Range(min=1024)),
+        "Largest sum of the page bodies fetched from the EHR's FHIR server for one CDS Hooks "
+        "call; more: 412.",
+    ),
+    Setting(
+        "CDS_JWT_ISSUERS",
+        "NEUROROOT_CDS_JWT_ISSUERS",
+        None,
+        fields.String(allow_none=True),
+        "JSON object from each trusted CDS client's JWT iss to its JWK Set (an https URL, http "
+        "to a loopback host, or a file path). Set: every /cds-services call needs that client's "
+        "signed JWT. Unset: the CDS Hooks routes are open.",
     ),
     Setting(
         "HOST",

@@ -143,3 +143,53 @@ def test_a_malformed_setting_stops_serve_with_one_line_naming_it() -> None:
     assert done.returncode == 2
     assert done.stderr.decode().strip().splitlines() == [
         "neuroroot: cannot start: NEUROROOT_THREADS: Not a valid integer."]
+
+
+ISNCSCI_SAMPLE = Path(__file__).parent / "data" / "samples" / "isncsci" / "starred-items.json"
+
+
+def test_isncsci_prints_the_same_classification_as_the_api(capsys: t.Any, client: t.Any) -> None:
+    code, out = run(capsys, "isncsci", str(ISNCSCI_SAMPLE))
+    assert code == 0
+    printed = json.loads(out)
+    answered = client.post("/fhir/Observation/$classify-isncsci",
+                           data=ISNCSCI_SAMPLE.read_bytes(), headers=FHIR_HEADERS).get_json()
+    assert printed["type"] == "collection" and len(printed["entry"]) == 26
+    assert printed["entry"][0]["fullUrl"].startswith("urn:uuid:")
+    assert printed["entry"][0]["resource"]["hasMember"][0]["reference"] == printed["entry"][1][
+        "fullUrl"]
+
+    def texts(bundle: dict[str, t.Any]) -> list[t.Any]:
+        return [(e["resource"]["code"], e["resource"].get("valueCodeableConcept"),
+                 e["resource"].get("valueInteger")) for e in bundle["entry"]]
+
+    assert texts(printed) == texts(answered)
+    assert_valid_r4(printed)
+
+
+def test_isncsci_reads_standard_input_and_refuses_bad_input(
+    capsys: t.Any, monkeypatch: t.Any
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(ISNCSCI_SAMPLE.read_bytes())))
+    code, out = run(capsys, "isncsci", "-")
+    assert code == 0 and json.loads(out)["resourceType"] == "Bundle"
+    bad = json.loads(ISNCSCI_SAMPLE.read_text())
+    bad["entry"][0]["resource"]["valueInteger"] = 9
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(json.dumps(bad).encode())))
+    code, out = run(capsys, "isncsci", "-")
+    assert code == 2
+    outcome = json.loads(out)
+    assert outcome["issue"][0]["expression"] == ["Bundle.entry[0].resource.valueInteger"]
+
+
+def test_isncsci_into_a_closed_pipe_exits_quietly() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([str(BIN / "neuroroot"), "isncsci", str(ISNCSCI_SAMPLE)],
+                              stdout=write_end, stderr=subprocess.PIPE, env=_clean_env(),
+                              timeout=60, check=False)
+    finally:
+        os.close(write_end)
+    assert done.stderr == b"", done.stderr.decode()
+    assert done.returncode == 141

@@ -56,6 +56,7 @@ def test_the_configuration_doc_gives_each_default() -> None:
         "errors.md",
         "configuration.md",
         "audit.md",
+        "isncsci.md",
     ],
 )
 def test_the_documents_exist(name: str) -> None:

@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
     from . import (
         docs,
         health,
+        isncsci,
         localize,
         metadata,
         results,
@@ -21,6 +22,8 @@ def register_blueprints(app: Flask) -> None:
         validate,
     )
 
-    modules = (health, docs, metadata, smart, terminology, localize, validate, results, retract)
+    modules = (
+        health, docs, metadata, smart, terminology, localize, validate, results, retract, isncsci,
+    )
     for module in modules:  # retract after results: it uses results' fhirid converter
         app.register_blueprint(module.bp)

@@ -47,11 +47,12 @@ def metadata() -> Response:
 
 @bp.get("/OperationDefinition/<string:op_id>")
 def operation(op_id: str) -> Response:
-    """The definition of an operation defined here ($localize-root, Bundle $validate)."""
+    """The definition of an operation defined here ($localize-root, $classify-isncsci, Bundle
+    $validate)."""
     build = OPERATION_DEFINITIONS.get(op_id)
     if build is None:
         raise NotFound(
             f"OperationDefinition/{op_id} is not known; this server defines "
-            + " and ".join(OPERATION_DEFINITIONS)
+            + ", ".join(OPERATION_DEFINITIONS)
         )
     return fhir_response(build())

@@ -40,6 +40,8 @@ from ..fhir.http import fhir_response, link, version_headers
 from ..fhir.write.searchset import search_entry, searchset
 from ..fhir.write.subset import subset
 from ..store import Store, Stored
+from ..store.records import Page
+from ..store.search import parse_reference
 from .surface import MAX_COUNT, RESOURCES, Cursor, Param, query_schema
 
 bp = Blueprint("results", __name__, url_prefix="/fhir")
@@ -59,7 +61,7 @@ def _add_converter(state: t.Any) -> None:
     state.app.url_map.converters.setdefault("fhirid", FhirIdConverter)
 
 
-def _store() -> Store:
+def require_store() -> Store:
     store: Store | None = current_app.extensions.get("store")
     if store is None:
         raise NotFound("storage is off on this server (NEUROROOT_STORE_ENABLED=false): results "
@@ -146,7 +148,7 @@ def _audit_stored(stored: Stored, *, provenance: bool = False) -> None:
     concerns(patients=_subject_of(stored.impression), resources=resources)
 
 
-def _resource(kind: str, resource: dict[str, t.Any]) -> Response:
+def read_response(kind: str, resource: dict[str, t.Any]) -> Response:
     """200 with the resource (cut down by ``_summary``/``_elements``), ETag and Last-Modified;
     304 when If-None-Match has its version or, without If-None-Match, when it was not modified
     since If-Modified-Since."""
@@ -167,40 +169,54 @@ def _resource(kind: str, resource: dict[str, t.Any]) -> Response:
 @bp.get("/ClinicalImpression/<fhirid:id>")
 def read_impression(id: str) -> Response:  # noqa: A002
     """One stored ClinicalImpression."""
-    stored = _store().get(id)
+    stored = require_store().get(id)
     if stored is None:
         raise NotFound(f"no ClinicalImpression with id {id!r}")
     _audit_stored(stored)
-    return _resource("ClinicalImpression", stored.impression)
+    return read_response("ClinicalImpression", stored.impression)
 
 
 @bp.get("/ClinicalImpression/<fhirid:id>/_history/<fhirid:vid>")
 def vread_impression(id: str, vid: str) -> Response:  # noqa: A002
     """One version of a stored ClinicalImpression: 1 as stored, 2 once retracted."""
-    store = _store()
-    version = store.get_version(id, vid)
+    version = require_store().get_version(id, vid)
     if version is None:
         raise NotFound(f"no ClinicalImpression with id {id!r} and version {vid!r}")
     concerns(patients=_subject_of(version), resources=[f"ClinicalImpression/{id}"])
-    return _resource("ClinicalImpression", version)
+    return read_response("ClinicalImpression", version)
 
 
 @bp.get("/Provenance/<fhirid:id>")
 def read_provenance(id: str) -> Response:  # noqa: A002
-    """One stored Provenance."""
-    stored = _store().get_provenance(id)
+    """One stored Provenance (of a result, or of an ISNCSCI classification)."""
+    store = require_store()
+    stored = store.get_provenance(id)
     if stored is None:
-        raise NotFound(f"no Provenance with id {id!r}")
+        other = store.classifications.provenance(id)
+        if other is None:
+            raise NotFound(f"no Provenance with id {id!r}")
+        _audit_classification(other)
+        return read_response("Provenance", other)
     _audit_stored(stored, provenance=True)
-    return _resource("Provenance", stored.provenance)
+    return read_response("Provenance", stored.provenance)
 
 
-def _entry(endpoint: str, resource: dict[str, t.Any], mode: str) -> dict[str, t.Any]:
+def _audit_classification(provenance: dict[str, t.Any]) -> None:
+    """The audit trail of a classification's Provenance: its panel Observation and the patient."""
+    targets = [target["reference"].split("/_history/")[0] for target in provenance["target"]]
+    found = (require_store().classifications.observation(targets[0].split("/", 1)[1])
+             if targets else None)
+    concerns(patients=[found.subject] if found is not None else [],
+             resources=[f"Provenance/{provenance['id']}", *targets[:1]])
+
+
+def entry(endpoint: str, resource: dict[str, t.Any], mode: str) -> dict[str, t.Any]:
+    """A search entry of *resource*, its ``fullUrl`` the URL of *endpoint* for its id."""
     return search_entry(link(url_for(endpoint, id=resource["id"])[len(request.script_root):]),
                         resource, mode)
 
 
-def _check_offset(offset: int) -> None:
+def check_offset(offset: int) -> None:
     """400 naming ``_offset`` when it is past ``SEARCH_MAX_OFFSET``.
 
     Skipping rows costs the database as much as reading them (PostgreSQL sorts every match up
@@ -227,15 +243,23 @@ def _link(relation: str, kept: list[tuple[str, str]], position: tuple[str, t.Any
     return {"relation": relation, "url": link(f"/fhir/{kind}") + (f"?{query}" if query else "")}
 
 
-def _search(kind: str) -> Response:
-    """A search of *kind* as its declaration says: filters, sort, keyset pages, includes."""
+#: ``(where, sort=, descending=, count=, offset=, after=, before=, total=) -> Page``
+Searcher = t.Callable[..., Page[t.Any]]
+#: ``(page, parsed arguments) -> Bundle entries`` (the matches, then any includes)
+Entries = t.Callable[[Page[t.Any], dict[str, t.Any]], list[dict[str, t.Any]]]
+
+
+def search_response(kind: str, run: Searcher, entries_of: Entries) -> Response:
+    """A search of *kind* as its declaration says: the query checked and parsed, the filters
+    handed to *run* by name with the sort and the keyset bounds, the page's links (cursors),
+    and the entries *entries_of* makes of the page, as a ``searchset`` Bundle."""
     declared = RESOURCES[kind]
     values = _values()
     params = declared.search_params()
     args = _query(params, values)
     where = [(param.filter, args[param.name]) for param in declared.params
              if param.name in args and param.filter]
-    summary, elements = args.get("_summary"), args.get("_elements")
+    summary = args.get("_summary")
     count = 0 if summary == "count" else min(args.get("_count", 20), MAX_COUNT)
     default = ("-" if declared.newest_first else "") + declared.sorts[0]
     sort = args.get("_sort", default)
@@ -244,15 +268,15 @@ def _search(kind: str) -> Response:
         raise _invalid("_cursor", "this cursor belongs to a search with another _sort; follow "
                                   "the Bundle's links as they are")
     offset = 0 if cursor is not None else args.get("_offset", 0)
-    _check_offset(offset)
+    check_offset(offset)
     method = args.get("_total") or {"count": "accurate"}.get(args.get("_totalMethod", ""),
                                                               args.get("_totalMethod"))
     key = None if cursor is None else (cursor.value, cursor.id)
-    page = _store().search(kind, where, sort=sort.lstrip("-"), descending=sort.startswith("-"),
-                           count=count, offset=offset,
-                           after=key if cursor is not None and cursor.after else None,
-                           before=key if cursor is not None and not cursor.after else None,
-                           total=method != "none")
+    page = run(where, sort=sort.lstrip("-"), descending=sort.startswith("-"),
+               count=count, offset=offset,
+               after=key if cursor is not None and cursor.after else None,
+               before=key if cursor is not None and not cursor.after else None,
+               total=method != "none")
     known = {param.name for param in params} | _GENERAL
     kept = [(name, value) for name, value in values.items(multi=True)
             if name in known and name not in ("_cursor", "_offset")]
@@ -268,18 +292,29 @@ def _search(kind: str) -> Response:
     for name in ("subject", "patient"):
         if name in args:
             concerns(patients=[args[name]])
-    including = "_revinclude" in args or "_include" in args
-    for found in page.results:
-        _audit_stored(found, provenance=True if kind == "Provenance" else including)
-    own, other = ("impression", "provenance") if kind == "ClinicalImpression" else (
-        "provenance", "impression")
-    entries = [_entry(_READ_ENDPOINT[kind], subset(getattr(s, own), summary, elements), "match")
-               for s in page.results]
-    if including:
-        other_kind = "Provenance" if kind == "ClinicalImpression" else "ClinicalImpression"
-        entries += [_entry(_READ_ENDPOINT[other_kind], getattr(s, other), "include")
-                    for s in page.results]
-    return fhir_response(searchset(entries, page.total, links))
+    return fhir_response(searchset(entries_of(page, args), page.total, links))
+
+
+def _search(kind: str) -> Response:
+    """A search of stored results (ClinicalImpression or Provenance), with includes."""
+
+    def entries_of(page: Page[Stored], args: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+        summary, elements = args.get("_summary"), args.get("_elements")
+        including = "_revinclude" in args or "_include" in args
+        for found in page.results:
+            _audit_stored(found, provenance=True if kind == "Provenance" else including)
+        own, other = ("impression", "provenance") if kind == "ClinicalImpression" else (
+            "provenance", "impression")
+        entries = [entry(_READ_ENDPOINT[kind], subset(getattr(s, own), summary, elements),
+                         "match") for s in page.results]
+        if including:
+            other_kind = "Provenance" if kind == "ClinicalImpression" else "ClinicalImpression"
+            entries += [entry(_READ_ENDPOINT[other_kind], getattr(s, other), "include")
+                        for s in page.results]
+        return entries
+
+    store = require_store()
+    return search_response(kind, lambda where, **kw: store.search(kind, where, **kw), entries_of)
 
 
 @bp.get("/ClinicalImpression")
@@ -292,5 +327,35 @@ def search_impressions() -> Response:
 @bp.get("/Provenance")
 @bp.post("/Provenance/_search")
 def search_provenance() -> Response:
-    """The Provenance of stored results: by ``target=ClinicalImpression/{id}``, id, _lastUpdated."""
+    """The Provenance of stored results: by ``target=ClinicalImpression/{id}``, id, _lastUpdated;
+    ``target=Observation/{id}`` alone finds an ISNCSCI classification's Provenance."""
+    targets = _values().getlist("target")
+    if len(targets) == 1 and targets[0].startswith("Observation/"):
+        return _classification_provenance(targets[0])
     return _search("Provenance")
+
+
+def _classification_provenance(target: str) -> Response:
+    """``Provenance?target=Observation/{id}[/_history/{vid}]``: the Provenance of the stored
+    classification that Observation belongs to (one match or none). Classifications keep their
+    Provenance with them, not in the results' table, so this search takes no other parameter
+    than ``target`` (and ``_format``/``_pretty``); see docs/isncsci.md."""
+    values = _values()
+    other = sorted(set(values) - {"target"} - _GENERAL)
+    if other:
+        raise InvalidRequest.many([Issue(
+            f"{name}: with target=Observation/..., Provenance search takes target only",
+            (f"http.{name}",), "not-supported") for name in other])
+    try:
+        _, id_, version = parse_reference(target, "Observation")
+    except ValueError as exc:
+        raise _invalid("target", str(exc)) from exc
+    found = require_store().classifications.provenance_for(id_)
+    if found is not None and version not in (None, found["meta"]["versionId"]):
+        found = None
+    entries = []
+    if found is not None:
+        _audit_classification(found)
+        entries.append(entry("results.read_provenance", found, "match"))
+    return fhir_response(searchset(entries, len(entries),
+                                   [_link("self", [("target", target)], None, "Provenance")]))

@@ -31,7 +31,13 @@ from datetime import datetime
 import orjson
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from ..fhir.conformance.capability import OPERATION_URL, TRANSLATE_URL, VALIDATE_URL
+from ..fhir.conformance.capability import (
+    ISNCSCI_OPERATION_URL,
+    OPERATION_URL,
+    TRANSLATE_URL,
+    VALIDATE_URL,
+)
+from ..fhir.write.isncsci import ISNCSCI
 from ..fhir.write.subset import SUMMARY_MODES, element_names
 from ..store.filters import STATUSES
 from ..store.records import VersionedId
@@ -93,6 +99,28 @@ class _Targets(fields.Field[tuple[VersionedId, ...]]):
             if kind == "ClinicalImpression":
                 found.append(VersionedId(id_, version))
         return tuple(found)
+
+
+class _Codes(fields.Field[tuple[str, ...]]):
+    """An ``isncsci`` token list: ``code``, ``system|code`` (the isncsci system) or ``|code``,
+    comma-separated (any of them), as the codes."""
+
+    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
+                     **kwargs: t.Any) -> tuple[str, ...]:
+        text = _TEXT._deserialize(value, attr, data, **kwargs)
+        codes = []
+        for token in text.split(","):
+            system, bar, code = token.rpartition("|")
+            if bar and system not in ("", ISNCSCI):
+                raise ValidationError(f"this server stores Observations coded in {ISNCSCI} only")
+            if not re.fullmatch(_CODE, code):
+                raise ValidationError("not a code (letters, digits and '-')")
+            codes.append(code)
+        return tuple(codes)
+
+
+_CODE = r"[A-Za-z0-9\-]{1,64}"
+_TOKEN = rf"(({re.escape(ISNCSCI)})?\|)?{_CODE}"
 
 
 class _Dates(fields.Field[DateBounds]):
@@ -352,8 +380,8 @@ def _id_param(filter_name: str = "_id") -> Param:
                  {"type": "string", "pattern": rf"^{_ID}(,{_ID})*$"}, filter=filter_name)
 
 
-#: The REST surface. Adding a resource type (an Observation for stored ISNCSCI results, say) is
-#: one more entry here, its filters in service/store/filters.py, and its views.
+#: The REST surface. Adding a resource type is one more entry here, its filters in
+#: service/store/filters.py, and its views.
 RESOURCES: dict[str, Resource] = {r.type: r for r in (
     Resource(
         "ClinicalImpression",
@@ -411,12 +439,37 @@ RESOURCES: dict[str, Resource] = {r.type: r for r in (
                     "conditionalRead": "full-support"},
     ),
     Resource(
+        "Observation",
+        read="isncsci.read_observation",
+        vread="isncsci.vread_observation",
+        search="isncsci.search_observations",
+        post_search=True,
+        params=(
+            _id_param(),
+            _LAST_UPDATED,
+            Param("subject", "reference", "The patient classified (Patient/123).",
+                  lambda: _Reference("Patient"),
+                  {"$ref": "#/components/schemas/SubjectSearch"}, filter="subject"),
+            Param("patient", "reference", "The patient classified (123 or Patient/123).",
+                  lambda: _Reference("Patient", only=True),
+                  {"$ref": "#/components/schemas/PatientSearch"}, filter="subject"),
+            Param("code", "token", "An isncsci code (classification, asia-impairment-scale...), "
+                  "optionally system|code; comma-separated for any of them.", _Codes,
+                  {"type": "string", "pattern": rf"^{_TOKEN}(,{_TOKEN})*$"}, filter="code"),
+        ),
+        sorts=("date", "_lastUpdated"),
+        operations=(Operation("classify-isncsci", ISNCSCI_OPERATION_URL,
+                              (("POST", "isncsci.classify"),), ("Observation", "c")),),
+        capability={"versioning": "versioned", "readHistory": False,
+                    "conditionalRead": "full-support"},
+    ),
+    Resource(
         "CodeSystem",
         read="terminology.read_codesystem",
         search="terminology.search_codesystem",
         params=(_id_param(),
                 Param("url", "uri", "The canonical URL.", lambda: fields.String(
-                    validate=validate.Regexp(r"\S", error="must not be empty")),
+                    validate=validate.Regexp(r"\s*\S", error="must not be empty")),
                     {"$ref": "#/components/schemas/NonBlank"}, filter="url")),
     ),
     Resource(
@@ -425,7 +478,7 @@ RESOURCES: dict[str, Resource] = {r.type: r for r in (
         search="terminology.search_conceptmap",
         params=(_id_param(),
                 Param("url", "uri", "The canonical URL.", lambda: fields.String(
-                    validate=validate.Regexp(r"\S", error="must not be empty")),
+                    validate=validate.Regexp(r"\s*\S", error="must not be empty")),
                     {"$ref": "#/components/schemas/NonBlank"}, filter="url")),
         operations=(Operation("translate", TRANSLATE_URL,
                               (("GET", "terminology.translate"), ("POST", "terminology.translate")),

@@ -32,7 +32,7 @@ __all__ = ["FILTERS", "TranslateArgs", "bp"]
 bp = Blueprint("terminology", __name__, url_prefix="/fhir")
 
 _GENERAL = frozenset({"_format", "_pretty"})
-_NON_BLANK = validate.Regexp(r"\S", error="must not be empty")
+_NON_BLANK = validate.Regexp(r"\s*\S", error="must not be empty")
 
 
 def _text() -> fields.String:

@@ -34,12 +34,16 @@ GET  ClinicalImpression?... (or POST _search)  system/ClinicalImpression.s
      ... &_revinclude=Provenance:target         and system/Provenance.s
 GET  Provenance/{id}, Provenance?target=...     system/Provenance.r, system/Provenance.s
      ... &_include=Provenance:target            and system/ClinicalImpression.s
+POST Observation/$classify-isncsci              system/Observation.c
+GET  Observation/{id}                           system/Observation.r
+GET  Observation?... (or POST _search)          system/Observation.s
 GET  CodeSystem/{id}, CodeSystem                system/CodeSystem.r, system/CodeSystem.s
 GET  ConceptMap/{id}, ConceptMap                system/ConceptMap.r, system/ConceptMap.s
 GET|POST ConceptMap/$translate                  system/ConceptMap.r
 GET  OperationDefinition/{id}                   system/OperationDefinition.r
 GET  metadata, /healthz, /readyz, /openapi.yaml none
 GET  [/fhir]/.well-known/smart-configuration    none
+GET|POST /cds-services[/...]                    none here: the CDS client JWT (service.cds)
 ==============================================  ============================================
 
 :data:`ROUTE_SCOPES` is that table: the public routes here, every resource route generated from
@@ -92,6 +96,11 @@ ROUTE_SCOPES: dict[tuple[str, str], Need | None] = {
     ("GET", "smart.root_configuration"): PUBLIC,
     ("GET", "smart.fhir_configuration"): PUBLIC,
     **route_scopes(),  # every resource route, from the declaration (service.api.surface)
+    # CDS Hooks (/cds-services) are no FHIR REST resources, so they are not in the declaration;
+    # they are not SMART-scoped: the CDS client's own JWT is checked by service.cds.security
+    ("GET", "cds.discovery"): PUBLIC,
+    ("POST", "cds.call"): PUBLIC,
+    ("POST", "cds.feedback"): PUBLIC,
 }
 
 #: (method, endpoint, query parameter) -> the extra scope that parameter needs, because it

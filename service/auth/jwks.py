@@ -44,7 +44,7 @@ from ..config import ConfigError
 from ..errors import StoreUnavailable
 
 __all__ = ["CACHE_SECONDS", "MAX_STALE_SECONDS", "FetchFailed", "KeysUnavailable", "UrlKeys",
-           "check_url", "is_loopback"]
+           "bounded_get", "check_url", "is_loopback"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,23 +75,28 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def check_url(url: str) -> None:
+def check_url(url: str, setting: str = "NEUROROOT_AUTH_JWKS") -> None:
     """Refuse a key-set URL that is not https (or http to a loopback host).
 
-    :raise ConfigError: naming ``NEUROROOT_AUTH_JWKS``.
+    :raise ConfigError: naming *setting*.
     """
     parts = urlsplit(url)
     if not parts.hostname:
-        raise ConfigError(f"NEUROROOT_AUTH_JWKS: {url!r} is not a URL with a host")
+        raise ConfigError(f"{setting}: {url!r} is not a URL with a host")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigError(
-            f"NEUROROOT_AUTH_JWKS: {url!r} is plain http; the key set must be fetched over "
+            f"{setting}: {url!r} is plain http; the key set must be fetched over "
             "https (http is allowed only for a loopback host such as 127.0.0.1)"
         )
 
 
-def _fetch(url: str, deadline: float, max_bytes: int, context: ssl.SSLContext | None) -> bytes:
-    """The body of ``GET url``, within *deadline* seconds in total and *max_bytes* at most."""
+def _fetch(url: str, deadline: float, max_bytes: int, context: ssl.SSLContext | None,
+           headers: t.Mapping[str, str] | None = None) -> bytes:
+    """The body of ``GET url``, within *deadline* seconds in total and *max_bytes* at most.
+
+    :param headers: request headers (default: ``Accept: application/json``). Also used by the
+        CDS Hooks services to fetch from an EHR's FHIR server (:mod:`service.cds.fetch`).
+    """
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     end = time.monotonic() + deadline
@@ -114,7 +119,7 @@ def _fetch(url: str, deadline: float, max_bytes: int, context: ssl.SSLContext | 
         timer = threading.Timer(max(end - time.monotonic(), 0.0), cut)
         timer.daemon = True
         timer.start()
-        connection.request("GET", path, headers={"Accept": "application/json"})
+        connection.request("GET", path, headers=dict(headers or {"Accept": "application/json"}))
         response = connection.getresponse()
         if response.status != 200:
             raise FetchFailed(f"HTTP {response.status}")
@@ -146,6 +151,10 @@ def _fetch(url: str, deadline: float, max_bytes: int, context: ssl.SSLContext | 
         if timer is not None:
             timer.cancel()
         connection.close()
+
+
+#: the public name of the bounded GET (total deadline, size cap), for other modules.
+bounded_get = _fetch
 
 
 def _parse(body: bytes, usable: t.Callable[[jwt.PyJWK], bool]) -> dict[str, jwt.PyJWK]:
@@ -187,8 +196,9 @@ class UrlKeys:
         max_bytes: int,
         cooldown: float,
         context: ssl.SSLContext | None = None,
+        setting: str = "NEUROROOT_AUTH_JWKS",
     ) -> None:
-        check_url(url)
+        check_url(url, setting)
         self.url, self._usable = url, usable
         self.timeout, self.max_bytes, self.cooldown = timeout, max_bytes, cooldown
         self._context = context

@@ -19,6 +19,8 @@ from .write.provenance import render_provenance
 if t.TYPE_CHECKING:
     from terminology import Table
 
+    from ..core.model import Assessment
+
 __all__ = ["Outcome", "check_exam", "run_operation"]
 
 
@@ -33,6 +35,8 @@ class Outcome:
     date: datetime
     identifier_key: str | None
     content_key: str
+    #: the engine's result the resources were rendered from (the CDS Hooks cards read it).
+    assessment: Assessment | None = None
 
 
 def check_exam(document: t.Any, table: Table, *, max_entries: int) -> ParsedRequest:
@@ -69,4 +73,5 @@ def run_operation(
     protocol = protocol_url(table)
     content_key = hashlib.sha256(f"{protocol}\n{parsed.content_key}".encode()).hexdigest()
     identifier_key = "|".join(parsed.identifier) if parsed.identifier else None
-    return Outcome(impression, provenance, parsed, subject, moment, identifier_key, content_key)
+    return Outcome(impression, provenance, parsed, subject, moment, identifier_key, content_key,
+                   assessment)

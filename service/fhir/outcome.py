@@ -47,7 +47,8 @@ ERROR_TABLE: dict[type[e.ServiceError], tuple[int, str]] = {
     e.Unauthorized: (401, "login"),
     e.Forbidden: (403, "forbidden"),
     e.Conflict: (409, "conflict"),
-    e.PreconditionFailed: (412, "conflict"),
+    e.PreconditionFailed: (412, "incomplete"),
+    e.VersionMismatch: (412, "conflict"),
     e.StoreUnavailable: (503, "transient"),
 }
 

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, false, literal, or_, select, true, u
 from sqlalchemy.sql.elements import ColumnClause
 
 from .records import VersionedId
-from .schema import impressions, provenances, retractions
+from .schema import impressions, observations, provenances, retractions
 from .search import DateBounds
 
 __all__ = ["DEFAULTS", "FILTERS", "ID_COLUMNS", "RETRACTED", "SORTS", "STATUSES", "Condition",
@@ -96,6 +96,12 @@ FILTERS: dict[str, dict[str, Filter]] = {
         "_lastUpdated": _dates(every_provenance.c.last_updated),
         "target": _target,
     },
+    "Observation": {  # the stored ISNCSCI classifications (panel and members)
+        "_id": _ids(observations.c.id),
+        "_lastUpdated": _dates(observations.c.last_updated),
+        "subject": _equals(observations.c.subject),
+        "code": lambda codes: [observations.c.code.in_(list(codes))],
+    },
 }
 
 #: resource type -> filter name -> the conditions a search adds when it does not use that filter:
@@ -110,8 +116,11 @@ SORTS: dict[str, dict[str, t.Any]] = {
     "ClinicalImpression": {"date": impressions.c.date,
                            "_lastUpdated": impressions.c.last_updated},
     "Provenance": {"_lastUpdated": every_provenance.c.last_updated},
+    "Observation": {"date": observations.c.date,
+                    "_lastUpdated": observations.c.last_updated},
 }
 
 #: resource type -> its id column (the tie-breaker of every sort, and of keyset paging).
 ID_COLUMNS: dict[str, t.Any] = {"ClinicalImpression": impressions.c.id,
-                                "Provenance": every_provenance.c.id}
+                                "Provenance": every_provenance.c.id,
+                                "Observation": observations.c.id}

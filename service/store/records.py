@@ -10,7 +10,8 @@ import typing as t
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-__all__ = ["NewResult", "Page", "Stored", "VersionedId", "fhir_instant", "utc"]
+__all__ = ["NewClassification", "NewResult", "Page", "Stored", "StoredClassification",
+           "StoredObservation", "VersionedId", "fhir_instant", "utc"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +63,16 @@ class VersionedId:
     version: str | None = None
 
 
+R = t.TypeVar("R")
+
+
 @dataclass(frozen=True, slots=True)
-class Page:
+class Page(t.Generic[R]):
     """One page of a search: the results in order, the sort key ``(value, id)`` of each (for
     keyset paging), the number of matches in all (None when not counted), and whether the
     search goes on past the page in the direction it was read."""
 
-    results: list[Stored]
+    results: list[R]
     keys: list[tuple[datetime, str]]
     total: int | None
     more: bool
@@ -84,3 +88,40 @@ def utc(value: datetime) -> datetime:
 def fhir_instant(value: datetime) -> str:
     """*value* as a FHIR ``instant`` in UTC with milliseconds: ``2026-01-02T03:04:05.678Z``."""
     return utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class NewClassification:
+    """An ISNCSCI classification to store: its Observations (the panel first, each with its
+    ``id``) and its Provenance (without ``id``, ``meta`` and ``target``), plus the keys it is
+    found by (as :class:`NewResult`)."""
+
+    observations: list[dict[str, t.Any]]
+    provenance: dict[str, t.Any]
+    subject: str
+    date: datetime
+    identifier_key: str | None
+    content_key: str
+    client: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredClassification:
+    """A stored classification as read back: its Observations (panel first) and Provenance,
+    with ``meta``; ``created`` is False for a replay."""
+
+    id: str
+    version_id: str
+    last_updated: datetime
+    observations: list[dict[str, t.Any]]
+    provenance: dict[str, t.Any]
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObservation:
+    """One stored Observation and the classification (panel id) it belongs to."""
+
+    resource: dict[str, t.Any]
+    result_id: str
+    subject: str

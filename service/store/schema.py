@@ -19,7 +19,7 @@ or ``""`` for the anonymous client (authentication off, and every row stored bef
 with the identifier or content (see :mod:`.store`), for the anonymous client they are the plain
 hashes of revision 0001, so rows stored before the upgrade still answer retries.
 
-``status`` (revision 0003) is the ClinicalImpression's status: ``completed`` as stored,
+``status`` (revision 0005) is the ClinicalImpression's status: ``completed`` as stored,
 ``entered-in-error`` once retracted; searches leave retracted rows out unless asked for them.
 """
 
@@ -33,6 +33,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -43,7 +44,8 @@ from sqlalchemy.engine import Dialect
 
 from .records import utc
 
-__all__ = ["UTCDateTime", "history", "impressions", "metadata", "provenances", "retractions"]
+__all__ = ["UTCDateTime", "cds_cards", "cds_feedback", "cds_jtis", "history", "impressions",
+           "isncsci_results", "metadata", "observations", "provenances", "retractions"]
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -103,7 +105,87 @@ provenances = Table(
     Column("resource", Text(), nullable=False),
 )
 
-#: earlier versions of a ClinicalImpression (revision 0003): a retraction moves the version it
+#: One row per ISNCSCI classification (revision 0003): the keys of the stored result, as for
+#: ``clinical_impression``, and its Provenance (kept here: a classification has exactly one, and
+#: the ``provenance`` table points at ClinicalImpressions). ``id`` is the panel Observation's id.
+isncsci_results = Table(
+    "isncsci_result",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("version_id", String(16), nullable=False),
+    Column("last_updated", UTCDateTime(), nullable=False),
+    Column("subject", String(256), nullable=False),
+    Column("date", UTCDateTime(), nullable=False),
+    Column("identifier_key", String(64), nullable=True, unique=True),
+    Column("content_key", String(64), nullable=False, unique=True),
+    Column("client_key", String(64), nullable=False, server_default=""),
+    Column("provenance_id", String(64), nullable=False, unique=True),
+    Column("provenance", Text(), nullable=False),
+    Index(None, "subject", "date"),
+)
+
+#: One row per stored Observation (the panel and its 25 members), found by id, by subject and
+#: code (search), and by the classification it belongs to (``position``: its place in the Bundle).
+observations = Table(
+    "observation",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("result_id", String(64), ForeignKey("isncsci_result.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("position", Integer(), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("subject", String(256), nullable=False),
+    Column("date", UTCDateTime(), nullable=False),
+    Column("version_id", String(16), nullable=False),
+    Column("last_updated", UTCDateTime(), nullable=False),
+    Column("resource", Text(), nullable=False),
+    Index(None, "subject", "code"),
+    Index(None, "result_id"),
+)
+
+# CDS Hooks (revision 0004; service/cds). The cards the service issued, so that feedback can be
+# checked against them and kept with them; the feedback itself; and the JWT ids already seen.
+# The card row keeps the card without its suggestion's resource (the ClinicalImpression is in
+# its own table, named by impression_id), so no patient data is copied here.
+cds_cards = Table(
+    "cds_card",
+    metadata,
+    Column("uuid", String(36), primary_key=True),
+    Column("service_id", String(64), nullable=False),
+    Column("hook_instance", String(128), nullable=False),
+    Column("impression_id", String(64), nullable=True),
+    Column("indicator", String(16), nullable=False),
+    Column("summary", String(256), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("card", Text(), nullable=False),
+    Index(None, "issued_at"),
+)
+
+cds_feedback = Table(
+    "cds_feedback",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("card_uuid", String(36), ForeignKey("cds_card.uuid", ondelete="CASCADE"),
+           nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("accepted_suggestions", Text(), nullable=True),
+    Column("override_reason", Text(), nullable=True),
+    Column("outcome_timestamp", UTCDateTime(), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("client", String(256), nullable=True),
+    Index(None, "card_uuid"),
+    Index(None, "received_at"),
+)
+
+cds_jtis = Table(
+    "cds_jti",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Index(None, "expires_at"),
+)
+
+#: earlier versions of a ClinicalImpression (revision 0005): a retraction moves the version it
 #: replaces here, so ``_history/{vid}`` keeps answering it.
 history = Table(
     "impression_version",
@@ -115,7 +197,7 @@ history = Table(
     Column("resource", Text(), nullable=False),
 )
 
-#: the Provenance of a retraction (revision 0003), one per result at most.
+#: the Provenance of a retraction (revision 0005), one per result at most.
 retractions = Table(
     "retraction",
     metadata,

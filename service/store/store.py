@@ -33,15 +33,18 @@ from sqlalchemy import Select, Table, and_, bindparam, func, insert, or_, select
 from sqlalchemy.engine import Dialect, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
-from ..errors import Conflict, PreconditionFailed, StoreUnavailable
+from ..errors import Conflict, StoreUnavailable, VersionMismatch
 from .engine import make_engine
 from .filters import DEFAULTS, FILTERS, ID_COLUMNS, RETRACTED, SORTS, every_provenance
 from .guard import database_errors
 from .records import NewResult, Page, Stored, fhir_instant, utc
 from .schema import history, impressions, provenances, retractions
 
+if t.TYPE_CHECKING:
+    from .classifications import Classifications
+
 __all__ = ["RETRACTED", "RETRACTED_RESULT", "REUSED_IDENTIFIER", "VERSION_ID", "Store",
-           "client_key"]
+           "client_key", "keyset_search"]
 
 #: the version a result is stored as (a retraction makes version 2).
 VERSION_ID = "1"
@@ -143,6 +146,17 @@ class Store:
         self._inserts = (_Insert(impressions, engine.dialect), _Insert(provenances, engine.dialect))
         #: the URL to migrate before first use, when the database was down at start
         self.pending_upgrade: str | None = None
+        from .classifications import Classifications
+
+        #: ISNCSCI classifications (:mod:`.classifications`), with the same key scoping
+        self._classifications = Classifications(
+            engine, (client_key, _identifier_hash, _scoped_content, _now, VERSION_ID))
+
+    @property
+    def classifications(self) -> Classifications:
+        """The ISNCSCI classifications (after any pending migration)."""
+        self._ensure_schema()
+        return self._classifications
 
     def _ensure_schema(self) -> None:
         """Run the migrations that could not run at start, now that the database may be back.
@@ -358,7 +372,7 @@ class Store:
 
         :param if_match: the versions the caller accepts (``If-Match``); otherwise a 412.
         :return: the retracted result (its ``provenance`` the retraction's), or None for no *id*.
-        :raise PreconditionFailed: *if_match* is not the current version.
+        :raise VersionMismatch: *if_match* is not the current version.
         :raise Conflict: a concurrent change won (retry).
         """
         self._ensure_schema()
@@ -367,7 +381,7 @@ class Store:
             if current is None:
                 return None
             if if_match is not None and current.version_id not in if_match:
-                raise PreconditionFailed(
+                raise VersionMismatch(
                     f"If-Match names version(s) {sorted(if_match)}; the current version is "
                     f"{current.version_id!r}", "http.If-Match")
             if current.impression.get("status") == RETRACTED:
@@ -414,7 +428,8 @@ class Store:
     def search(self, resource_type: str, where: t.Sequence[tuple[str, t.Any]] = (), *,
                sort: str = "date", descending: bool = True, count: int = 20, offset: int = 0,
                after: tuple[datetime, str] | None = None,
-               before: tuple[datetime, str] | None = None, total: bool = True) -> Page:
+               before: tuple[datetime, str] | None = None,
+               total: bool = True) -> Page[Stored]:
         """Results matching every filter of *where*, one page of them, and how many match.
 
         :param resource_type: ``ClinicalImpression`` or ``Provenance`` (whose ``id`` and
@@ -429,45 +444,60 @@ class Store:
         :param total: count the matches (False: :attr:`Page.total` is None, one query less).
         """
         self._ensure_schema()
-        conditions = [condition for name, value in where
-                      for condition in FILTERS[resource_type][name](value)]
-        used = {name for name, _ in where}
-        conditions += [condition for name, default in DEFAULTS.get(resource_type, {}).items()
-                       if name not in used for condition in default]
         source = _every_provenance() if resource_type == "Provenance" else _joined()
-        column, id_column = SORTS[resource_type][sort], ID_COLUMNS[resource_type]
-        backwards = before is not None
-        forward_desc = descending != backwards  # read "before" pages in the reverse order
-        paged = list(conditions)
-        bound = after or before
-        if bound is not None:
-            value, ident = bound
-            if forward_desc:
-                paged.append(or_(column < value, and_(column == value, id_column < ident)))
-            else:
-                paged.append(or_(column > value, and_(column == value, id_column > ident)))
-        order = (column.desc(), id_column.desc()) if forward_desc else (column.asc(),
-                                                                         id_column.asc())
-        with database_errors(), self.engine.connect() as connection:
-            matches = None
-            if total:
-                matches = connection.execute(
-                    select(func.count()).select_from(source.where(*conditions).subquery())
-                ).scalar_one()
-            rows: t.Sequence[Row[t.Any]] = []
-            if count > 0:
-                query = (source.add_columns(column.label("sort_key"))
-                         .where(*paged).order_by(*order).limit(count + 1))
-                if bound is None and offset:
-                    query = query.offset(offset)
-                rows = connection.execute(query).all()
-        more = len(rows) > count
-        rows = list(rows[:count])
-        if backwards:
-            rows.reverse()
+        rows, matches, more = keyset_search(
+            self.engine, source, resource_type, where, sort=sort, descending=descending,
+            count=count, offset=offset, after=after, before=before, total=total)
         keys = [(utc(row.sort_key), row.provenance_id if resource_type == "Provenance"
                  else row.id) for row in rows]
         return Page([_stored(row) for row in rows], keys, matches, more)
+
+
+def keyset_search(engine: Engine, base: Select[t.Any], resource_type: str,
+                  where: t.Sequence[tuple[str, t.Any]], *, sort: str, descending: bool,
+                  count: int, offset: int, after: tuple[datetime, str] | None,
+                  before: tuple[datetime, str] | None,
+                  total: bool) -> tuple[list[Row[t.Any]], int | None, bool]:
+    """The rows of one page of *base* (a SELECT of *resource_type*'s rows), with the sort key
+    labelled ``sort_key``, in the order asked; the number of matches (None unless *total*) and
+    whether the search goes on past the page. The parameters are :meth:`Store.search`'s; both
+    results and ISNCSCI classifications (:mod:`.classifications`) search through here.
+    """
+    conditions = [condition for name, value in where
+                  for condition in FILTERS[resource_type][name](value)]
+    used = {name for name, _ in where}
+    conditions += [condition for name, default in DEFAULTS.get(resource_type, {}).items()
+                   if name not in used for condition in default]
+    column, id_column = SORTS[resource_type][sort], ID_COLUMNS[resource_type]
+    backwards = before is not None
+    forward_desc = descending != backwards  # read "before" pages in the reverse order
+    paged = list(conditions)
+    bound = after or before
+    if bound is not None:
+        value, ident = bound
+        if forward_desc:
+            paged.append(or_(column < value, and_(column == value, id_column < ident)))
+        else:
+            paged.append(or_(column > value, and_(column == value, id_column > ident)))
+    order = (column.desc(), id_column.desc()) if forward_desc else (column.asc(), id_column.asc())
+    with database_errors(), engine.connect() as connection:
+        matches = None
+        if total:
+            matches = connection.execute(
+                select(func.count()).select_from(base.where(*conditions).subquery())
+            ).scalar_one()
+        rows: t.Sequence[Row[t.Any]] = []
+        if count > 0:
+            query = (base.add_columns(column.label("sort_key"))
+                     .where(*paged).order_by(*order).limit(count + 1))
+            if bound is None and offset:
+                query = query.offset(offset)
+            rows = connection.execute(query).all()
+    more = len(rows) > count
+    page = list(rows[:count])
+    if backwards:
+        page.reverse()
+    return page, matches, more
 
 
 def _joined() -> Select[t.Any]:

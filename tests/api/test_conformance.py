@@ -74,6 +74,7 @@ def test_capability_statement_lists_every_fhir_route_and_nothing_else(
         for operation in resource.get("operation", []):
             methods = {
                 "localize-root": ["post"],
+                "classify-isncsci": ["post"],
                 "translate": ["get", "post"],
                 "validate": ["post"],
             }[operation["name"]]

@@ -198,3 +198,32 @@ def test_a_generated_client_can_read_the_fields(schema: str, path: tuple[str, ..
                                                 kind: str) -> None:
     """What a code generator sees: each field is declared, with its JSON type."""
     assert _property(schema, *path).get("type") == kind
+
+
+def test_cds_hooks_answers_match_the_response_schemas(served: t.Any) -> None:
+    """/cds-services: discovery, cards (critical, with the ClinicalImpression as the suggested
+    resource), the 412 of a patient-view without prefetch or FHIR server, feedback 200 and 404:
+    each as openapi.yaml declares it; and the card schema refuses a card without its source."""
+    from tests.cds_support import exam_sign, hook_request, sample
+
+    assert_conforms("/cds-services", "get", served.get("/cds-services"))
+    signed = served.post("/cds-services/neuroroot-exam-sign",
+                         json=exam_sign(sample("cauda-equina")))
+    cards = assert_conforms("/cds-services/neuroroot-exam-sign", "post", signed)["cards"]
+    assert signed.status_code == 200 and cards[0]["indicator"] == "critical"
+    no_prefetch = served.post("/cds-services/neuroroot-patient-view",
+                              json=hook_request("patient-view", "p-1"))
+    assert no_prefetch.status_code == 412
+    assert_conforms("/cds-services/neuroroot-patient-view", "post", no_prefetch)
+    item = {"card": cards[0]["uuid"], "outcome": "overridden",
+            "outcomeTimestamp": "2026-01-02T03:04:05Z"}
+    stored = served.post("/cds-services/neuroroot-exam-sign/feedback", json={"feedback": [item]})
+    assert stored.status_code == 200 and not stored.get_data()
+    unknown = served.post("/cds-services/neuroroot-exam-sign/feedback",
+                          json={"feedback": [{**item, "card": "no-such-card"}]})
+    assert unknown.status_code == 404
+    assert_conforms("/cds-services/neuroroot-exam-sign/feedback", "post", unknown)
+    card = _component("CdsCard")
+    assert card.is_valid(cards[0])
+    assert not card.is_valid({k: v for k, v in cards[0].items() if k != "source"})
+    assert not card.is_valid({**cards[0], "indicator": "urgent"})

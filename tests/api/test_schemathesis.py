@@ -56,20 +56,28 @@ OPERATION_PATH = "/fhir/ClinicalImpression/$localize-root"
 TABLE = load_table()
 MAX_EXAMPLES = 25
 
-#: 422 is "well-formed but unusable" (no neuro finding, two patients...), which a schema cannot
-#: express; every other status a valid request may get is schemathesis' default.
+#: 422 is "well-formed but unusable" (no neuro finding, two patients, for ISNCSCI nothing usable
+#: or an item given twice with different values...), which a schema cannot express; every
+#: other status a valid request may get is schemathesis' default.
 #: $validate takes any FHIR resource and reports what $localize-root would refuse in a 200; only
 #: the rules of its Parameters wrapper (stated in openapi.yaml's prose: one `resource`, `mode`
 #: create, nothing else) are a 400 no schema of "any resource" can rule out.
+#: A CDS hook call may also get 412: patient-view without the prefetch and without a FHIR server
+#: on NEUROROOT_CDS_FHIR_SERVERS (none in this app) cannot get the exams (openapi.yaml says so).
 CONFIG = SchemathesisConfig.from_dict({
     "operations": [{
-        "include-operation-id": "localizeRoot",
+        "include-operation-id": operation_id,
         "checks": {"positive_data_acceptance": {
             "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]}},
-    }, {
+    } for operation_id in ("localizeRoot", "classifyIsncsci")] + [{
         "include-operation-id": "validateExam",
         "checks": {"positive_data_acceptance": {
             "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "429"]}},
+    }, {
+        "include-operation-id": "cdsCall",
+        "checks": {"positive_data_acceptance": {
+            "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "412", "422",
+                                  "429"]}},
     }],
 })
 
@@ -132,6 +140,34 @@ def filter_query(context: t.Any, query: t.Any) -> bool:
     return not isinstance(query, dict) or _one_concept(list(query))
 
 
+CDS_CALL_PATH = "/cds-services/{id}"
+CDS_HOOKS = {"neuroroot-patient-view": "patient-view",
+             "neuroroot-exam-sign": "org.neuroroot.exam-sign"}
+
+
+def _fits_the_cds_service(service_id: t.Any, body: t.Any) -> bool:
+    """openapi.yaml's rules for a hook call that its schema cannot tie to the path: the body's
+    ``hook`` is the called service's, and ``fhirAuthorization`` comes with ``fhirServer``."""
+    if not isinstance(body, dict):
+        return True
+    if "fhirAuthorization" in body and "fhirServer" not in body:
+        return False
+    return service_id not in CDS_HOOKS or body.get("hook") == CDS_HOOKS[service_id]
+
+
+def _breaks_a_cds_rule(case: t.Any) -> bool:
+    if case.operation.path != CDS_CALL_PATH or case.method.lower() != "post":
+        return False
+    service_id = (case.path_parameters or {}).get("id")
+    return not _fits_the_cds_service(service_id, case.body)
+
+
+@schema.hook("filter_case")
+def cds_call_fits_its_service(context: t.Any, case: t.Any) -> bool:
+    """POST /cds-services/{id}: only bodies for the called service (see above)."""
+    return not _breaks_a_cds_rule(case)
+
+
 @schema.hook
 def filter_body(context: t.Any, body: t.Any) -> bool:
     """POST $translate: only bodies that follow the one-concept rule of openapi.yaml."""
@@ -192,9 +228,14 @@ def _breaks_the_one_concept_rule(case: t.Any) -> bool:
 @BOUNDED
 def test_every_operation_passes_every_schemathesis_check(case: t.Any, wsgi_app: t.Any) -> None:
     """Every check, on every case. The examples and coverage phases are not filtered by the
-    hooks above: a $translate case that breaks the one-concept rule (stated in openapi.yaml's
-    prose, not expressible in its schema) must then be refused with a 400, instead of being
-    accepted as its schema alone would suggest."""
+    hooks above: a $translate case that breaks the one-concept rule, or a CDS hook call whose
+    body is not for the service called (rules stated in openapi.yaml's prose, not expressible in
+    its schema), must then be refused with a 400, instead of being accepted as its schema alone
+    would suggest."""
+    if _breaks_a_cds_rule(case):  # examples and coverage phases: must be refused
+        response = case.call(app=wsgi_app)
+        assert response.status_code in (400, 404, 405, 406, 415), response.text[:400]
+        return
     if not _breaks_the_one_concept_rule(case):
         case.call_and_validate(app=wsgi_app, checks=CHECKS)
         return

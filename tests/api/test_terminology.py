@@ -18,7 +18,8 @@ SCT = "http://snomed.info/sct"
 EXAM = f"{BASE}/CodeSystem/neuro-exam"
 TRANSLATE = "/fhir/ConceptMap/$translate"
 RESOURCES = [("CodeSystem", "spinal-segment"), ("CodeSystem", "neuro-exam"),
-             ("CodeSystem", "neuro-pattern"), ("ConceptMap", "site-to-segment"),
+             ("CodeSystem", "neuro-pattern"), ("CodeSystem", "isncsci"),
+             ("ConceptMap", "site-to-segment"),
              ("ConceptMap", "reflex-to-segment"), ("ConceptMap", "movement-to-segment")]
 
 
@@ -75,8 +76,26 @@ class TestRead:
     def test_segment_code_system_lists_every_segment_in_order(self, client: t.Any) -> None:
         body = _ok(client.get("/fhir/CodeSystem/spinal-segment"), "CodeSystem")
         codes = [c["code"] for c in body["concept"]]
-        assert codes == [*(f"C{n}" for n in range(2, 9)), *(f"T{n}" for n in range(1, 13)),
-                         *(f"L{n}" for n in range(1, 6)), "S1", "S2", "S3", "S4-5"]
+        assert codes == ["C1", *(f"C{n}" for n in range(2, 9)), *(f"T{n}" for n in range(1, 13)),
+                         *(f"L{n}" for n in range(1, 6)), "S1", "S2", "S3", "S4-5", "INT"]
+
+    def test_no_map_targets_the_classification_only_segments(self, client: t.Any) -> None:
+        """C1 and INT exist for ISNCSCI results only: no site, reflex or movement maps to them."""
+        for rid in ("site-to-segment", "reflex-to-segment", "movement-to-segment"):
+            body = _ok(client.get(f"/fhir/ConceptMap/{rid}"), "ConceptMap")
+            targets = {target.get("code") for group in body["group"]
+                       for element in group["element"] for target in element["target"]}
+            assert targets and not targets & {"C1", "INT"}
+
+    def test_isncsci_code_system_is_served(self, client: t.Any) -> None:
+        body = _ok(client.get("/fhir/CodeSystem/isncsci"), "CodeSystem")
+        codes = {c["code"] for c in body["concept"]}
+        assert body["url"] == "http://neuroroot.org/fhir/CodeSystem/isncsci"
+        assert {"classification", "asia-impairment-scale", "possible-value", "A", "E",
+                "complete", "incomplete", "NA", "pin-prick", "light-touch-left"} <= codes
+        exam = _ok(client.get("/fhir/CodeSystem/neuro-exam"), "CodeSystem")
+        assert {"voluntary-anal-contraction", "deep-anal-pressure",
+                "lowest-non-key-muscle-with-motor-function"} <= {c["code"] for c in exam["concept"]}
 
     @pytest.mark.parametrize("path", ["/fhir/CodeSystem/nope", "/fhir/ConceptMap/nope",
                                       "/fhir/CodeSystem/site-to-segment"])
@@ -111,9 +130,10 @@ class TestRead:
 
 class TestSearch:
     @pytest.mark.parametrize("kind", ["CodeSystem", "ConceptMap"])
-    def test_search_lists_all_three_as_a_searchset(self, client: t.Any, kind: str) -> None:
+    def test_search_lists_all_of_them_as_a_searchset(self, client: t.Any, kind: str) -> None:
         body = _ok(client.get(f"/fhir/{kind}"), "Bundle")
-        assert body["type"] == "searchset" and body["total"] == 3
+        assert body["type"] == "searchset"
+        assert body["total"] == {"CodeSystem": 4, "ConceptMap": 3}[kind]
         assert body["link"] == [{"relation": "self", "url": f"http://localhost/fhir/{kind}"}]
         ids = [r for k, r in RESOURCES if k == kind]
         assert [e["resource"]["id"] for e in body["entry"]] == ids
@@ -128,6 +148,14 @@ class TestSearch:
         assert body["total"] == 1 and body["entry"][0]["resource"]["id"] == "neuro-exam"
         body = _ok(client.get("/fhir/CodeSystem?url=http://example.org/cs"), "Bundle")
         assert body["total"] == 0 and "entry" not in body
+
+    @pytest.mark.parametrize("kind", ["CodeSystem", "ConceptMap"])
+    def test_a_url_that_starts_with_white_space_is_searched_not_refused(
+            self, client: t.Any, kind: str) -> None:
+        """openapi.yaml's NonBlank ("\\S" somewhere) allows it; only a blank value is 400."""
+        body = _ok(client.get(f"/fhir/{kind}?url=%0Cx"), "Bundle")
+        assert body["total"] == 0
+        _outcome(client.get(f"/fhir/{kind}?url=%20%0C"), 400, "http.url")
 
     def test_unknown_search_parameter_is_a_400_naming_it(self, client: t.Any) -> None:
         _outcome(client.get("/fhir/ConceptMap?name=x"), 400, "http.name")

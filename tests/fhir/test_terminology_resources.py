@@ -90,8 +90,10 @@ class TestCodeSystems:
             "S3",
             "S4-5",
         ]
-        assert [c["code"] for c in concepts] == expected == list(SEGMENTS)
-        assert len(concepts) == 28
+        # DESIGN.md section 9: C1 and INT (ISNCSCI classification values) around the 28.
+        assert [c["code"] for c in concepts] == ["C1", *expected, "INT"]
+        assert expected == list(SEGMENTS)  # the table's segments stay the 28
+        assert len(concepts) == 30
         assert all(c["definition"] for c in concepts)
 
     @pytest.mark.parametrize(

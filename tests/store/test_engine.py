@@ -102,14 +102,15 @@ def test_postgresql_engine_pings_pooled_connections() -> None:
 def test_migrations_create_exactly_the_declared_schema(db_url: str) -> None:
     assert current_revision(db_url) is None
     upgrade(db_url)
-    assert current_revision(db_url) == head_revision() == "0003"
+    assert current_revision(db_url) == head_revision() == "0005"
     engine = make_engine(db_url)
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)
         tables = set(inspect(connection).get_table_names())
     engine.dispose()
     assert diff == []
-    assert {"clinical_impression", "provenance", "alembic_version"} <= tables
+    assert {"clinical_impression", "provenance", "alembic_version", "cds_card", "cds_feedback",
+            "cds_jti"} <= tables
 
 
 def _upgrade_after(barrier: t.Any, url: str) -> None:
@@ -130,7 +131,7 @@ def test_concurrent_upgrades_migrate_once(db_url: str) -> None:
     engine = make_engine(db_url)
     with engine.connect() as connection:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
-        assert versions.all() == ["0003"]
+        assert versions.all() == ["0005"]
     engine.dispose()
 
 

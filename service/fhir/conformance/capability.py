@@ -1,4 +1,5 @@
-"""The CapabilityStatement and the OperationDefinition of $localize-root.
+"""The CapabilityStatement and the OperationDefinitions ($localize-root, $classify-isncsci,
+Bundle $validate).
 
 One description of what the server does: ``rest.resource`` comes from the REST surface's
 declaration (``service/api/surface.py``); tests check it against the Flask routes and openapi.yaml,
@@ -16,15 +17,18 @@ from ...version import __version__
 from ..http import FHIR_VERSION
 
 __all__ = [
+    "ISNCSCI_OPERATION_URL",
     "OPERATION_DEFINITIONS",
     "OPERATION_URL",
     "VALIDATE_URL",
     "capability_statement",
+    "isncsci_operation_definition",
     "operation_definition",
     "validate_definition",
 ]
 
 OPERATION_URL = f"{CANONICAL_BASE}/OperationDefinition/localize-root"
+ISNCSCI_OPERATION_URL = f"{CANONICAL_BASE}/OperationDefinition/classify-isncsci"
 VALIDATE_URL = f"{CANONICAL_BASE}/OperationDefinition/Bundle-validate"
 RESOURCE_VALIDATE = "http://hl7.org/fhir/OperationDefinition/Resource-validate"
 TRANSLATE_URL = "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"
@@ -116,6 +120,64 @@ def operation_definition() -> dict[str, t.Any]:
     }
 
 
+def isncsci_operation_definition() -> dict[str, t.Any]:
+    """The OperationDefinition of ``POST /fhir/Observation/$classify-isncsci``."""
+    description = (
+        "Classifies an ISNCSCI exam (International Standards for Neurological Classification of "
+        "Spinal Cord Injury, 2019 revision) exactly like the reference classifier (praxis "
+        "isncsci 2.0.6): sensory and motor levels, neurological level of injury, complete or "
+        "incomplete, ASIA Impairment Scale, zones of partial preservation and the 14 totals. "
+        "Input: a Bundle of any type or a Parameters resource (`bundle` or `observation` "
+        "parameters) of exam Observations: neuro-exam light-touch / pin-prick with the key point "
+        "in bodySite (a spinal-segment code C2...S4-5 or a SNOMED CT key-point site) and the "
+        "side as a SNOMED laterality extension, valueInteger 0-2; the ten key-muscle movement "
+        "codes with the side, valueInteger 0-5; voluntary-anal-contraction and "
+        "deep-anal-pressure (valueBoolean); lowest-non-key-muscle-with-motor-function "
+        "(valueCodeableConcept, a segment code); dataAbsentReason for not testable; the "
+        "extension http://neuroroot.org/fhir/StructureDefinition/isncsci-non-sci-impairment "
+        "(consider-not-normal or consider-normal) on abnormal or not-testable items. Missing "
+        "items count as not testable and are named in the notes. Output: a collection Bundle, "
+        "the panel Observation (code classification, hasMember, derivedFrom, note = the "
+        "reasoning) first, then one Observation per element (valueCodeableConcept.text in the "
+        "reference's notation, coding when one value is possible, possible-value components "
+        "otherwise) and per total (valueInteger, or dataAbsentReason unknown for ND). Stored "
+        "with a Provenance unless the server runs stateless; retries are idempotent per client "
+        "as for $localize-root."
+    )
+    return {
+        "resourceType": "OperationDefinition",
+        "id": "classify-isncsci",
+        "text": {"status": "generated",
+                 "div": _TEXT.format("$classify-isncsci: an ISNCSCI exam in, its "
+                                     "classification out.")},
+        "url": ISNCSCI_OPERATION_URL,
+        "version": __version__,
+        "name": "ClassifyIsncsci",
+        "title": "Classify an ISNCSCI spinal cord injury exam",
+        "status": "active",
+        "kind": "operation",
+        "date": RELEASE_DATE,
+        "publisher": "neuroroot",
+        "description": description,
+        "affectsState": True,
+        "code": "classify-isncsci",
+        "resource": ["Observation"],
+        "system": False,
+        "type": True,
+        "instance": False,
+        "parameter": [
+            {"name": "bundle", "use": "in", "min": 0, "max": "1", "type": "Bundle",
+             "documentation": "The exam Observations as a Bundle of any type (use this or "
+             "`observation`)."},
+            {"name": "observation", "use": "in", "min": 0, "max": "*", "type": "Observation",
+             "documentation": "One exam Observation per parameter (use this or `bundle`)."},
+            {"name": "return", "use": "out", "min": 1, "max": "1", "type": "Bundle",
+             "documentation": "A collection Bundle: the panel Observation, then one "
+             "Observation per element and total."},
+        ],
+    }
+
+
 def validate_definition() -> dict[str, t.Any]:
     """The OperationDefinition of ``POST /fhir/Bundle/$validate`` (FHIR's $validate, narrowed)."""
     description = (
@@ -186,6 +248,7 @@ def validate_definition() -> dict[str, t.Any]:
 #: id -> builder of every OperationDefinition served at ``/fhir/OperationDefinition/{id}``.
 OPERATION_DEFINITIONS: dict[str, t.Callable[[], dict[str, t.Any]]] = {
     "localize-root": operation_definition,
+    "classify-isncsci": isncsci_operation_definition,
     "Bundle-validate": validate_definition,
 }
 
@@ -216,8 +279,9 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str,
         security["description"] = (
             "Bearer JWT (RS256 or ES256) with SMART v2 system scopes (v1 read/write accepted): "
             "system/ClinicalImpression.c for $localize-root and Bundle $validate, "
-            "system/ClinicalImpression.u to retract (PATCH), system/[type].r to read and .s to "
-            "search ClinicalImpression, Provenance, CodeSystem, ConceptMap (.r for $translate) "
+            "system/Observation.c for $classify-isncsci, system/ClinicalImpression.u to retract "
+            "(PATCH), system/[type].r to read and .s to search ClinicalImpression, Observation, "
+            "Provenance, CodeSystem, ConceptMap (.r for $translate) "
             "and OperationDefinition; wildcards such as system/*.rs. GET /fhir/metadata is public."
         )
     else:

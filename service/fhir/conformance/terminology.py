@@ -29,6 +29,7 @@ import typing as t
 from dataclasses import dataclass
 
 from terminology import CANONICAL_BASE, NEURO_EXAM, SEGMENTS, SNOMED, SPINAL_SEGMENT, Table
+from terminology.isncsci import isncsci_concepts
 
 from ...errors import NotFound
 from ..write.translation import translation, translation_match
@@ -37,7 +38,10 @@ __all__ = ["CODE_SYSTEM_IDS", "CONCEPT_MAP_IDS", "code_system", "code_systems", 
            "concept_maps", "segment_display", "translate"]
 
 Resource = dict[str, t.Any]
-CODE_SYSTEM_IDS = ("spinal-segment", "neuro-exam", "neuro-pattern")
+CODE_SYSTEM_IDS = ("spinal-segment", "neuro-exam", "neuro-pattern", "isncsci")
+#: codes of the segment CodeSystem that no table row maps to: ISNCSCI classification values only
+#: (a level at C1, "intact" to S4-5). The table's SEGMENTS stay C2...S4-5.
+CLASSIFICATION_SEGMENTS = ("C1", "INT")
 CONCEPT_MAP_IDS = ("site-to-segment", "reflex-to-segment", "movement-to-segment")
 
 _ISNCSCI_SCORE = "(ISNCSCI: 0 absent, 1 altered, 2 normal)"
@@ -55,6 +59,8 @@ _XHTML = '<div xmlns="http://www.w3.org/1999/xhtml">{}</div>'
 
 
 def _segment_name(segment: str) -> str:
+    if segment == "INT":
+        return "Intact"
     if segment == "S4-5":
         return "Fourth and fifth sacral segments"
     return f"{_ORDINAL[int(segment[1:]) - 1]} {_REGION[segment[0]]} segment"
@@ -116,6 +122,8 @@ def _zones(row: t.Any) -> str:
 
 def _exam_concept(table: Table, code: str, display: str, kind: str) -> Resource:
     definition = _SENSORY.get(code, display)
+    if kind == "isncsci":
+        definition = next(c.definition for c in isncsci_concepts() if c.code == code)
     if (reflex := table.reflexes.get(code)) is not None:
         kind = reflex.kind
         definition = ("Upper-motor-neuron sign: it has no segmental level." if kind == "umn"
@@ -132,12 +140,27 @@ def _build_code_systems(table: Table) -> dict[str, Resource]:
                                "roots: the dermatome, myotome and reflex arcs of that level."
                                + (" ISNCSCI tests S4 and S5 as one level." if s == "S4-5" else ""),
                  "property": [{"code": "region", "valueCode": _REGION[s[0]]}]} for s in SEGMENTS]
+    segments.insert(0, {
+        "code": "C1", "display": segment_display("C1"),
+        "definition": "Spinal cord level C1 (first cervical segment). Used only as an ISNCSCI "
+                      "classification value (a sensory, motor or neurological level at C1, when "
+                      "C2 is abnormal); it has no key point and no body site maps to it.",
+        "property": [{"code": "region", "valueCode": "cervical"}]})
+    segments.append({
+        "code": "INT", "display": "Intact (INT)",
+        "definition": "ISNCSCI classification value: sensation or motor function intact down to "
+                      "S4-5, so there is no level. Not a segment: no body site maps to it."})
+    isncsci = [{"code": c.code, "display": c.display, "definition": c.definition}
+               for c in isncsci_concepts() if c.system == "isncsci"]
     exam = {code: (row.display, row.kind)
             for (system, code), row in table.findings.items() if system == NEURO_EXAM}
     for reflex in table.reflexes.values():
         exam.setdefault(reflex.id, (reflex.display, reflex.kind))
     for move in table.movements.values():
         exam.setdefault(move.id, (move.display, "motor"))
+    isncsci_exam = {c.code: c for c in isncsci_concepts() if c.system == "neuro-exam"}
+    for code, item in isncsci_exam.items():
+        exam.setdefault(code, (item.display, "isncsci"))
     patterns = []
     for pattern in table.patterns.values():
         concept: Resource = {"code": pattern.code, "display": pattern.display,
@@ -149,18 +172,36 @@ def _build_code_systems(table: Table) -> dict[str, Resource]:
     return {
         "spinal-segment": _code_system(
             table, "spinal-segment", "Spinal cord segments",
-            "The spinal cord segments C2 to S4-5 as ISNCSCI tests them, in cranio-caudal order.",
+            "The spinal cord segments C2 to S4-5 as ISNCSCI tests them, in cranio-caudal order, "
+            "and the two further values an ISNCSCI classification may take: C1 and INT (intact).",
             segments, ("region", "code", "cervical, thoracic, lumbar or sacral")),
         "neuro-exam": _code_system(
             table, "neuro-exam", "neuroroot neurological exam codes",
             "The service's own exam codes: sensory modalities, reflexes and movements.",
             [_exam_concept(table, code, *exam[code]) for code in exam],
-            ("kind", "code", "sensory, reflex, umn (upper-motor-neuron sign) or motor")),
+            ("kind", "code", "sensory, reflex, umn (upper-motor-neuron sign), motor or isncsci "
+             "(an ISNCSCI exam item without a segment map)")),
         "neuro-pattern": _code_system(
             table, "neuro-pattern", "neuroroot localization patterns",
             "The patterns a result names: root lesions and the non-root patterns that mimic them.",
             patterns, ("snomed", "Coding", "the SNOMED CT concept of the pattern, if any")),
+        "isncsci": _isncsci_code_system(table, isncsci),
     }
+
+
+def _isncsci_code_system(table: Table, concepts: list[Resource]) -> Resource:
+    resource = _header(
+        table, "CodeSystem", "isncsci", "ISNCSCI classification",
+        "The elements and totals of an ISNCSCI classification (International Standards for "
+        "Neurological Classification of Spinal Cord Injury, 2019), the AIS grades, complete / "
+        "incomplete and NA, as $classify-isncsci answers them. Levels are spinal-segment codes.",
+        [(c["code"], c["display"]) for c in concepts])
+    resource["description"] = resource["description"].replace(
+        _PROVENANCE, "The concepts are in terminology/data/isncsci.csv; their source is the key "
+        "isncsci-2019 of terminology/data/sources.csv.")
+    resource.update({"caseSensitive": True, "valueSet": _url("ValueSet", "isncsci"),
+                     "content": "complete", "count": len(concepts), "concept": concepts})
+    return resource
 
 
 def _targets(row: t.Any) -> list[Resource]:

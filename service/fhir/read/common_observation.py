@@ -91,7 +91,7 @@ _NO_PLACE: tuple[t.Any, Side | None, list[str], Side | None, tuple[str, ...]] = 
 
 
 class Structures(t.Protocol):
-    """The BodyStructures of a request (``request._BodyStructures``)."""
+    """The BodyStructures of a request (``request.BodyStructures``)."""
 
     def __call__(self, reference: str, observation: dict[str, t.Any]) -> dict[str, t.Any] | None:
         """The BodyStructure *reference* points to, marked as used."""

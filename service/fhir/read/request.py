@@ -49,7 +49,8 @@ from .observation import ObservationReading, read_observation
 from .structure import check_structure
 from .times import effective_range
 
-__all__ = ["MAX_REFERENCE_LENGTH", "ParsedRequest", "locations", "parse_request", "read_json"]
+__all__ = ["MAX_REFERENCE_LENGTH", "BodyStructures", "ParsedRequest", "content_key_of",
+           "locations", "parse_request", "read_json", "subject_of"]
 
 #: the longest ``subject.reference`` this service keeps (the store's ``subject`` column, 256
 #: characters). FHIR sets no limit; a longer one is refused with a 422 naming the element on
@@ -153,7 +154,7 @@ def _single_observation(observation: dict[str, t.Any], table: Table) -> ParsedRe
     return replace(parsed, bare=True)
 
 
-class _BodyStructures:
+class BodyStructures:
     """Finds the BodyStructure a reference points to, and remembers which ones were used."""
 
     def __init__(self, slots: list[Slot]):
@@ -202,7 +203,7 @@ class _BodyStructures:
 
 def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -> ParsedRequest:
     references: dict[str, dict[str, t.Any]] = {}
-    resolve = _BodyStructures(slots)
+    resolve = BodyStructures(slots)
     # per slot: the one finding of a common Observation, the general reading of any other, or
     # None for a resource that is not an Observation
     readings: list[tuple[Slot, str, Finding | ObservationReading | None]] = []
@@ -251,16 +252,16 @@ def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -
         warnings=tuple(dict.fromkeys(warnings)),
         references=MappingProxyType(references),
         used=tuple(used),
-        subject=_subject(used_slots),
+        subject=subject_of(used_slots),
         effective_start=start,
         effective_end=end,
         identifier=identifier,
-        content_key=_content_key(slot.resource for slot in used_slots),
+        content_key=content_key_of(slot.resource for slot in used_slots),
         slots=tuple(slots),
     )
 
 
-def _subject(slots: list[Slot]) -> dict[str, t.Any] | None:
+def subject_of(slots: list[Slot]) -> dict[str, t.Any] | None:
     """The one subject of the used Observations; 422 naming each Observation that differs."""
     subjects = [
         (slot, slot.resource["subject"])
@@ -315,7 +316,9 @@ def _subject_key(subject: dict[str, t.Any]) -> str:
     )
 
 
-def _content_key(observations: t.Iterable[dict[str, t.Any]]) -> str:
+def content_key_of(observations: t.Iterable[dict[str, t.Any]]) -> str:
+    """The idempotency key of a request: sha256 of its used Observations, in any order (shared
+    by $localize-root and $classify-isncsci)."""
     canonical = sorted(orjson.dumps(item, option=orjson.OPT_SORT_KEYS) for item in observations)
     return hashlib.sha256(b"[" + b",".join(canonical) + b"]").hexdigest()
 

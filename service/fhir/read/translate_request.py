@@ -15,7 +15,8 @@ from pydantic import ValidationError
 from ...errors import InvalidRequest
 from .validation_issues import validation_issues
 
-__all__ = ["TRANSLATE_PARAMETERS", "read_translate_body", "read_translate_parameters"]
+__all__ = ["TRANSLATE_PARAMETERS", "check_no_nulls", "read_translate_body",
+           "read_translate_parameters"]
 
 #: The ``$translate`` inputs this server reads -> the Parameters value[x] each must use.
 TRANSLATE_PARAMETERS = {"system": "valueUri", "code": "valueCode", "coding": "valueCoding",
@@ -36,17 +37,17 @@ def read_translate_body(data: bytes) -> t.Any:
                              "Parameters") from None
 
 
-def _check_no_nulls(value: object, where: str) -> None:
+def check_no_nulls(value: object, where: str) -> None:
     """400 naming the element whose value is JSON ``null``: FHIR JSON has no nulls (an absent
     element is left out), and R4B would silently read one as absent."""
     if value is None:
         raise InvalidRequest(f"{where} is null: FHIR JSON leaves an absent element out", where)
     if isinstance(value, dict):
         for key, item in value.items():
-            _check_no_nulls(item, f"{where}.{key}")
+            check_no_nulls(item, f"{where}.{key}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _check_no_nulls(item, f"{where}[{index}]")
+            check_no_nulls(item, f"{where}[{index}]")
 
 
 def _check_resource_types(parameters: object, where: str) -> None:
@@ -94,7 +95,7 @@ def read_translate_parameters(body: object) -> dict[str, tuple[t.Any, str]]:
         where = kind if isinstance(kind, str) and kind.isalpha() else "resourceType"
         raise InvalidRequest(f"the body must be a Parameters resource, not {str(kind)[:64]!r}",
                              where)
-    _check_no_nulls(body, "Parameters")
+    check_no_nulls(body, "Parameters")
     _check_resource_types(body.get("parameter"), "Parameters.parameter")
     try:
         Parameters.model_validate(body)

@@ -1,7 +1,7 @@
 """Retraction: a result's status, its earlier versions, and the Provenance of its retraction.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-06
 
 A stored result can be retracted as entered in error (``PATCH`` setting ``status``): the row
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,104 @@
+"""ISNCSCI classification (DESIGN section 9): ``POST /fhir/Observation/$classify-isncsci``, and
+the stored Observations: ``GET /fhir/Observation/{id}[/_history/{vid}]`` and ``GET
+/fhir/Observation?...`` (or ``POST /fhir/Observation/_search``) with the parameters declared in
+:mod:`service.api.surface`.
+
+The operation answers a ``collection`` Bundle (the panel first). With storage on, the
+classification and its Provenance are stored (a replay of the same exam by the same client
+answers the stored Bundle), every ``fullUrl`` is the Observation's URL on this server, and the
+Provenance is read at ``/fhir/Provenance/{id}`` or ``/fhir/Provenance?target=Observation/{id}``.
+Stateless, the Observations are ``urn:uuid:`` entries. Search is newest exam first (ties by id),
+keyset-paged like every search; ``code`` takes ``isncsci`` codes (``asia-impairment-scale``,
+``system|code`` or a comma-separated list).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from flask import Blueprint, Response, current_app, g, request
+
+from ..audit import concerns
+from ..errors import NotFound
+from ..fhir.http import check_content_type, fhir_response, link, public_base, version_headers
+from ..fhir.isncsci_operation import classify_isncsci
+from ..fhir.read.body import read_body
+from ..fhir.read.json_body import read_json
+from ..fhir.write.isncsci import classification_bundle
+from ..fhir.write.subset import subset
+from ..store.records import NewClassification, Page, StoredObservation
+from .results import entry, read_response, require_store, search_response
+
+bp = Blueprint("isncsci", __name__, url_prefix="/fhir")
+
+
+@bp.post("/Observation/$classify-isncsci")
+def classify() -> Response:
+    """Classify an ISNCSCI exam (Bundle or Parameters of exam Observations)."""
+    check_content_type()
+    config = current_app.config
+    store = current_app.extensions.get("store")
+    if store is not None:
+        public_base()  # a Host that links may not use is refused before any work
+    body = read_body(request.environ, config["MAX_BODY_BYTES"])
+    document = read_json(body, max_depth=config["MAX_JSON_DEPTH"])
+    table = current_app.extensions["terminology"]
+    if store is None:
+        done = classify_isncsci(document, table, max_entries=config["MAX_ENTRIES"],
+                                reference=lambda rid: f"urn:uuid:{rid}")
+        concerns(patients=[done.subject])
+        return fhir_response(classification_bundle(done.observations,
+                                                   lambda rid: f"urn:uuid:{rid}"))
+    done = classify_isncsci(document, table, max_entries=config["MAX_ENTRIES"])
+    stored = store.classifications.save(NewClassification(
+        observations=done.observations, provenance=done.provenance, subject=done.subject,
+        date=done.date, identifier_key=done.identifier_key, content_key=done.content_key,
+        client=g.get("auth_client")))
+    concerns(patients=[done.subject],
+             resources=[f"Observation/{o['id']}" for o in stored.observations[:1]]
+             + [f"Provenance/{stored.provenance['id']}"])
+    bundle = classification_bundle(stored.observations,
+                                   lambda rid: link(f"/fhir/Observation/{rid}"))
+    headers = {
+        **version_headers(stored.version_id, stored.last_updated),
+        "Content-Location": link(f"/fhir/Observation/{stored.id}/_history/{stored.version_id}"),
+    }
+    return fhir_response(bundle, 200, headers)
+
+
+@bp.get("/Observation/<fhirid:id>")
+def read_observation(id: str) -> Response:  # noqa: A002
+    """One stored Observation of a classification (the panel or a member)."""
+    found = require_store().classifications.observation(id)
+    if found is None:
+        raise NotFound(f"no Observation with id {id!r}")
+    concerns(patients=[found.subject], resources=[f"Observation/{id}"])
+    return read_response("Observation", found.resource)
+
+
+@bp.get("/Observation/<fhirid:id>/_history/<fhirid:vid>")
+def vread_observation(id: str, vid: str) -> Response:  # noqa: A002
+    """One version of a stored Observation (classifications never change: version 1; the
+    operation's Content-Location)."""
+    found = require_store().classifications.observation(id)
+    if found is None or found.resource["meta"]["versionId"] != vid:
+        raise NotFound(f"no Observation with id {id!r} and version {vid!r}")
+    concerns(patients=[found.subject], resources=[f"Observation/{id}"])
+    return read_response("Observation", found.resource)
+
+
+def _entries(page: Page[StoredObservation], args: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    summary, elements = args.get("_summary"), args.get("_elements")
+    for found in page.results:
+        concerns(patients=[found.subject], resources=[f"Observation/{found.resource['id']}"])
+    return [entry("isncsci.read_observation", subset(found.resource, summary, elements), "match")
+            for found in page.results]
+
+
+@bp.get("/Observation")
+@bp.post("/Observation/_search")
+def search_observations() -> Response:
+    """Stored classification Observations by id, subject or patient, code and _lastUpdated,
+    newest exam first, keyset-paged (the conventions of :mod:`service.api.results`)."""
+    classifications = require_store().classifications
+    return search_response("Observation", classifications.search, _entries)
