@@ -156,6 +156,8 @@ def test_if_match_on_another_version_is_412_and_changes_nothing(client: FlaskCli
     response = retract(client, first["id"], **{"If-Match": 'W/"7"'})
     assert response.status_code == 412
     assert response.get_json()["issue"][0]["expression"] == ["http.If-Match"]
+    # a lost update (VersionMismatch), not CDS Hooks' "the data is missing" (incomplete)
+    assert response.get_json()["issue"][0]["code"] == "conflict"
     assert client.get(f"/fhir/ClinicalImpression/{first['id']}").get_json() == first
 
 
