@@ -238,3 +238,29 @@ def test_openapi_describes_the_xml_the_server_serves(client: t.Any) -> None:
         assert_valid_r4(parsed_xml(response))
     health = client.get("/healthz", query_string={"_format": "xml"})
     assert "json" in health.mimetype
+
+
+def test_classify_isncsci_takes_and_answers_xml(tmp_path: Path) -> None:
+    """$classify-isncsci is a FHIR operation like $localize-root: an XML exam classifies as the
+    same exam in JSON, and the answer comes in XML when asked for."""
+    from tests.isncsci_fhir import answer_as_text
+
+    ISNCSCI = SAMPLES / "isncsci"
+
+    client = create_app({"TESTING": True, "STORE_ENABLED": False}).test_client()
+    document = json.loads((ISNCSCI / "brown-sequard-t4.json").read_text())
+    expected = json.loads((ISNCSCI / "brown-sequard-t4.expected.json").read_text())["expected"]
+    response = client.post("/fhir/Observation/$classify-isncsci", data=xml_of(document),
+                           headers={"Content-Type": XML, "Accept": XML})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    bundle = parsed_xml(response)
+    assert bundle["resourceType"] == "Bundle"
+    assert answer_as_text(bundle) == expected
+
+
+def test_cds_hooks_answer_json_whatever_the_accept(client: t.Any) -> None:
+    """CDS Hooks 2.0 is JSON: the discovery document is JSON even to an XML Accept."""
+    response = client.get("/cds-services", headers={"Accept": XML})
+    assert response.status_code == 200
+    assert response.content_type.startswith("application/json")
+    assert "services" in response.get_json()
