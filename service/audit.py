@@ -18,13 +18,13 @@ retention independent of result retention, and lets the trail live on append-onl
 that the service's own database credentials cannot rewrite.
 
 **Never in a record:** the request or response body, the token, headers. **In a record:** the
-action (``C`` create, ``R`` read, ``E`` search and operations), the REST interaction
-(``subtype``), ``recorded``, the outcome (``0`` success, ``4`` refused or bad request, ``8``
-server error) with the HTTP status in ``outcomeDesc``, the requesting agent (``who``: the
+action (``C`` create, ``R`` read, ``U`` retraction, ``E`` search and operations), the REST
+interaction (``subtype``), ``recorded``, the outcome (``0`` success, ``4`` refused or bad request,
+``8`` server error) with the HTTP status in ``outcomeDesc``, the requesting agent (``who``: the
 token's ``iss`` and ``sub``; ``altId``: the OAuth client, ``client_id`` or ``azp``; ``name``
-``anonymous`` without a valid token; ``network.address``: the client's address as the server
-saw it), the source (this service), and entities: the patient(s) concerned (role Patient),
-the resources read or created (``ClinicalImpression/{id}``...), the search query string, and the
+``anonymous`` without a valid token; ``network.address``: the client's address as the server saw
+it), the source (this service), and entities: the patient(s) concerned (role Patient), the
+resources read or created (``ClinicalImpression/{id}``...), the search query string, and the
 request itself (its ``X-Request-ID``, method and path).
 
 The audit trail is also patient data: the patient references are in it by design. That is why
@@ -72,7 +72,9 @@ REQUEST_ID_SYSTEM = "http://neuroroot.org/fhir/sid/request-id"
 #: Flask endpoint -> (restful-interaction code, AuditEvent.action).
 ACTIONS: dict[str, tuple[str, str]] = {
     "localize.localize_root": ("operation", "C"),
+    "validate.validate_bundle": ("operation", "E"),
     "results.read_impression": ("read", "R"),
+    "retract.retract_impression": ("patch", "U"),
     "results.vread_impression": ("vread", "R"),
     "results.search_impressions": ("search-type", "E"),
     "results.read_provenance": ("read", "R"),

@@ -1,4 +1,5 @@
-"""CORS for browser clients (the Fetch standard's CORS protocol), from ``CORS_ORIGINS``.
+"""CORS for browser clients (the Fetch standard's CORS protocol) by flask-cors, from
+``CORS_ORIGINS``.
 
 ``NEUROROOT_CORS_ORIGINS`` is a comma-separated list of origins (``https://app.example.org``,
 ``http://localhost:3000``) or ``*``. Empty (the default): no hook is installed and no CORS header
@@ -9,12 +10,12 @@ When set:
 * a **preflight** (``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``) is answered
   here, before access control and content negotiation, with 204 and no body. It never needs a
   bearer token. An allowed origin gets ``Access-Control-Allow-Origin`` (the origin itself, or
-  ``*`` when any origin is allowed), ``-Allow-Methods``, ``-Allow-Headers`` (Authorization,
-  Content-Type, Accept, X-Request-ID, Prefer, If-None-Match) and ``-Max-Age``; any other origin
-  gets a 204 without them, which the browser treats as a refusal;
+  ``*`` when any origin is allowed), ``-Allow-Methods``, ``-Allow-Headers`` (those it asked for
+  among Authorization, Content-Type, Accept, X-Request-ID, Prefer, If-None-Match, If-Match) and
+  ``-Max-Age``; any other origin gets a 204 without them, which the browser treats as a refusal;
 * every other answer to an allowed ``Origin`` (errors included) carries
   ``Access-Control-Allow-Origin`` and ``Access-Control-Expose-Headers`` (ETag, Location,
-  Content-Location, X-Request-ID), so scripts can read those headers.
+  Content-Location, X-Request-ID, Preference-Applied), so scripts can read those headers.
 
 Credentials (cookies) are never allowed: the service authenticates with an ``Authorization``
 header, which a preflight allows explicitly. Answers that depend on the origin say
@@ -27,6 +28,7 @@ import typing as t
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
+from flask_cors import CORS
 
 from .config import ConfigError
 
@@ -40,9 +42,17 @@ __all__ = [
     "parse_origins",
 ]
 
-ALLOW_METHODS = "GET, HEAD, POST, OPTIONS"
-ALLOW_HEADERS = "Authorization, Content-Type, Accept, X-Request-ID, Prefer, If-None-Match"
-EXPOSE_HEADERS = "ETag, Location, Content-Location, X-Request-ID"
+ALLOW_METHODS = ["GET", "HEAD", "POST", "PATCH", "OPTIONS"]
+ALLOW_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "X-Request-ID",
+    "Prefer",
+    "If-None-Match",
+    "If-Match",
+]
+EXPOSE_HEADERS = ["ETag", "Location", "Content-Location", "X-Request-ID", "Preference-Applied"]
 MAX_AGE = "3600"  # seconds; browsers cap it (Chromium at 7200)
 
 ANY = "*"
@@ -95,24 +105,16 @@ def cors_enabled(config: t.Mapping[str, t.Any]) -> bool:
     return any(item.strip() for item in str(config.get("CORS_ORIGINS") or "").split(","))
 
 
-def _allowed(origins: frozenset[str], origin: str | None) -> str | None:
-    """The ``Access-Control-Allow-Origin`` value for *origin*, or None when it is not allowed."""
-    if not origin:
-        return None
-    if ANY in origins:
-        return ANY
-    try:
-        normalised = _origin(origin)
-    except ConfigError:
-        return None  # "null" or garbage from the client: not allowed
-    return origin if normalised in origins else None
-
-
 def init_app(app: Flask) -> None:
-    """Install the preflight answer and the response headers, unless CORS_ORIGINS is empty.
+    """Install CORS (flask-cors) and the early preflight answer, unless CORS_ORIGINS is empty.
 
-    Must be called before any other ``before_request`` hook that could refuse the request
-    (access control, content negotiation), so that preflights are answered first.
+    flask-cors writes every ``Access-Control-*`` header (an allowed origin echoed, or ``*``;
+    the methods, headers and max age of a preflight; the exposed headers). Two things stay
+    here: a preflight is answered 204 by a ``before_request`` hook, which must be installed
+    before access control and content negotiation so that a preflight never needs a token;
+    and ``Vary: Origin`` is added to every answer when the allowed origin is echoed (flask-cors
+    adds it only when several origins are configured, but a cache in front must not serve one
+    origin's answer to another either way).
 
     :raise ConfigError: when CORS_ORIGINS is malformed.
     """
@@ -130,25 +132,27 @@ def init_app(app: Flask) -> None:
         if not _is_preflight():
             return None
         response = Response(status=204)
-        allow = _allowed(origins, request.headers.get("Origin"))
-        if allow is not None:
-            response.headers["Access-Control-Allow-Origin"] = allow
-            response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
-            response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
-            response.headers["Access-Control-Max-Age"] = MAX_AGE
         response.vary.update(
             {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}
         )
-        return response
+        return response  # flask-cors adds the permission, for an allowed origin only
 
-    @app.after_request
-    def _headers(response: Response) -> Response:
-        if _is_preflight():  # answered (or refused) by _preflight
-            return response
-        if not wildcard:
+    CORS(
+        app,
+        origins="*" if wildcard else sorted(origins),
+        send_wildcard=wildcard,
+        always_send=False,  # no Origin, no CORS headers
+        methods=ALLOW_METHODS,
+        allow_headers=ALLOW_HEADERS,
+        expose_headers=EXPOSE_HEADERS,
+        max_age=MAX_AGE,
+        supports_credentials=False,
+        vary_header=True,
+    )
+
+    if not wildcard:
+
+        @app.after_request
+        def _vary(response: Response) -> Response:
             response.vary.add("Origin")
-        allow = _allowed(origins, request.headers.get("Origin"))
-        if allow is not None:
-            response.headers["Access-Control-Allow-Origin"] = allow
-            response.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
-        return response
+            return response

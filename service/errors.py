@@ -22,6 +22,7 @@ an OperationOutcome issue type.
     ├── Unauthorized / Forbidden              access control
     ├── Conflict                              a write lost a race it cannot recover from
     ├── PreconditionFailed                    CDS Hooks: the data the service needs is not given
+    ├── VersionMismatch                       If-Match names another version
     └── StoreUnavailable                      the database does not answer
 """
 
@@ -49,6 +50,7 @@ __all__ = [
     "Unauthorized",
     "UnsupportedMediaType",
     "Unprocessable",
+    "VersionMismatch",
 ]
 
 
@@ -167,6 +169,14 @@ class Conflict(ServiceError):
 class PreconditionFailed(ServiceError):
     """Raised when a CDS Hooks call neither carries the prefetch the service needs nor lets it
     fetch the data (CDS Hooks 2.0: 412 Precondition Failed)."""
+
+
+class VersionMismatch(ServiceError):
+    """Raised when ``If-Match`` names a version that is not the current one (HTTP 412).
+
+    Not a :class:`PreconditionFailed`: that one is CDS Hooks' "give me the data" (issue type
+    ``incomplete``); this one is a lost update (issue type ``conflict``).
+    """
 
 
 class StoreUnavailable(ServiceError):

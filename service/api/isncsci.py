@@ -27,11 +27,19 @@ from flask import Blueprint, Response, current_app, g, request
 
 from ..audit import concerns
 from ..errors import NotAcceptable, NotFound
-from ..fhir.http import check_content_type, fhir_response, link, public_base, version_headers
+from ..fhir.http import (
+    body_is_xml,
+    check_content_type,
+    fhir_response,
+    link,
+    public_base,
+    version_headers,
+)
 from ..fhir.isncsci_operation import classify_isncsci
 from ..fhir.read.body import read_body
 from ..fhir.read.isncsci_worksheet import worksheet_grid
 from ..fhir.read.json_body import read_json
+from ..fhir.read.xml_body import read_xml
 from ..fhir.write.isncsci import classification_bundle
 from ..fhir.write.subset import subset
 from ..store.records import NewClassification, Page, StoredObservation
@@ -43,14 +51,18 @@ bp = Blueprint("isncsci", __name__, url_prefix="/fhir")
 
 @bp.post("/Observation/$classify-isncsci")
 def classify() -> Response:
-    """Classify an ISNCSCI exam (Bundle or Parameters of exam Observations)."""
-    check_content_type()
+    """Classify an ISNCSCI exam (Bundle or Parameters of exam Observations), in FHIR JSON or
+    FHIR XML like $localize-root."""
+    check_content_type(xml=True)
     config = current_app.config
     store = current_app.extensions.get("store")
     if store is not None:
         public_base()  # a Host that links may not use is refused before any work
     body = read_body(request.environ, config["MAX_BODY_BYTES"])
-    document = read_json(body, max_depth=config["MAX_JSON_DEPTH"])
+    if body_is_xml():
+        document = read_xml(body, max_depth=config["MAX_JSON_DEPTH"])
+    else:
+        document = read_json(body, max_depth=config["MAX_JSON_DEPTH"])
     table = current_app.extensions["terminology"]
     if store is None:
         done = classify_isncsci(document, table, max_entries=config["MAX_ENTRIES"],

@@ -8,11 +8,7 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from ..errors import InvalidRequest, Issue, NotFound
-from ..fhir.conformance.capability import (
-    capability_statement,
-    isncsci_operation_definition,
-    operation_definition,
-)
+from ..fhir.conformance.capability import OPERATION_DEFINITIONS, capability_statement
 from ..fhir.http import fhir_response, link
 from .surface import capability_resources
 
@@ -51,12 +47,12 @@ def metadata() -> Response:
 
 @bp.get("/OperationDefinition/<string:op_id>")
 def operation(op_id: str) -> Response:
-    """The definition of $localize-root or $classify-isncsci."""
-    if op_id == "classify-isncsci":
-        return fhir_response(isncsci_operation_definition())
-    if op_id != "localize-root":
+    """The definition of an operation defined here ($localize-root, $classify-isncsci, Bundle
+    $validate)."""
+    build = OPERATION_DEFINITIONS.get(op_id)
+    if build is None:
         raise NotFound(
-            f"OperationDefinition/{op_id} is not known; this server defines localize-root and "
-            "classify-isncsci"
+            f"OperationDefinition/{op_id} is not known; this server defines "
+            + ", ".join(OPERATION_DEFINITIONS)
         )
-    return fhir_response(operation_definition())
+    return fhir_response(build())

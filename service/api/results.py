@@ -196,12 +196,12 @@ def read_impression(id: str) -> Response:  # noqa: A002
 
 @bp.get("/ClinicalImpression/<fhirid:id>/_history/<fhirid:vid>")
 def vread_impression(id: str, vid: str) -> Response:  # noqa: A002
-    """One version of a stored ClinicalImpression (results have one version: they never change)."""
-    stored = require_store().get(id)
-    if stored is None or stored.version_id != vid:
+    """One version of a stored ClinicalImpression: 1 as stored, 2 once retracted."""
+    version = require_store().get_version(id, vid)
+    if version is None:
         raise NotFound(f"no ClinicalImpression with id {id!r} and version {vid!r}")
-    _audit_stored(stored)
-    return read_response("ClinicalImpression", stored.impression)
+    concerns(patients=_subject_of(version), resources=[f"ClinicalImpression/{id}"])
+    return read_response("ClinicalImpression", version)
 
 
 @bp.get("/Provenance/<fhirid:id>")

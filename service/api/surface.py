@@ -31,9 +31,15 @@ from datetime import datetime
 import orjson
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from ..fhir.conformance.capability import ISNCSCI_OPERATION_URL, OPERATION_URL, TRANSLATE_URL
+from ..fhir.conformance.capability import (
+    ISNCSCI_OPERATION_URL,
+    OPERATION_URL,
+    TRANSLATE_URL,
+    VALIDATE_URL,
+)
 from ..fhir.write.isncsci import ISNCSCI
 from ..fhir.write.subset import SUMMARY_MODES, element_names
+from ..store.filters import STATUSES
 from ..store.records import VersionedId
 from ..store.search import DateBounds, date_bounds, parse_reference
 
@@ -147,6 +153,21 @@ class _Ids(fields.Field[tuple[str, ...]]):
         return ids
 
 
+class _Statuses(fields.Field[tuple[str, ...]]):
+    """A token of ClinicalImpression statuses, comma-separated (any of them)."""
+
+    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
+                     **kwargs: t.Any) -> tuple[str, ...]:
+        text = _TEXT._deserialize(value, attr, data, **kwargs)
+        codes = tuple(text.split(","))
+        if not all(code in STATUSES for code in codes):
+            raise ValidationError(f"a comma-separated list of {', '.join(STATUSES)}")
+        return codes
+
+
+_STATUS = "|".join(STATUSES)
+
+
 class _Elements(fields.Field[tuple[str, ...]]):
     """``_elements``: top-level element names of the resource type, comma-separated."""
 
@@ -250,6 +271,8 @@ class Resource:
 
     :param read: the endpoint of ``GET [type]/{id}`` (None: no read).
     :param vread: the endpoint of ``GET [type]/{id}/_history/{vid}``.
+    :param patch: the endpoint of ``PATCH [type]/{id}`` (scope ``.u``), with *patch_documentation*
+        saying what a patch may change.
     :param search: the endpoint of ``GET [type]`` (and of ``POST [type]/_search`` when
         *post_search*).
     :param params: search parameters that filter (each names its filter).
@@ -261,6 +284,8 @@ class Resource:
     type: str
     read: str | None = None
     vread: str | None = None
+    patch: str | None = None
+    patch_documentation: str = ""
     search: str | None = None
     post_search: bool = False
     params: tuple[Param, ...] = ()
@@ -362,6 +387,9 @@ RESOURCES: dict[str, Resource] = {r.type: r for r in (
         "ClinicalImpression",
         read="results.read_impression",
         vread="results.vread_impression",
+        patch="retract.retract_impression",
+        patch_documentation="Retraction only: a JSON Patch replacing /status with "
+        "entered-in-error (version + 1, with a Provenance; If-Match honoured).",
         search="results.search_impressions",
         post_search=True,
         params=(
@@ -377,6 +405,11 @@ RESOURCES: dict[str, Resource] = {r.type: r for r in (
                   "ge, le, sa, eb, ap), years 0001 to 9999.", _Dates,
                   {"type": "array", "items": {"$ref": "#/components/schemas/DateSearch"}},
                   filter="date", repeatable=True),
+            Param("status", "token", "in-progress, completed, entered-in-error "
+                  "(comma-separated: any of them). Without it, retracted (entered-in-error) "
+                  "results are left out.", _Statuses,
+                  {"type": "string", "pattern": rf"^({_STATUS})(,({_STATUS}))*$"},
+                  filter="status"),
         ),
         sorts=("date", "_lastUpdated"),
         revincludes=("Provenance:target",),
@@ -452,6 +485,15 @@ RESOURCES: dict[str, Resource] = {r.type: r for r in (
                               ("ConceptMap", "r")),),
     ),
     Resource("OperationDefinition", read="metadata.operation"),
+    Resource(
+        "Bundle",
+        # a dry run of $localize-root: whoever may post an exam may check one (it carries
+        # patient data, so it is not public); nothing is created
+        operations=(Operation("validate", VALIDATE_URL, (("POST", "validate.validate_bundle"),),
+                              ("ClinicalImpression", "c")),),
+        capability={"documentation": "Only $validate, for the input of $localize-root; Bundles "
+                    "are not stored."},
+    ),
 )}
 
 
@@ -466,10 +508,14 @@ def capability_resources() -> list[dict[str, t.Any]]:
     out = []
     for resource in RESOURCES.values():
         entry: dict[str, t.Any] = {"type": resource.type, **resource.capability}
-        interactions = [code for code, endpoint in (("read", resource.read),
-                                                    ("vread", resource.vread),
-                                                    ("search-type", resource.search)) if endpoint]
-        entry["interaction"] = [{"code": code} for code in interactions]
+        interactions: list[dict[str, str]] = [
+            {"code": code} for code, endpoint in (("read", resource.read),
+                                                  ("vread", resource.vread),
+                                                  ("search-type", resource.search)) if endpoint]
+        if resource.patch:
+            interactions.append({"code": "patch", "documentation": resource.patch_documentation})
+        if interactions:  # FHIR JSON has no empty arrays (Bundle: an operation only)
+            entry["interaction"] = interactions
         searched = [p for p in resource.params if p.capability]
         if searched and resource.search:
             entry["searchParam"] = [{"name": p.name, "type": p.type,
@@ -492,6 +538,8 @@ def route_scopes() -> dict[tuple[str, str], Need]:
         for endpoint in (resource.read, resource.vread):
             if endpoint:
                 rules[("GET", endpoint)] = (resource.type, "r")
+        if resource.patch:
+            rules[("PATCH", resource.patch)] = (resource.type, "u")
         if resource.search:
             rules[("GET", resource.search)] = (resource.type, "s")
             if resource.post_search:

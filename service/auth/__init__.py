@@ -27,7 +27,9 @@ it. Terminology needs scopes like any resource (``system/*.rs`` covers everythin
 route                                           scope
 ==============================================  ============================================
 POST ClinicalImpression/$localize-root          system/ClinicalImpression.c
+POST Bundle/$validate (the operation's input)   system/ClinicalImpression.c
 GET  ClinicalImpression/{id}[/_history/{vid}]   system/ClinicalImpression.r
+PATCH ClinicalImpression/{id} (retraction)      system/ClinicalImpression.u
 GET  ClinicalImpression?... (or POST _search)  system/ClinicalImpression.s
      ... &_revinclude=Provenance:target         and system/Provenance.s
 GET  Provenance/{id}, Provenance?target=...     system/Provenance.r, system/Provenance.s
@@ -46,8 +48,8 @@ GET|POST /cds-services[/...]                    none here: the CDS client JWT (s
 ==============================================  ============================================
 
 :data:`ROUTE_SCOPES` is that table: the public routes here, every resource route generated from
-the REST surface's declaration (:mod:`service.api.surface`: read/vread need ``.r``, search
-``.s`` on GET and on ``POST [type]/_search``, operations their own scope), and
+the REST surface's declaration (:mod:`service.api.surface`: read/vread need ``.r``, patch
+``.u``, search ``.s`` on GET and on ``POST [type]/_search``, operations their own scope), and
 :data:`PARAMETER_SCOPES` the extra scope of ``_include``/``_revinclude``. A route missing from it
 is refused (403, logged), and a test checks that every rule of the URL map is in it.
 """

@@ -21,7 +21,7 @@ if t.TYPE_CHECKING:
 
     from ..core.model import Assessment
 
-__all__ = ["Outcome", "run_operation"]
+__all__ = ["Outcome", "check_exam", "run_operation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,23 @@ class Outcome:
     assessment: Assessment | None = None
 
 
+def check_exam(document: t.Any, table: Table, *, max_entries: int) -> ParsedRequest:
+    """Read *document* as the operation would, without localizing: what ``$validate`` checks.
+
+    :raise InvalidRequest: malformed input (400).
+    :raise PayloadTooLarge: too many entries (413).
+    :raise Unprocessable: well-formed but unusable input (422), including no subject reference.
+    """
+    parsed = parse_request(document, table, max_entries=max_entries)
+    if not (parsed.subject or {}).get("reference"):
+        raise Unprocessable(
+            "no Observation names its subject by reference: a ClinicalImpression "
+            "needs one subject (Patient or Group)",
+            "Observation.subject",
+        )
+    return parsed
+
+
 def run_operation(
     document: t.Any, table: Table, *, max_entries: int, now: datetime | None = None
 ) -> Outcome:
@@ -47,14 +64,8 @@ def run_operation(
     :raise InvalidRequest: malformed input (400).
     :raise Unprocessable: well-formed but unusable input (422).
     """
-    parsed = parse_request(document, table, max_entries=max_entries)
-    subject = (parsed.subject or {}).get("reference")
-    if not subject:
-        raise Unprocessable(
-            "no Observation names its subject by reference: a ClinicalImpression "
-            "needs one subject (Patient or Group)",
-            "Observation.subject",
-        )
+    parsed = check_exam(document, table, max_entries=max_entries)
+    subject = t.cast(str, (parsed.subject or {})["reference"])
     moment = now or datetime.now(UTC)
     assessment = localize(parsed.findings, table)
     impression = render_impression(assessment, parsed, table, moment)

@@ -14,14 +14,30 @@ from __future__ import annotations
 
 import typing as t
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, literal, or_, select, true, union_all
 from sqlalchemy.sql.elements import ColumnClause
 
 from .records import VersionedId
-from .schema import impressions, observations, provenances
+from .schema import impressions, observations, provenances, retractions
 from .search import DateBounds
 
-__all__ = ["FILTERS", "ID_COLUMNS", "SORTS", "Condition", "Filter"]
+__all__ = ["DEFAULTS", "FILTERS", "ID_COLUMNS", "RETRACTED", "SORTS", "STATUSES", "Condition",
+           "Filter", "every_provenance"]
+
+#: the status of a retracted result (R4 clinicalimpression-status).
+RETRACTED = "entered-in-error"
+#: every ClinicalImpression.status of R4 (the ``status`` search parameter's codes).
+STATUSES = ("in-progress", "completed", RETRACTED)
+
+#: every Provenance of a result with the ClinicalImpression version it targets: the creation's
+#: (version 1) and, once the result is retracted, the retraction's (the version it made, 2: a
+#: result is retracted once, and nothing else makes a version). Provenance searches read these.
+every_provenance = union_all(
+    select(provenances.c.id, provenances.c.impression_id, provenances.c.last_updated,
+           provenances.c.resource, literal("1").label("target_version")),
+    select(retractions.c.id, retractions.c.impression_id, retractions.c.last_updated,
+           retractions.c.resource, literal("2").label("target_version")),
+).subquery("every_provenance")
 
 Condition = ColumnElement[bool]
 Filter = t.Callable[[t.Any], list[Condition]]
@@ -57,9 +73,11 @@ def _equals(column: t.Any) -> Filter:
 
 
 def _target(targets: t.Sequence[VersionedId]) -> list[Condition]:
-    """``Provenance.target``: any of the ClinicalImpressions (at the version, when one is given)."""
+    """``Provenance.target``: any of the ClinicalImpressions (at the version, when one is given:
+    the creation's Provenance targets version 1, a retraction's version 2)."""
     either = [and_(impressions.c.id == target.id,
-                   true() if target.version is None else impressions.c.version_id == target.version)
+                   true() if target.version is None
+                   else every_provenance.c.target_version == target.version)
               for target in targets]
     return [or_(false(), *either)]
 
@@ -71,10 +89,11 @@ FILTERS: dict[str, dict[str, Filter]] = {
         "_lastUpdated": _dates(impressions.c.last_updated),
         "subject": _equals(impressions.c.subject),
         "date": _dates(impressions.c.date),
+        "status": _ids(impressions.c.status),
     },
     "Provenance": {
-        "_id": _ids(provenances.c.id),
-        "_lastUpdated": _dates(provenances.c.last_updated),
+        "_id": _ids(every_provenance.c.id),
+        "_lastUpdated": _dates(every_provenance.c.last_updated),
         "target": _target,
     },
     "Observation": {  # the stored ISNCSCI classifications (panel and members)
@@ -85,16 +104,23 @@ FILTERS: dict[str, dict[str, Filter]] = {
     },
 }
 
+#: resource type -> filter name -> the conditions a search adds when it does not use that filter:
+#: retracted results (entered-in-error) drop out of searches unless ``status`` asks for them,
+#: as FHIR expects of results entered in error.
+DEFAULTS: dict[str, dict[str, list[Condition]]] = {
+    "ClinicalImpression": {"status": [impressions.c.status != RETRACTED]},
+}
+
 #: resource type -> sort key (``_sort`` value without the minus) -> its column.
 SORTS: dict[str, dict[str, t.Any]] = {
     "ClinicalImpression": {"date": impressions.c.date,
                            "_lastUpdated": impressions.c.last_updated},
-    "Provenance": {"_lastUpdated": provenances.c.last_updated},
+    "Provenance": {"_lastUpdated": every_provenance.c.last_updated},
     "Observation": {"date": observations.c.date,
                     "_lastUpdated": observations.c.last_updated},
 }
 
 #: resource type -> its id column (the tie-breaker of every sort, and of keyset paging).
 ID_COLUMNS: dict[str, t.Any] = {"ClinicalImpression": impressions.c.id,
-                                "Provenance": provenances.c.id,
+                                "Provenance": every_provenance.c.id,
                                 "Observation": observations.c.id}

@@ -18,6 +18,9 @@ or ``""`` for the anonymous client (authentication off, and every row stored bef
 0002). Both idempotency keys are scoped by it: for a named client they hash the client key
 with the identifier or content (see :mod:`.store`), for the anonymous client they are the plain
 hashes of revision 0001, so rows stored before the upgrade still answer retries.
+
+``status`` (revision 0005) is the ClinicalImpression's status: ``completed`` as stored,
+``entered-in-error`` once retracted; searches leave retracted rows out unless asked for them.
 """
 
 from __future__ import annotations
@@ -41,9 +44,8 @@ from sqlalchemy.engine import Dialect
 
 from .records import utc
 
-__all__ = ["UTCDateTime", "cds_cards", "cds_feedback", "cds_jtis", "impressions", "isncsci_results",
-           "metadata", "observations",
-           "provenances"]
+__all__ = ["UTCDateTime", "cds_cards", "cds_feedback", "cds_jtis", "history", "impressions",
+           "isncsci_results", "metadata", "observations", "provenances", "retractions"]
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -87,6 +89,7 @@ impressions = Table(
     Column("content_key", String(64), nullable=False, unique=True),
     Column("client_key", String(64), nullable=False, server_default=""),
     Column("resource", Text(), nullable=False),
+    Column("status", String(32), nullable=False, server_default="completed"),
     Index(None, "subject", "date"),
     Index(None, "date"),
 )
@@ -180,4 +183,28 @@ cds_jtis = Table(
     Column("key", String(64), primary_key=True),
     Column("expires_at", UTCDateTime(), nullable=False),
     Index(None, "expires_at"),
+)
+
+#: earlier versions of a ClinicalImpression (revision 0005): a retraction moves the version it
+#: replaces here, so ``_history/{vid}`` keeps answering it.
+history = Table(
+    "impression_version",
+    metadata,
+    Column("impression_id", String(64), ForeignKey("clinical_impression.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("version_id", String(16), primary_key=True),
+    Column("last_updated", UTCDateTime(), nullable=False),
+    Column("resource", Text(), nullable=False),
+)
+
+#: the Provenance of a retraction (revision 0005), one per result at most.
+retractions = Table(
+    "retraction",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("impression_id", String(64), ForeignKey("clinical_impression.id", ondelete="CASCADE"),
+           nullable=False, unique=True),
+    Column("version_id", String(16), nullable=False),
+    Column("last_updated", UTCDateTime(), nullable=False),
+    Column("resource", Text(), nullable=False),
 )

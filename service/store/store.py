@@ -29,24 +29,29 @@ import uuid
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import Select, Table, and_, bindparam, func, insert, or_, select
+from sqlalchemy import Select, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Dialect, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
-from ..errors import Conflict, StoreUnavailable
+from ..errors import Conflict, StoreUnavailable, VersionMismatch
 from .engine import make_engine
-from .filters import FILTERS, ID_COLUMNS, SORTS
+from .filters import DEFAULTS, FILTERS, ID_COLUMNS, RETRACTED, SORTS, every_provenance
 from .guard import database_errors
 from .records import NewResult, Page, Stored, fhir_instant, utc
-from .schema import impressions, provenances
+from .schema import history, impressions, provenances, retractions
 
 if t.TYPE_CHECKING:
     from .classifications import Classifications
 
-__all__ = ["REUSED_IDENTIFIER", "VERSION_ID", "Store", "client_key", "keyset_search"]
+__all__ = ["RETRACTED", "RETRACTED_RESULT", "REUSED_IDENTIFIER", "VERSION_ID", "Store",
+           "client_key", "keyset_search"]
 
-#: results are never updated, so every stored resource is version 1.
+#: the version a result is stored as (a retraction makes version 2).
 VERSION_ID = "1"
+#: the diagnostics of the 409 for a retry of a retracted result.
+RETRACTED_RESULT = (
+    "the result stored for this exam was retracted as entered in error; a retry cannot bring "
+    "it back. Send the corrected exam as a new one (its own Bundle.identifier)")
 
 _COLUMNS = (impressions.c.id, impressions.c.version_id, impressions.c.last_updated,
             impressions.c.resource, provenances.c.resource.label("provenance"),
@@ -226,7 +231,8 @@ class Store:
                     "id": new_id, "version_id": VERSION_ID, "last_updated": now,
                     "subject": result.subject, "date": result.date,
                     "identifier_key": identifier, "content_key": content_key,
-                    "client_key": client, "resource": impression_text}, {
+                    "client_key": client, "resource": impression_text,
+                    "status": impression.get("status", "completed")}, {
                     "id": provenance_id, "impression_id": new_id, "version_id": VERSION_ID,
                     "last_updated": now, "resource": provenance_text})
             except IntegrityError as exc:  # stored before, or a concurrent save of it won
@@ -298,10 +304,10 @@ class Store:
                         and row.client_key == client)
                 if not same:
                     raise Conflict(REUSED_IDENTIFIER, "Bundle.identifier")
-                return _stored(row)
+                return _replayed(row)
         for row in rows:  # no identifier match: the same content, stored under another one
             if row.subject == subject and row.client_key == client:
-                return _stored(row)
+                return _replayed(row)
         return None
 
     def get(self, id: str) -> Stored | None:  # noqa: A002 (the FHIR name)
@@ -310,14 +316,109 @@ class Store:
         return self._one(impressions.c.id == id)
 
     def get_provenance(self, id: str) -> Stored | None:  # noqa: A002
-        """The result whose Provenance has *id*, or None."""
+        """The result whose Provenance (of its creation or its retraction) has *id*, or None;
+        ``provenance`` is that Provenance."""
         self._ensure_schema()
-        return self._one(provenances.c.id == id)
+        found = self._one(provenances.c.id == id)
+        if found is not None:
+            return found
+        with database_errors(), self.engine.connect() as connection:
+            row = connection.execute(select(retractions.c.impression_id, retractions.c.resource)
+                                     .where(retractions.c.id == id)).first()
+        if row is None:
+            return None
+        result = self.get(row.impression_id)
+        if result is None:
+            return None
+        return Stored(id=result.id, version_id=result.version_id,
+                      last_updated=result.last_updated, impression=result.impression,
+                      provenance=orjson.loads(row.resource), created=False)
 
     def provenance_for(self, impression_id: str) -> Stored | None:
         """The result (read for its ``provenance``) whose ClinicalImpression has *impression_id*."""
         self._ensure_schema()
         return self.get(impression_id)
+
+    def get_version(self, id: str, version_id: str) -> dict[str, t.Any] | None:  # noqa: A002
+        """Version *version_id* of the ClinicalImpression *id* (current or earlier), or None."""
+        self._ensure_schema()
+        stored = self.get(id)
+        if stored is None:
+            return None
+        if stored.version_id == version_id:
+            return stored.impression
+        with database_errors(), self.engine.connect() as connection:
+            text = connection.execute(select(history.c.resource).where(
+                history.c.impression_id == id, history.c.version_id == version_id)).scalar()
+        return None if text is None else t.cast(dict[str, t.Any], orjson.loads(text))
+
+    def retraction_for(self, impression_id: str) -> dict[str, t.Any] | None:
+        """The Provenance of the retraction of *impression_id*, or None when not retracted."""
+        self._ensure_schema()
+        with database_errors(), self.engine.connect() as connection:
+            text = connection.execute(select(retractions.c.resource).where(
+                retractions.c.impression_id == impression_id)).scalar()
+        return None if text is None else t.cast(dict[str, t.Any], orjson.loads(text))
+
+    def retract(self, id: str, provenance: dict[str, t.Any], *,  # noqa: A002
+                if_match: t.Collection[str] | None = None) -> Stored | None:
+        """Set the ClinicalImpression *id*'s status to ``entered-in-error`` as a new version.
+
+        In one transaction: the current version goes to the history table, the row gets the
+        next ``versionId`` (``meta.lastUpdated`` now) and the status, and *provenance* (without
+        ``id``, ``meta`` and ``target``: set here, the target being the new version) is stored
+        as the retraction's Provenance. A result already retracted is answered as it is
+        (``created`` False), with no new version: retracting is idempotent.
+
+        :param if_match: the versions the caller accepts (``If-Match``); otherwise a 412.
+        :return: the retracted result (its ``provenance`` the retraction's), or None for no *id*.
+        :raise VersionMismatch: *if_match* is not the current version.
+        :raise Conflict: a concurrent change won (retry).
+        """
+        self._ensure_schema()
+        with database_errors():
+            current = self.get(id)
+            if current is None:
+                return None
+            if if_match is not None and current.version_id not in if_match:
+                raise VersionMismatch(
+                    f"If-Match names version(s) {sorted(if_match)}; the current version is "
+                    f"{current.version_id!r}", "http.If-Match")
+            if current.impression.get("status") == RETRACTED:
+                earlier = self.retraction_for(id)
+                return Stored(id=current.id, version_id=current.version_id,
+                              last_updated=current.last_updated, impression=current.impression,
+                              provenance=earlier or current.provenance, created=False)
+            version, now = str(int(current.version_id) + 1), _now()
+            meta = {"versionId": version, "lastUpdated": fhir_instant(now)}
+            impression = {**current.impression, "status": RETRACTED,
+                          "meta": {**current.impression.get("meta", {}), **meta}}
+            provenance_id = str(uuid.uuid4())
+            retraction = {"resourceType": "Provenance", "id": provenance_id,
+                          "meta": {"versionId": VERSION_ID, "lastUpdated": fhir_instant(now)},
+                          "target": [{"reference": f"ClinicalImpression/{id}/_history/{version}"}],
+                          **_without(provenance, "resourceType", "id", "meta", "target")}
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(insert(history).values(
+                        impression_id=id, version_id=current.version_id,
+                        last_updated=current.last_updated,
+                        resource=_dumps(current.impression)))
+                    changed = connection.execute(
+                        update(impressions)
+                        .where(impressions.c.id == id,
+                               impressions.c.version_id == current.version_id)
+                        .values(version_id=version, last_updated=now, status=RETRACTED,
+                                resource=_dumps(impression))).rowcount
+                    if changed != 1:
+                        raise Conflict("the result changed while it was being retracted; retry")
+                    connection.execute(insert(retractions).values(
+                        id=provenance_id, impression_id=id, version_id=VERSION_ID,
+                        last_updated=now, resource=_dumps(retraction)))
+            except IntegrityError as exc:  # a concurrent retraction won
+                raise Conflict("the result changed while it was being retracted; retry") from exc
+        return Stored(id=id, version_id=version, last_updated=now, impression=impression,
+                      provenance=retraction, created=True)
 
     def _one(self, where: t.Any) -> Stored | None:
         with database_errors(), self.engine.connect() as connection:
@@ -343,8 +444,9 @@ class Store:
         :param total: count the matches (False: :attr:`Page.total` is None, one query less).
         """
         self._ensure_schema()
+        source = _every_provenance() if resource_type == "Provenance" else _joined()
         rows, matches, more = keyset_search(
-            self.engine, _joined(), resource_type, where, sort=sort, descending=descending,
+            self.engine, source, resource_type, where, sort=sort, descending=descending,
             count=count, offset=offset, after=after, before=before, total=total)
         keys = [(utc(row.sort_key), row.provenance_id if resource_type == "Provenance"
                  else row.id) for row in rows]
@@ -363,6 +465,9 @@ def keyset_search(engine: Engine, base: Select[t.Any], resource_type: str,
     """
     conditions = [condition for name, value in where
                   for condition in FILTERS[resource_type][name](value)]
+    used = {name for name, _ in where}
+    conditions += [condition for name, default in DEFAULTS.get(resource_type, {}).items()
+                   if name not in used for condition in default]
     column, id_column = SORTS[resource_type][sort], ID_COLUMNS[resource_type]
     backwards = before is not None
     forward_desc = descending != backwards  # read "before" pages in the reverse order
@@ -399,15 +504,29 @@ def _joined() -> Select[t.Any]:
     return select(*_COLUMNS).join(provenances, provenances.c.impression_id == impressions.c.id)
 
 
+def _every_provenance() -> Select[t.Any]:
+    """The rows of a Provenance search: one per Provenance, creation's or retraction's."""
+    return select(*_COLUMNS[:4], every_provenance.c.resource.label("provenance"),
+                  every_provenance.c.id.label("provenance_id")).join(
+        every_provenance, every_provenance.c.impression_id == impressions.c.id)
+
+
 #: the queries of :meth:`Store._existing`, built once
 _KEYS = (impressions.c.identifier_key, impressions.c.content_key, impressions.c.subject,
-         impressions.c.client_key)
+         impressions.c.client_key, impressions.c.status)
 _BY_CONTENT = _joined().where(impressions.c.content_key == bindparam("content_key")).add_columns(
     *_KEYS)
 _BY_CONTENT_OR_IDENTIFIER = _joined().where(
     (impressions.c.content_key == bindparam("content_key"))
     | (impressions.c.identifier_key == bindparam("identifier_key"))
 ).add_columns(*_KEYS)
+
+
+def _replayed(row: Row[t.Any]) -> Stored:
+    """The stored result a retry repeats; a retracted one is a 409, never answered again."""
+    if row.status == RETRACTED:
+        raise Conflict(RETRACTED_RESULT, "Bundle.identifier" if row.identifier_key else None)
+    return _stored(row)
 
 
 def _without(resource: t.Mapping[str, t.Any], *keys: str) -> dict[str, t.Any]:

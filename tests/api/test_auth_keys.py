@@ -348,7 +348,7 @@ def test_the_smart_configuration_is_public(tmp_path: Path, host: KeyHost, path: 
     assert document["grant_types_supported"] == ["client_credentials"]
     assert "permission-v2" in document["capabilities"]
     assert "client-confidential-asymmetric" in document["capabilities"]
-    assert "system/ClinicalImpression.crs" in document["scopes_supported"]
+    assert "system/ClinicalImpression.crus" in document["scopes_supported"]
     assert "system/Provenance.rs" in document["scopes_supported"]
 
 

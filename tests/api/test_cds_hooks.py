@@ -212,6 +212,7 @@ def test_patient_view_without_prefetch_or_fhir_server_is_412(client: t.Any) -> N
     response, outcome = call(client, PV, hook_request("patient-view", "p-1"))
     assert response.status_code == 412
     assert outcome["issue"][0]["expression"] == ["prefetch.exams"]
+    assert outcome["issue"][0]["code"] == "incomplete"  # not If-Match's "conflict"
 
 
 def test_a_fhir_server_off_the_allow_list_is_never_called(tmp_path: Path,
@@ -540,7 +541,10 @@ def test_browser_clients_get_cors_on_cds_services(tmp_path: Path) -> None:
         "Origin": "https://ehr.example.org", "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "authorization, content-type"})
     assert preflight.status_code == 204
-    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    # flask-cors echoes the names as the browser asked for them; header names are
+    # case-insensitive (the Fetch standard compares them byte-lowercased)
+    allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert "authorization" in [name.strip() for name in allowed.split(",")]
     answer = client.get("/cds-services", headers={"Origin": "https://ehr.example.org"})
     assert answer.headers["Access-Control-Allow-Origin"] == "https://ehr.example.org"
 

@@ -12,7 +12,7 @@ import yaml
 
 from service import create_app
 from service.api.surface import RESOURCES
-from service.errors import ServiceError
+from service.errors import InvalidRequest, ServiceError
 from service.fhir.outcome import ERROR_TABLE
 from tests.conftest import FHIR_HEADERS
 from tests.validation import assert_valid_r4
@@ -66,13 +66,18 @@ def test_capability_statement_lists_every_fhir_route_and_nothing_else(
                 "read": f"/fhir/{kind}/{{id}}",
                 "vread": f"/fhir/{kind}/{{id}}/_history/{{vid}}",
                 "search-type": f"/fhir/{kind}",
+                "patch": f"/fhir/{kind}/{{id}}",
             }[interaction["code"]]
-            claimed.add((path, "get"))
+            claimed.add((path, "patch" if interaction["code"] == "patch" else "get"))
             if interaction["code"] == "search-type" and RESOURCES[kind].post_search:
                 claimed.add((f"/fhir/{kind}/_search", "post"))
         for operation in resource.get("operation", []):
-            methods = {"localize-root": ["post"], "classify-isncsci": ["post"],
-                       "translate": ["get", "post"]}[operation["name"]]
+            methods = {
+                "localize-root": ["post"],
+                "classify-isncsci": ["post"],
+                "translate": ["get", "post"],
+                "validate": ["post"],
+            }[operation["name"]]
             claimed |= {(f"/fhir/{kind}/${operation['name']}", m) for m in methods}
     served = {
         r
@@ -138,12 +143,48 @@ def test_operation_definition_says_what_issue_11_added(client: t.Any) -> None:
         assert phrase in text, phrase
 
 
-def test_every_service_error_has_a_status_and_issue_type() -> None:
-    def subclasses(cls: type) -> list[type]:
-        return [cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))]
+def _error_classes() -> list[type]:
+    """Every ServiceError subclass defined anywhere in the service (every module imported)."""
+    import importlib
+    import pkgutil
 
-    for cls in subclasses(ServiceError):
-        assert any(base in ERROR_TABLE for base in cls.__mro__), cls
+    import service
+
+    for module in pkgutil.walk_packages(service.__path__, "service."):
+        if ".migrations" not in module.name:
+            importlib.import_module(module.name)
+
+    def subclasses(cls: type) -> list[type]:
+        return [s for sub in cls.__subclasses__() for s in (sub, *subclasses(sub))]
+
+    return [cls for cls in subclasses(ServiceError) if cls.__module__.startswith("service")]
+
+
+def test_every_service_error_is_mapped_explicitly_not_by_the_base_class() -> None:
+    from service.fhir.outcome import mapped_class
+
+    assert ServiceError not in ERROR_TABLE  # else every subclass would match it
+    classes = _error_classes()
+    assert len(classes) >= 15
+    unmapped = [cls.__name__ for cls in classes if mapped_class(cls) is None]
+    assert unmapped == []
+
+
+def test_an_unmapped_error_class_is_detected_and_answers_a_logged_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from service.fhir.outcome import mapped_class, status_for
+
+    class Forgotten(ServiceError):
+        pass
+
+    class Deliberate(InvalidRequest):  # mapped by a deliberate parent
+        pass
+
+    assert mapped_class(Forgotten) is None
+    assert mapped_class(Deliberate) is InvalidRequest
+    assert status_for(Forgotten("x")) == (500, "exception")
+    assert "Forgotten" in caplog.text
 
 
 def sample() -> bytes:
@@ -164,19 +205,19 @@ ERRORS = [
         None,
     ),
     (
-        "XML accepted only",
+        "HTML accepted only",
         "get",
         "/fhir/metadata",
-        {"Accept": "application/fhir+xml"},
+        {"Accept": "text/html"},
         b"",
         406,
         "not-supported",
         "http.Accept",
     ),
     (
-        "_format xml",
+        "_format turtle",
         "get",
-        "/fhir/metadata?_format=xml",
+        "/fhir/metadata?_format=ttl",
         {},
         b"",
         406,
@@ -194,14 +235,24 @@ ERRORS = [
         "http.Accept",
     ),
     (
-        "XML body",
+        "plain text body",
         "post",
         OPERATION,
-        {"Content-Type": "application/fhir+xml"},
+        {"Content-Type": "text/plain"},
         b"<Bundle/>",
         415,
         "not-supported",
         "http.Content-Type",
+    ),
+    (
+        "XML body outside the FHIR namespace",
+        "post",
+        OPERATION,
+        {"Content-Type": "application/fhir+xml"},
+        b"<Bundle/>",
+        400,
+        "structure",
+        "http.body",
     ),
     (
         "no content type",

@@ -58,7 +58,15 @@ def test_preflight_from_an_allowed_origin(tmp_path: Path) -> None:
         m.strip() for m in headers["Access-Control-Allow-Methods"].split(",")
     }
     allowed = {h.strip().lower() for h in headers["Access-Control-Allow-Headers"].split(",")}
-    assert {"authorization", "content-type", "x-request-id", "prefer", "if-none-match"} <= allowed
+    assert allowed == {"authorization", "content-type"}  # what was asked for, if allowed
+    wanted = "authorization, content-type, x-request-id, prefer, if-none-match, if-match, x-secret"
+    response = client.options(
+        OPERATION, headers={**PREFLIGHT, "Access-Control-Request-Headers": wanted}
+    )
+    allowed = {
+        h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")
+    }
+    assert allowed == set(wanted.split(", ")) - {"x-secret"}
     assert int(headers["Access-Control-Max-Age"]) > 0
     assert "Origin" in response.headers["Vary"]
     assert "Access-Control-Allow-Credentials" not in headers

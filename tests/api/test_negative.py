@@ -942,13 +942,13 @@ ROWS: list[Row] = [
         headers={"Accept": "application/fhir+json;q=0, text/html"},
     ),
     Row(
-        "_format=xml on a read",
+        "_format=ttl (Turtle) on a read",
         406,
         "not-supported",
         "http._format",
         b"",
         method="get",
-        path="/fhir/ConceptMap/site-to-segment?_format=xml",
+        path="/fhir/ConceptMap/site-to-segment?_format=ttl",
         headers={},
     ),
     Row(
@@ -985,7 +985,7 @@ ROWS: list[Row] = [
         method="delete",
         path="/fhir/ClinicalImpression/abc",
         headers={},
-        allow="GET, HEAD",
+        allow="GET, HEAD, PATCH",
     ),
     Row(
         "POST to the ClinicalImpression search (no create)",

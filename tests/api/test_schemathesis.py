@@ -20,7 +20,8 @@ and runs every check it registers (:data:`CHECKS`, asserted to be all of them):
   is off in this app, as openapi.yaml's ``security: [{}]`` alternative says);
 
 and :func:`fhir_resources_are_valid_r4`: every FHIR resource in a body passes the two R4
-validators of tests/validation.py.
+validators of tests/validation.py. FHIR XML answers (``_format=xml``) are read back to FHIR
+JSON (:func:`fhir_xml`), so the same schemas and validators hold them.
 
 The request bodies of ``$localize-root`` are made meaningful by a schema hook: besides the
 document's own example and the schema's random objects, they are generated exams from the real
@@ -46,6 +47,7 @@ from schemathesis.checks import load_all_checks
 from schemathesis.config import SchemathesisConfig
 
 from service import create_app
+from service.fhir.read.xml_body import read_xml
 from terminology import load_table
 from tests.validation import assert_valid_r4
 
@@ -57,6 +59,9 @@ MAX_EXAMPLES = 25
 #: 422 is "well-formed but unusable" (no neuro finding, two patients, for ISNCSCI nothing usable
 #: or an item given twice with different values...), which a schema cannot express; every
 #: other status a valid request may get is schemathesis' default.
+#: $validate takes any FHIR resource and reports what $localize-root would refuse in a 200; only
+#: the rules of its Parameters wrapper (stated in openapi.yaml's prose: one `resource`, `mode`
+#: create, nothing else) are a 400 no schema of "any resource" can rule out.
 #: A CDS hook call may also get 412: patient-view without the prefetch and without a FHIR server
 #: on NEUROROOT_CDS_FHIR_SERVERS (none in this app) cannot get the exams (openapi.yaml says so).
 CONFIG = SchemathesisConfig.from_dict({
@@ -65,6 +70,10 @@ CONFIG = SchemathesisConfig.from_dict({
         "checks": {"positive_data_acceptance": {
             "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]}},
     } for operation_id in ("localizeRoot", "classifyIsncsci")] + [{
+        "include-operation-id": "validateExam",
+        "checks": {"positive_data_acceptance": {
+            "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "429"]}},
+    }, {
         "include-operation-id": "cdsCall",
         "checks": {"positive_data_acceptance": {
             "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "412", "422",
@@ -75,12 +84,20 @@ CONFIG = SchemathesisConfig.from_dict({
 schema = schemathesis.openapi.from_path(OPENAPI, config=CONFIG)
 
 
+@schemathesis.deserializer("application/fhir+xml")
+def fhir_xml(ctx: t.Any, response: t.Any) -> t.Any:
+    """FHIR XML answers (``_format=xml``, Accept) read as the FHIR JSON of the same resource, so
+    response_schema_conformance holds them to the same schemas as the JSON answers (schemathesis'
+    generic XML reading knows nothing of FHIR's value attributes)."""
+    return read_xml(response.content)
+
+
 def fhir_resources_are_valid_r4(ctx: t.Any, response: t.Any, case: t.Any) -> bool | None:
-    """A schemathesis check: a FHIR JSON body holding a resource is valid R4."""
+    """A schemathesis check: a FHIR JSON or XML body holding a resource is valid R4."""
     content_type = ",".join(response.headers.get("content-type", []))
-    if "json" not in content_type or not response.content:
+    if not response.content or not ("json" in content_type or "fhir+xml" in content_type):
         return None
-    body = response.json()
+    body = read_xml(response.content) if "fhir+xml" in content_type else response.json()
     if isinstance(body, dict) and "resourceType" in body:
         assert_valid_r4(body)
     return True

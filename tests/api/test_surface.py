@@ -11,7 +11,7 @@ from service.api import terminology
 from service.api.surface import MAX_COUNT, RESOURCES, route_scopes
 from service.auth import PARAMETER_SCOPES, ROUTE_SCOPES
 from service.fhir.conformance.capability import MAX_PAGE
-from service.store.filters import FILTERS, SORTS
+from service.store.filters import DEFAULTS, FILTERS, SORTS
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = yaml.safe_load((ROOT / "openapi.yaml").read_text())
@@ -65,8 +65,19 @@ def test_every_declared_filter_exists_and_every_filter_is_declared() -> None:
         assert set(resource.sorts) <= set(SORTS.get(kind, {})), kind
 
 
+def test_a_default_condition_belongs_to_a_declared_filter() -> None:
+    """A default (retracted results left out) applies when a declared parameter is not given,
+    so a client can always ask for what it hides."""
+    for kind, defaults in DEFAULTS.items():
+        declared = {p.filter for p in RESOURCES[kind].params if p.filter}
+        assert set(defaults) <= declared, kind
+    assert "status" in DEFAULTS["ClinicalImpression"]
+
+
 def test_access_rules_are_generated_from_the_declaration() -> None:
     assert route_scopes().items() <= ROUTE_SCOPES.items()
+    assert ROUTE_SCOPES[("PATCH", "retract.retract_impression")] == ("ClinicalImpression", "u")
+    assert ROUTE_SCOPES[("POST", "validate.validate_bundle")] == ("ClinicalImpression", "c")
     assert PARAMETER_SCOPES[("GET", "results.search_impressions", "_revinclude")] == (
         "Provenance", "s")
     assert PARAMETER_SCOPES[("POST", "results.search_provenance", "_include")] == (

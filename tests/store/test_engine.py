@@ -102,7 +102,7 @@ def test_postgresql_engine_pings_pooled_connections() -> None:
 def test_migrations_create_exactly_the_declared_schema(db_url: str) -> None:
     assert current_revision(db_url) is None
     upgrade(db_url)
-    assert current_revision(db_url) == head_revision() == "0004"
+    assert current_revision(db_url) == head_revision() == "0005"
     engine = make_engine(db_url)
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)
@@ -131,7 +131,7 @@ def test_concurrent_upgrades_migrate_once(db_url: str) -> None:
     engine = make_engine(db_url)
     with engine.connect() as connection:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
-        assert versions.all() == ["0004"]
+        assert versions.all() == ["0005"]
     engine.dispose()
 
 

@@ -1,4 +1,5 @@
-"""The CapabilityStatement and the OperationDefinition of $localize-root.
+"""The CapabilityStatement and the OperationDefinitions ($localize-root, $classify-isncsci,
+Bundle $validate).
 
 One description of what the server does: ``rest.resource`` comes from the REST surface's
 declaration (``service/api/surface.py``); tests check it against the Flask routes and openapi.yaml,
@@ -17,14 +18,19 @@ from ..http import FHIR_VERSION
 
 __all__ = [
     "ISNCSCI_OPERATION_URL",
+    "OPERATION_DEFINITIONS",
     "OPERATION_URL",
+    "VALIDATE_URL",
     "capability_statement",
     "isncsci_operation_definition",
     "operation_definition",
+    "validate_definition",
 ]
 
 OPERATION_URL = f"{CANONICAL_BASE}/OperationDefinition/localize-root"
 ISNCSCI_OPERATION_URL = f"{CANONICAL_BASE}/OperationDefinition/classify-isncsci"
+VALIDATE_URL = f"{CANONICAL_BASE}/OperationDefinition/Bundle-validate"
+RESOURCE_VALIDATE = "http://hl7.org/fhir/OperationDefinition/Resource-validate"
 TRANSLATE_URL = "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"
 SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 RELEASE_DATE = "2026-11-21"
@@ -172,6 +178,81 @@ def isncsci_operation_definition() -> dict[str, t.Any]:
     }
 
 
+def validate_definition() -> dict[str, t.Any]:
+    """The OperationDefinition of ``POST /fhir/Bundle/$validate`` (FHIR's $validate, narrowed)."""
+    description = (
+        "FHIR's $validate (based on Resource-validate) at the type of the $localize-root input: "
+        "checks an exam against the input profile the way $localize-root reads it, without "
+        "localizing or storing anything. The body is the Bundle itself or a Parameters resource "
+        "with a `resource` parameter (and optionally `mode` = create); the other input forms "
+        "of $localize-root (Parameters with `bundle` or `observation`, one bare Observation) "
+        "are accepted as well. The answer is always 200 with an OperationOutcome: one "
+        "`information` issue per Observation that would be used, one `warning` per resource "
+        "skipped (with the reason) and per reading warning, and the `error` issues (with "
+        "expression) of the 400, 413 or 422 the operation would answer. The retry check of "
+        "Bundle.identifier (409) needs the store and is not made."
+    )
+    return {
+        "resourceType": "OperationDefinition",
+        "id": "Bundle-validate",
+        "text": {
+            "status": "generated",
+            "div": _TEXT.format("$validate: an exam in, what $localize-root would make of it out."),
+        },
+        "url": VALIDATE_URL,
+        "version": __version__,
+        "name": "ValidateExam",
+        "title": "Validate a $localize-root input (used, skipped, refused)",
+        "status": "active",
+        "kind": "operation",
+        "date": RELEASE_DATE,
+        "publisher": "neuroroot",
+        "description": description,
+        "affectsState": False,
+        "code": "validate",
+        "base": RESOURCE_VALIDATE,
+        "resource": ["Bundle"],
+        "system": False,
+        "type": True,
+        "instance": False,
+        "parameter": [
+            {
+                "name": "resource",
+                "use": "in",
+                "min": 0,
+                "max": "1",
+                "type": "Resource",
+                "documentation": "The exam to check (a Bundle); or send it as the body.",
+            },
+            {
+                "name": "mode",
+                "use": "in",
+                "min": 0,
+                "max": "1",
+                "type": "code",
+                "documentation": "Only `create` (the default): validated as an exam to post.",
+            },
+            {
+                "name": "return",
+                "use": "out",
+                "min": 1,
+                "max": "1",
+                "type": "OperationOutcome",
+                "documentation": "Each input used (information), skipped (warning) or the "
+                "refusal (error), with expressions.",
+            },
+        ],
+    }
+
+
+#: id -> builder of every OperationDefinition served at ``/fhir/OperationDefinition/{id}``.
+OPERATION_DEFINITIONS: dict[str, t.Callable[[], dict[str, t.Any]]] = {
+    "localize-root": operation_definition,
+    "classify-isncsci": isncsci_operation_definition,
+    "Bundle-validate": validate_definition,
+}
+
+
 def capability_statement(config: t.Mapping[str, t.Any], base_url: str,
                          resources: t.Sequence[t.Mapping[str, t.Any]]) -> dict[str, t.Any]:
     """The server's CapabilityStatement (kind instance), with the limits in force.
@@ -187,7 +268,8 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str,
         f"{MAX_PAGE} entries (a larger _count is clamped), _offset up to "
         f"{config['SEARCH_MAX_OFFSET']} (400 beyond: follow the next links, which are keyset "
         "cursors, or narrow the search). "
-        "JSON only: application/fhir+json or application/json; fhirVersion 4.0."
+        "JSON (application/fhir+json, application/json) and XML (application/fhir+xml) in and "
+        "out; fhirVersion 4.0."
     )
     stored = bool(config.get("STORE_ENABLED"))
     security: dict[str, t.Any] = {"cors": cors_enabled(config)}
@@ -196,9 +278,10 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str,
         security["service"] = [{"coding": [smart], "text": "OAuth2 bearer JWT, SMART scopes"}]
         security["description"] = (
             "Bearer JWT (RS256 or ES256) with SMART v2 system scopes (v1 read/write accepted): "
-            "system/ClinicalImpression.c for $localize-root, system/Observation.c for "
-            "$classify-isncsci, system/[type].r to read and .s to search ClinicalImpression, "
-            "Observation, Provenance, CodeSystem, ConceptMap (.r for $translate) "
+            "system/ClinicalImpression.c for $localize-root and Bundle $validate, "
+            "system/Observation.c for $classify-isncsci, system/ClinicalImpression.u to retract "
+            "(PATCH), system/[type].r to read and .s to search ClinicalImpression, Observation, "
+            "Provenance, CodeSystem, ConceptMap (.r for $translate) "
             "and OperationDefinition; wildcards such as system/*.rs. GET /fhir/metadata is public."
         )
     else:
@@ -226,7 +309,7 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str,
         "software": {"name": "neuroroot", "version": __version__},
         "implementation": {"description": "neuroroot FHIR endpoint", "url": base_url},
         "fhirVersion": FHIR_VERSION,
-        "format": ["json", "application/fhir+json"],
+        "format": ["json", "application/fhir+json", "xml", "application/fhir+xml"],
         "rest": [
             {"mode": "server", "documentation": limits, "security": security,
              "resource": list(resources)}

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import typing as t
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import orjson
@@ -50,7 +50,7 @@ from .structure import check_structure
 from .times import effective_range
 
 __all__ = ["MAX_REFERENCE_LENGTH", "BodyStructures", "ParsedRequest", "content_key_of",
-           "parse_request", "read_json", "subject_of"]
+           "locations", "parse_request", "read_json", "subject_of"]
 
 #: the longest ``subject.reference`` this service keeps (the store's ``subject`` column, 256
 #: characters). FHIR sets no limit; a longer one is refused with a 422 naming the element on
@@ -74,6 +74,8 @@ class ParsedRequest:
     :param identifier: Bundle.identifier as (system, value) when present ("" for no system).
     :param content_key: sha256 (hex) of the canonical JSON of the used Observations, sorted, so
         it does not depend on entry order.
+    :param slots: the resources of the request as read (see :func:`locations`).
+    :param bare: the body was one bare Observation (its locations start ``Observation``).
     """
 
     findings: tuple[Finding, ...]
@@ -86,6 +88,19 @@ class ParsedRequest:
     effective_end: str | None
     identifier: tuple[str, str] | None
     content_key: str
+    slots: tuple[Slot, ...] = ()
+    bare: bool = False
+
+
+def locations(parsed: ParsedRequest) -> dict[str, str]:
+    """``Finding.ref`` / ``Skipped.ref`` -> where that resource is in the request
+    (``Bundle.entry[3].resource``), for reports that name each input (``$validate``). Worked
+    out only when asked: the operation itself never needs it."""
+    found: dict[str, str] = {}
+    for slot in parsed.slots:
+        path = "Observation" if parsed.bare else slot.path
+        found.setdefault(slot_reference(slot)[0], path)
+    return found
 
 
 def parse_request(document: t.Any, table: Table, *, max_entries: int = 5000) -> ParsedRequest:
@@ -124,7 +139,7 @@ def _single_observation(observation: dict[str, t.Any], table: Table) -> ParsedRe
         "parameter": [{"name": "observation", "resource": observation}],
     }
     try:
-        return parse_request(wrapped, table)
+        parsed = parse_request(wrapped, table)
     except ServiceError as exc:
         exc.issues = tuple(
             Issue(
@@ -136,6 +151,7 @@ def _single_observation(observation: dict[str, t.Any], table: Table) -> ParsedRe
         )
         exc.expression = exc.issues[0].expression
         raise
+    return replace(parsed, bare=True)
 
 
 class BodyStructures:
@@ -241,6 +257,7 @@ def _read(slots: list[Slot], table: Table, identifier: tuple[str, str] | None) -
         effective_end=end,
         identifier=identifier,
         content_key=content_key_of(slot.resource for slot in used_slots),
+        slots=tuple(slots),
     )
 
 

@@ -19,7 +19,10 @@ if t.TYPE_CHECKING:
 
     from ..read.request import ParsedRequest
 
-__all__ = ["render_provenance"]
+__all__ = ["CLIENT_SYSTEM", "render_provenance", "render_retraction"]
+
+#: the identifier system of an OAuth client named as a Provenance agent.
+CLIENT_SYSTEM = "http://neuroroot.org/fhir/sid/oauth-client"
 
 
 def render_provenance(
@@ -63,3 +66,56 @@ def render_provenance(
         ],
         "entity": [{"role": "source", "what": parsed.references[r]} for r in used],
     }
+
+
+def render_retraction(
+    previous: str, client: str | None, now: datetime
+) -> dict[str, t.Any]:
+    """The Provenance of a retraction (without ``target``: the store names the new version).
+
+    :param previous: the version retracted (``ClinicalImpression/{id}/_history/1``), the entity
+        revised.
+    :param client: the bearer token's client (``client_id:...``), the agent who retracted it;
+        None without authentication, when the agent is this service (as a contained Device).
+    """
+    participant = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+    resource: dict[str, t.Any] = {"resourceType": "Provenance"}
+    if client:
+        who: dict[str, t.Any] = {
+            "type": "Device",
+            "identifier": {"system": CLIENT_SYSTEM, "value": client},
+            "display": "the API client that retracted the result",
+        }
+    else:
+        resource["contained"] = [
+            {
+                "resourceType": "Device",
+                "id": "neuroroot",
+                "deviceName": [{"name": "neuroroot", "type": "model-name"}],
+                "version": [{"value": __version__}],
+            }
+        ]
+        who = {"reference": "#neuroroot", "display": f"neuroroot {__version__} (no access control)"}
+    resource |= {
+        "recorded": instant(now),
+        "activity": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation",
+                    "code": "NULLIFY",
+                    "display": "nullify",
+                }
+            ],
+            "text": "retracted as entered in error",
+        },
+        "agent": [
+            {
+                "type": {
+                    "coding": [{"system": participant, "code": "author", "display": "Author"}]
+                },
+                "who": who,
+            }
+        ],
+        "entity": [{"role": "revision", "what": {"reference": previous}}],
+    }
+    return resource
