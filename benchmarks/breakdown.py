@@ -87,8 +87,11 @@ def stages(body: bytes, *, min_seconds: float = 0.5) -> dict[str, Timing]:
 _IN_SITU = (
     ("service.api.localize", "read_json", "read_json (parse + depth limit)"),
     ("service.fhir.operation", "parse_request", "parse_request"),
-    ("service.fhir.read.request", "check_structure",
-     "- structure check (schema, rules, invariants)"),
+    (
+        "service.fhir.read.request",
+        "check_structure",
+        "- structure check (schema, rules, invariants)",
+    ),
     ("service.fhir.read.request", "_read", "- reading the Observations"),
     ("service.fhir.read.request", "content_key_of", "- content key (idempotency)"),
     ("service.fhir.operation", "localize", "localize (the engine)"),

@@ -74,8 +74,9 @@ def measure_operation(min_seconds: float = 1.0) -> dict[str, Timing]:
             counter = itertools.count()
 
             def prepare(_i: int, counter: t.Any = counter) -> bytes:
-                return body.replace(b"Patient/bench-isncsci",
-                                    f"Patient/bench-isncsci-{next(counter)}".encode())
+                return body.replace(
+                    b"Patient/bench-isncsci", f"Patient/bench-isncsci-{next(counter)}".encode()
+                )
 
             def call(data: bytes, client: t.Any = client) -> None:
                 response = client.post(PATH, data=data, headers=headers)

@@ -67,12 +67,21 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
 
 
 #: endpoints that never carry patient data: their successful answers may be cached.
-CACHEABLE = frozenset({
-    "metadata.metadata", "metadata.operation", "docs.openapi",
-    "terminology.search_codesystem", "terminology.read_codesystem",
-    "terminology.search_conceptmap", "terminology.read_conceptmap",
-    "web.index", "web.docs", "web.sample", "web.static",
-})
+CACHEABLE = frozenset(
+    {
+        "metadata.metadata",
+        "metadata.operation",
+        "docs.openapi",
+        "terminology.search_codesystem",
+        "terminology.read_codesystem",
+        "terminology.search_conceptmap",
+        "terminology.read_conceptmap",
+        "web.index",
+        "web.docs",
+        "web.sample",
+        "web.static",
+    }
+)
 
 
 def security_headers(response: Response) -> Response:
@@ -85,7 +94,8 @@ def security_headers(response: Response) -> Response:
         from .web import CSP, CSP_DOCS
 
         response.headers["Content-Security-Policy"] = (
-            CSP_DOCS if request.endpoint == "web.docs" else CSP)
+            CSP_DOCS if request.endpoint == "web.docs" else CSP
+        )
     if response.status_code >= 400 or request.endpoint not in CACHEABLE:
         response.headers["Cache-Control"] = "no-store"
     return response

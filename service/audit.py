@@ -94,8 +94,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
 }
 #: endpoints never audited: public documents without data.
 UNAUDITED = frozenset(
-    {"metadata.metadata", "smart.root_configuration", "smart.fhir_configuration",
-     "cds.discovery"}
+    {"metadata.metadata", "smart.root_configuration", "smart.fhir_configuration", "cds.discovery"}
 )
 #: the path prefixes audited: the FHIR API and the CDS Hooks services.
 AUDITED_PREFIXES = ("/fhir", "/cds-services")
@@ -162,10 +161,18 @@ def _agent(claims: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
         if isinstance(issuer, str) and issuer:
             who["system"] = issuer
         agent["who"] = {"identifier": who}
-        client = next(
-            (c for c in (claims.get("client_id"), claims.get("azp")) if isinstance(c, str) and c),
-            subject,
-        ) if claims else subject
+        client = (
+            next(
+                (
+                    c
+                    for c in (claims.get("client_id"), claims.get("azp"))
+                    if isinstance(c, str) and c
+                ),
+                subject,
+            )
+            if claims
+            else subject
+        )
         agent["altId"] = client
         agent["name"] = client
     else:
@@ -179,24 +186,30 @@ def _agent(claims: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
 def _entities(found: t.Mapping[str, list[str]]) -> list[dict[str, t.Any]]:
     entities: list[dict[str, t.Any]] = []
     for patient in found.get("patients", []):
-        entities.append({
-            "what": {"reference": patient},
-            "type": _coding(_ENTITY_TYPE, "1", "Person"),
-            "role": _coding(_ROLE, "1", "Patient"),
-        })
+        entities.append(
+            {
+                "what": {"reference": patient},
+                "type": _coding(_ENTITY_TYPE, "1", "Person"),
+                "role": _coding(_ROLE, "1", "Patient"),
+            }
+        )
     for resource in found.get("resources", []):
-        entities.append({
-            "what": {"reference": resource},
-            "type": _coding(_ENTITY_TYPE, "2", "System Object"),
-            "role": _coding(_ROLE, "4", "Domain Resource"),
-        })
+        entities.append(
+            {
+                "what": {"reference": resource},
+                "type": _coding(_ENTITY_TYPE, "2", "System Object"),
+                "role": _coding(_ROLE, "4", "Domain Resource"),
+            }
+        )
     query = request.query_string
     if query:
-        entities.append({
-            "type": _coding(_ENTITY_TYPE, "2", "System Object"),
-            "role": _coding(_ROLE, "24", "Query"),
-            "query": base64.b64encode(query).decode("ascii"),
-        })
+        entities.append(
+            {
+                "type": _coding(_ENTITY_TYPE, "2", "System Object"),
+                "role": _coding(_ROLE, "24", "Query"),
+                "query": base64.b64encode(query).decode("ascii"),
+            }
+        )
     request_entity: dict[str, t.Any] = {
         "type": _coding(_ENTITY_TYPE, "4", "Other"),
         "description": "the HTTP request",
@@ -207,8 +220,7 @@ def _entities(found: t.Mapping[str, list[str]]) -> list[dict[str, t.Any]]:
     }
     request_id = g.get("request_id")
     if request_id:
-        request_entity["what"] = {"identifier": {"system": REQUEST_ID_SYSTEM,
-                                                 "value": request_id}}
+        request_entity["what"] = {"identifier": {"system": REQUEST_ID_SYSTEM, "value": request_id}}
     entities.append(request_entity)
     return entities
 

@@ -105,8 +105,9 @@ def _isncsci(args: argparse.Namespace) -> int:
         if len(data) > config["MAX_BODY_BYTES"]:
             raise PayloadTooLarge("input is larger than NEUROROOT_MAX_BODY_BYTES")
         document = read_json(data, max_depth=config["MAX_JSON_DEPTH"])
-        done = classify_isncsci(document, load_table(), max_entries=config["MAX_ENTRIES"],
-                                reference=urn)
+        done = classify_isncsci(
+            document, load_table(), max_entries=config["MAX_ENTRIES"], reference=urn
+        )
     except ServiceError as exc:
         status, code = status_for(exc)
         sys.stdout.buffer.write(
@@ -144,18 +145,22 @@ def _cds_feedback(args: argparse.Namespace) -> int:
         try:
             since = datetime.fromisoformat(args.since)
         except ValueError:
-            print(f"neuroroot: --since {args.since!r} is not an ISO 8601 date-time",
-                  file=sys.stderr)
+            print(
+                f"neuroroot: --since {args.since!r} is not an ISO 8601 date-time", file=sys.stderr
+            )
             return 2
         if since.tzinfo is None:
-            print("neuroroot: --since needs a time zone (e.g. 2026-12-01T00:00:00Z)",
-                  file=sys.stderr)
+            print(
+                "neuroroot: --since needs a time zone (e.g. 2026-12-01T00:00:00Z)", file=sys.stderr
+            )
             return 2
     app = create_app({"AUDIT_LOG": "off"})
     store = app.extensions.get("store")
     if store is None:
-        print("neuroroot: the store is off (NEUROROOT_STORE_ENABLED=false): no feedback is "
-              "kept", file=sys.stderr)
+        print(
+            "neuroroot: the store is off (NEUROROOT_STORE_ENABLED=false): no feedback is kept",
+            file=sys.stderr,
+        )
         return 2
     try:
         rows = CdsRecords(store).feedback(service_id=args.service, since=since, limit=args.limit)
@@ -210,7 +215,8 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     cds = commands.add_parser("cds", help="CDS Hooks maintenance")
     cds_commands = cds.add_subparsers(dest="cds_command", required=True)
     fb = cds_commands.add_parser(
-        "feedback", help="print the feedback on issued cards as NDJSON (oldest first)")
+        "feedback", help="print the feedback on issued cards as NDJSON (oldest first)"
+    )
     fb.add_argument("--service", help="only this CDS service id")
     fb.add_argument("--since", help="only feedback received at or after this ISO 8601 time")
     fb.add_argument("--limit", type=int, default=1000, help="at most this many (default 1000)")

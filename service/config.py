@@ -45,8 +45,9 @@ def _base_url(value: str | None) -> None:
         return
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
-        raise ValidationError("an http(s) URL with a host and no query or fragment, "
-                              "e.g. https://neuro.example.org")
+        raise ValidationError(
+            "an http(s) URL with a host and no query or fragment, e.g. https://neuro.example.org"
+        )
 
 
 def _fhir_servers(value: str) -> None:
@@ -54,10 +55,17 @@ def _fhir_servers(value: str) -> None:
         if not item:
             continue
         parts = urlsplit(item)
-        if (parts.scheme not in {"http", "https"} or not parts.hostname or parts.query
-                or parts.fragment or parts.username or parts.password):
-            raise ValidationError(f"{item!r} is not an http(s) base URL without query, "
-                                  "fragment or credentials")
+        if (
+            parts.scheme not in {"http", "https"}
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or parts.username
+            or parts.password
+        ):
+            raise ValidationError(
+                f"{item!r} is not an http(s) base URL without query, fragment or credentials"
+            )
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -206,8 +214,7 @@ SETTINGS: tuple[Setting, ...] = (
         "NEUROROOT_AUTH_TOKEN_ENDPOINT",
         None,
         fields.String(allow_none=True),
-        "The authorization server's token endpoint, published in "
-        "/.well-known/smart-configuration.",
+        "The authorization server's token endpoint, published in /.well-known/smart-configuration.",
     ),
     Setting(
         "AUDIT_LOG",

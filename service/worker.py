@@ -192,29 +192,73 @@ _ERRORS: tuple[
     tuple[type[BaseException] | tuple[type[BaseException], ...], int, str, str, str, str | None],
     ...,
 ] = (
-    (HeadTimeout, 408, "Request Timeout",
-     "the request line and headers did not arrive in time (NEUROROOT_CLIENT_TIMEOUT)",
-     "timeout", None),
-    (gerrors.LimitRequestLine, 414, "URI Too Long",
-     "the request line (method, path and query) is longer than this server accepts "
-     "({limit_request_line} bytes)", "too-costly", "http.url"),
-    (gerrors.LimitRequestHeaders, 431, "Request Header Fields Too Large",
-     "too many request headers, or one is too large (at most {limit_request_fields} headers of "
-     "{limit_request_field_size} bytes)", "too-costly", "http.headers"),
-    (gerrors.UnsupportedTransferCoding, 501, "Not Implemented",
-     "the Transfer-Encoding is not supported (chunked only)", "not-supported",
-     "http.Transfer-Encoding"),
-    (gerrors.ExpectationFailed, 417, "Expectation Failed",
-     "the Expect header is not supported (100-continue only)", "not-supported", "http.Expect"),
-    ((gerrors.InvalidChunkSize, gerrors.ChunkMissingTerminator,
-      gerrors.InvalidChunkExtension), 400, "Bad Request",
-     "the chunked request body is malformed", "structure", "http.body"),
-    ((gerrors.InvalidHeader, gerrors.InvalidHeaderName,
-      gerrors.ObsoleteFolding), 400, "Bad Request",
-     "a request header is malformed", "structure", "http.headers"),
+    (
+        HeadTimeout,
+        408,
+        "Request Timeout",
+        "the request line and headers did not arrive in time (NEUROROOT_CLIENT_TIMEOUT)",
+        "timeout",
+        None,
+    ),
+    (
+        gerrors.LimitRequestLine,
+        414,
+        "URI Too Long",
+        "the request line (method, path and query) is longer than this server accepts "
+        "({limit_request_line} bytes)",
+        "too-costly",
+        "http.url",
+    ),
+    (
+        gerrors.LimitRequestHeaders,
+        431,
+        "Request Header Fields Too Large",
+        "too many request headers, or one is too large (at most {limit_request_fields} headers of "
+        "{limit_request_field_size} bytes)",
+        "too-costly",
+        "http.headers",
+    ),
+    (
+        gerrors.UnsupportedTransferCoding,
+        501,
+        "Not Implemented",
+        "the Transfer-Encoding is not supported (chunked only)",
+        "not-supported",
+        "http.Transfer-Encoding",
+    ),
+    (
+        gerrors.ExpectationFailed,
+        417,
+        "Expectation Failed",
+        "the Expect header is not supported (100-continue only)",
+        "not-supported",
+        "http.Expect",
+    ),
+    (
+        (gerrors.InvalidChunkSize, gerrors.ChunkMissingTerminator, gerrors.InvalidChunkExtension),
+        400,
+        "Bad Request",
+        "the chunked request body is malformed",
+        "structure",
+        "http.body",
+    ),
+    (
+        (gerrors.InvalidHeader, gerrors.InvalidHeaderName, gerrors.ObsoleteFolding),
+        400,
+        "Bad Request",
+        "a request header is malformed",
+        "structure",
+        "http.headers",
+    ),
     (gerrors.ForbiddenProxyRequest, 403, "Forbidden", "request forbidden", "forbidden", None),
-    (gerrors.ParseException, 400, "Bad Request",
-     "the request is not valid HTTP/1.1 (request line, method or version)", "structure", None),
+    (
+        gerrors.ParseException,
+        400,
+        "Bad Request",
+        "the request is not valid HTTP/1.1 (request line, method or version)",
+        "structure",
+        None,
+    ),
 )
 
 
@@ -225,10 +269,15 @@ def error_response(exc: BaseException, cfg: t.Any) -> tuple[int, bytes]:
     about internals.
     """
     status, reason, message, code, expression = (
-        500, "Internal Server Error",
-        "internal error; the request was not processed (see the server log)", "exception", None)
+        500,
+        "Internal Server Error",
+        "internal error; the request was not processed (see the server log)",
+        "exception",
+        None,
+    )
     client_fault = not isinstance(
-        exc, (gerrors.InvalidResponseHeader, gerrors.InvalidResponseHeaderName))
+        exc, (gerrors.InvalidResponseHeader, gerrors.InvalidResponseHeaderName)
+    )
     for kinds, *row in _ERRORS:
         if client_fault and isinstance(exc, kinds):
             status, reason, message, code, expression = row  # type: ignore[assignment]
@@ -238,8 +287,11 @@ def error_response(exc: BaseException, cfg: t.Any) -> tuple[int, bytes]:
         limit_request_fields=getattr(cfg, "limit_request_fields", "?"),
         limit_request_field_size=getattr(cfg, "limit_request_field_size", "?"),
     )
-    issue: dict[str, t.Any] = {"severity": "error" if status < 500 else "fatal", "code": code,
-                               "diagnostics": message}
+    issue: dict[str, t.Any] = {
+        "severity": "error" if status < 500 else "fatal",
+        "code": code,
+        "diagnostics": message,
+    }
     if expression:
         issue["expression"] = [expression]
     body = orjson.dumps({"resourceType": "OperationOutcome", "issue": [issue]})
@@ -307,8 +359,7 @@ class ThreadWorker(gthread.ThreadWorker):  # type: ignore[misc]
         try:
             client_sock, client_addr = listener.accept()
         except OSError as error:
-            if error.errno not in (errno.EAGAIN, errno.ECONNABORTED,
-                                   errno.EWOULDBLOCK):
+            if error.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
                 raise
             return
         self.nr_conns += 1
@@ -333,12 +384,15 @@ class ThreadWorker(gthread.ThreadWorker):  # type: ignore[misc]
         if status >= 500:
             from .logs import safe_traceback
 
-            self.log.error("error handling a request: %s (%d)\n%s", type(exc).__name__, status,
-                           safe_traceback(exc))
+            self.log.error(
+                "error handling a request: %s (%d)\n%s",
+                type(exc).__name__,
+                status,
+                safe_traceback(exc),
+            )
         else:
             # the class and the status only: the request line may hold patient references
-            self.log.warning("invalid request from ip=%s: %s (%d)", ip, type(exc).__name__,
-                             status)
+            self.log.warning("invalid request from ip=%s: %s (%d)", ip, type(exc).__name__, status)
         try:
             util.write_nonblock(client, response)
         except Exception:  # noqa: BLE001 (the client is gone: nothing to answer)

@@ -34,8 +34,10 @@ def validator(name: str) -> t.Any:
     return jsonschema_rs.validator_for(schema, retriever=_retrieve, validate_formats=True)
 
 
-VALIDATORS = {name: validator(name) for name in
-              ("discovery", "request", "response", "card", "suggestion", "feedback")}
+VALIDATORS = {
+    name: validator(name)
+    for name in ("discovery", "request", "response", "card", "suggestion", "feedback")
+}
 
 
 def assert_valid(name: str, document: t.Any) -> None:
@@ -48,19 +50,33 @@ def sample(name: str) -> dict[str, t.Any]:
 
 
 def subject_id(bundle: dict[str, t.Any]) -> str:
-    refs = {e["resource"]["subject"]["reference"] for e in bundle["entry"]
-            if e["resource"]["resourceType"] == "Observation" and "subject" in e["resource"]}
+    refs = {
+        e["resource"]["subject"]["reference"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation" and "subject" in e["resource"]
+    }
     (ref,) = refs
     return ref.split("/")[-1]
 
 
 def searchset(bundle: dict[str, t.Any], **extra: t.Any) -> dict[str, t.Any]:
     """*bundle*'s Observations as a searchset Bundle (what a client prefetches)."""
-    entries = [{"fullUrl": e.get("fullUrl") or f"urn:uuid:{uuid.uuid4()}",
-                "resource": e["resource"], "search": {"mode": "match"}}
-               for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"]
-    return {"resourceType": "Bundle", "type": "searchset", "total": len(entries),
-            "entry": entries, **extra}
+    entries = [
+        {
+            "fullUrl": e.get("fullUrl") or f"urn:uuid:{uuid.uuid4()}",
+            "resource": e["resource"],
+            "search": {"mode": "match"},
+        }
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+    ]
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": len(entries),
+        "entry": entries,
+        **extra,
+    }
 
 
 def hook_request(hook: str, patient: str, **fields: t.Any) -> dict[str, t.Any]:
@@ -88,8 +104,14 @@ def check_answer(response: t.Any, schema: str | None) -> t.Any:
     return body
 
 
-def call(client: t.Any, service: str, body: t.Any, *, valid: bool = True,
-         headers: t.Mapping[str, str] | None = None) -> tuple[t.Any, t.Any]:
+def call(
+    client: t.Any,
+    service: str,
+    body: t.Any,
+    *,
+    valid: bool = True,
+    headers: t.Mapping[str, str] | None = None,
+) -> tuple[t.Any, t.Any]:
     """POST a hook request (validated against the request schema when *valid*)."""
     if valid:
         assert_valid("request", body)
@@ -97,12 +119,19 @@ def call(client: t.Any, service: str, body: t.Any, *, valid: bool = True,
     return response, check_answer(response, "response")
 
 
-def send_feedback(client: t.Any, service: str, body: t.Any, *, valid: bool = True,
-                  headers: t.Mapping[str, str] | None = None) -> tuple[t.Any, t.Any]:
+def send_feedback(
+    client: t.Any,
+    service: str,
+    body: t.Any,
+    *,
+    valid: bool = True,
+    headers: t.Mapping[str, str] | None = None,
+) -> tuple[t.Any, t.Any]:
     if valid:
         assert_valid("feedback", body)
-    response = client.post(f"/cds-services/{service}/feedback", json=body,
-                           headers=dict(headers or {}))
+    response = client.post(
+        f"/cds-services/{service}/feedback", json=body, headers=dict(headers or {})
+    )
     return response, check_answer(response, None)
 
 
@@ -115,19 +144,37 @@ class Keys:
         else:
             self.private = ec.generate_private_key(ec.SECP384R1())
         self.kid = kid
-        jwk = json.loads(jwt.algorithms.get_default_algorithms()[
-            "RS256" if kind == "rsa" else "ES384"].to_jwk(self.private.public_key()))
+        jwk = json.loads(
+            jwt.algorithms.get_default_algorithms()["RS256" if kind == "rsa" else "ES384"].to_jwk(
+                self.private.public_key()
+            )
+        )
         jwk.update({"kid": kid, "use": "sig"})
         self.path = directory / f"jwks-{kid}.json"
         self.path.write_text(json.dumps({"keys": [jwk]}))
 
-    def token(self, aud: str, *, iss: str = "https://ehr.test", alg: str = "RS256",
-              exp_in: int = 300, jti: str | None = None, **claims: t.Any) -> str:
+    def token(
+        self,
+        aud: str,
+        *,
+        iss: str = "https://ehr.test",
+        alg: str = "RS256",
+        exp_in: int = 300,
+        jti: str | None = None,
+        **claims: t.Any,
+    ) -> str:
         now = int(time.time())
-        payload = {"iss": iss, "aud": aud, "iat": now, "exp": now + exp_in,
-                   "jti": jti or str(uuid.uuid4()), **claims}
-        return jwt.encode(payload, self.private, algorithm=alg,
-                          headers={"kid": self.kid, "typ": "JWT"})
+        payload = {
+            "iss": iss,
+            "aud": aud,
+            "iat": now,
+            "exp": now + exp_in,
+            "jti": jti or str(uuid.uuid4()),
+            **claims,
+        }
+        return jwt.encode(
+            payload, self.private, algorithm=alg, headers={"kid": self.kid, "typ": "JWT"}
+        )
 
 
 class FhirServer:
@@ -150,8 +197,9 @@ class FhirServer:
 
     def _app(self, environ: t.Any, start_response: t.Any) -> t.Any:
         request = Request(environ)
-        self.requests.append((request.path, request.query_string.decode(),
-                              request.headers.get("Authorization")))
+        self.requests.append(
+            (request.path, request.query_string.decode(), request.headers.get("Authorization"))
+        )
         if self.delay:
             time.sleep(self.delay)
         index = int(request.args.get("page", "0"))
@@ -160,10 +208,12 @@ class FhirServer:
         page = dict(self.pages[index])
         if index + 1 < len(self.pages):
             base = self.next_base or self.base
-            page["link"] = [{"relation": "next",
-                             "url": f"{base}/Observation?patient=x&page={index + 1}"}]
+            page["link"] = [
+                {"relation": "next", "url": f"{base}/Observation?patient=x&page={index + 1}"}
+            ]
         return Response(json.dumps(page), content_type="application/fhir+json")(
-            environ, start_response)
+            environ, start_response
+        )
 
     def close(self) -> None:
         self._server.shutdown()

@@ -458,9 +458,14 @@ def subject_references(draw: st.DrawFn) -> str:
     length = draw(st.one_of(st.sampled_from(_EDGE_LENGTHS), st.integers(1, 400)))
     form = draw(st.sampled_from(["relative", "absolute", "text"]))
     if form == "text":
-        body = draw(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs")),
-                            min_size=1, max_size=40))
-        return ("Patient/" + body * (length // len(body) + 1))[:max(length, 9)]
+        body = draw(
+            st.text(
+                alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs")),
+                min_size=1,
+                max_size=40,
+            )
+        )
+        return ("Patient/" + body * (length // len(body) + 1))[: max(length, 9)]
     prefix = "Patient/" if form == "relative" else "https://ehr.example.org/fhir/Patient/"
     char = draw(st.sampled_from(_ID_CHARS))
     return prefix + char * max(length - len(prefix), 1)
@@ -484,8 +489,11 @@ def search_dates(draw: st.DrawFn, valid: bool = False) -> str:
     if not valid and draw(st.integers(0, 9)) == 0:  # no lone surrogates: not in a URL
         return draw(st.text(st.characters(blacklist_categories=("Cs",)), max_size=30))
     prefix = draw(st.sampled_from(SEARCH_PREFIXES))
-    year = draw(st.one_of(st.sampled_from([1, 9999]), st.sampled_from([2, 1970, 2026, 9998]),
-                          st.integers(1, 9999)))
+    year = draw(
+        st.one_of(
+            st.sampled_from([1, 9999]), st.sampled_from([2, 1970, 2026, 9998]), st.integers(1, 9999)
+        )
+    )
     value = f"{year:04d}"
     precision = draw(st.integers(0, 5))
     month = draw(st.one_of(st.sampled_from([1, 12]), st.integers(1, 12)))
@@ -507,8 +515,11 @@ def search_dates(draw: st.DrawFn, valid: bool = False) -> str:
     return prefix + value
 
 
-_OFFSETS = st.one_of(st.integers(0, 20_000), st.sampled_from([10_000, 10_001, 1_000_000, 10**30]),
-                     st.integers(-5, -1))
+_OFFSETS = st.one_of(
+    st.integers(0, 20_000),
+    st.sampled_from([10_000, 10_001, 1_000_000, 10**30]),
+    st.integers(-5, -1),
+)
 
 
 @st.composite
@@ -516,14 +527,23 @@ def store_requests(draw: st.DrawFn) -> tuple[str, list[tuple[str, str]]]:
     """``(path, query)`` of a GET on a store route (search, read, vread, Provenance read and
     search) with values drawn from the shapes above: long references, calendar-edge dates,
     deep offsets."""
-    route = draw(st.sampled_from(["search", "search", "search", "read", "vread", "provenance",
-                                  "provenance-search"]))
+    route = draw(
+        st.sampled_from(
+            ["search", "search", "search", "read", "vread", "provenance", "provenance-search"]
+        )
+    )
     if route in ("read", "vread", "provenance"):
-        ident = draw(st.one_of(st.sampled_from(["x", "a" * 64, "a" * 65]),
-                               st.text(alphabet=_ID_CHARS, min_size=1, max_size=80)))
-        path = {"read": f"/fhir/ClinicalImpression/{ident}",
-                "vread": f"/fhir/ClinicalImpression/{ident}/_history/1",
-                "provenance": f"/fhir/Provenance/{ident}"}[route]
+        ident = draw(
+            st.one_of(
+                st.sampled_from(["x", "a" * 64, "a" * 65]),
+                st.text(alphabet=_ID_CHARS, min_size=1, max_size=80),
+            )
+        )
+        path = {
+            "read": f"/fhir/ClinicalImpression/{ident}",
+            "vread": f"/fhir/ClinicalImpression/{ident}/_history/1",
+            "provenance": f"/fhir/Provenance/{ident}",
+        }[route]
         return path, []
     if route == "provenance-search":
         target = draw(st.one_of(subject_references(), st.just("ClinicalImpression/x")))

@@ -82,8 +82,11 @@ BIN = Path(sys.executable).parent
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("NEUROROOT_") and k != "DATABASE_URL"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("NEUROROOT_") and k != "DATABASE_URL"
+    }
     return {**env, **extra}
 
 
@@ -92,9 +95,14 @@ def test_localize_into_a_closed_pipe_exits_quietly() -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)  # like `head` that has already exited
     try:
-        done = subprocess.run([str(BIN / "neuroroot"), "localize", str(SAMPLE)],
-                              stdout=write_end, stderr=subprocess.PIPE, env=_clean_env(),
-                              timeout=60, check=False)
+        done = subprocess.run(
+            [str(BIN / "neuroroot"), "localize", str(SAMPLE)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=_clean_env(),
+            timeout=60,
+            check=False,
+        )
     finally:
         os.close(write_end)
     assert done.stderr == b"", done.stderr.decode()  # no traceback, no "Exception ignored"
@@ -112,37 +120,62 @@ def test_localize_piped_into_head_prints_no_traceback(tmp_path: Path) -> None:
             copy["resource"]["id"] = f"o{len(big['entry'])}"
             big["entry"].append(copy)
     (tmp_path / "big.json").write_text(json.dumps(big), "utf-8")
-    done = subprocess.run(f"'{BIN / 'neuroroot'}' localize big.json | head -c 100",
-                          shell=True, cwd=tmp_path, capture_output=True, env=_clean_env(),
-                          timeout=120, check=False)
+    done = subprocess.run(
+        f"'{BIN / 'neuroroot'}' localize big.json | head -c 100",
+        shell=True,
+        cwd=tmp_path,
+        capture_output=True,
+        env=_clean_env(),
+        timeout=120,
+        check=False,
+    )
     assert len(done.stdout) == 100
     assert b"Traceback" not in done.stderr and b"BrokenPipe" not in done.stderr, done.stderr
 
 
-@pytest.mark.parametrize("command", [["neuroroot", "serve", "--port", "0"],
-                                     ["gunicorn", "-c", "gunicorn.conf.py"]],
-                         ids=["neuroroot-serve", "gunicorn"])
+@pytest.mark.parametrize(
+    "command",
+    [["neuroroot", "serve", "--port", "0"], ["gunicorn", "-c", "gunicorn.conf.py"]],
+    ids=["neuroroot-serve", "gunicorn"],
+)
 def test_auth_on_without_a_jwks_stops_the_server_with_one_line(command: list[str]) -> None:
-    env = _clean_env(NEUROROOT_AUTH_ENABLED="true", NEUROROOT_AUTH_ISSUER="https://issuer",
-                     NEUROROOT_AUTH_AUDIENCE="neuroroot", NEUROROOT_PORT="0",
-                     NEUROROOT_WORKERS="2")
-    done = subprocess.run([str(BIN / command[0]), *command[1:]], cwd=ROOT, env=env,
-                          capture_output=True, timeout=60, check=False)
+    env = _clean_env(
+        NEUROROOT_AUTH_ENABLED="true",
+        NEUROROOT_AUTH_ISSUER="https://issuer",
+        NEUROROOT_AUTH_AUDIENCE="neuroroot",
+        NEUROROOT_PORT="0",
+        NEUROROOT_WORKERS="2",
+    )
+    done = subprocess.run(
+        [str(BIN / command[0]), *command[1:]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     output = (done.stdout + done.stderr).decode()
     assert done.returncode != 0
     assert "Traceback" not in output, output
     lines = [line for line in output.splitlines() if line.strip()]
-    assert lines == ["neuroroot: cannot start: NEUROROOT_AUTH_JWKS: required when "
-                     "NEUROROOT_AUTH_ENABLED is true"], output
+    assert lines == [
+        "neuroroot: cannot start: NEUROROOT_AUTH_JWKS: required when NEUROROOT_AUTH_ENABLED is true"
+    ], output
 
 
 def test_a_malformed_setting_stops_serve_with_one_line_naming_it() -> None:
-    done = subprocess.run([str(BIN / "neuroroot"), "serve", "--port", "0"], cwd=ROOT,
-                          env=_clean_env(NEUROROOT_THREADS="lots"), capture_output=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [str(BIN / "neuroroot"), "serve", "--port", "0"],
+        cwd=ROOT,
+        env=_clean_env(NEUROROOT_THREADS="lots"),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2
     assert done.stderr.decode().strip().splitlines() == [
-        "neuroroot: cannot start: NEUROROOT_THREADS: Not a valid integer."]
+        "neuroroot: cannot start: NEUROROOT_THREADS: Not a valid integer."
+    ]
 
 
 ISNCSCI_SAMPLE = Path(__file__).parent / "data" / "samples" / "isncsci" / "starred-items.json"
@@ -152,16 +185,27 @@ def test_isncsci_prints_the_same_classification_as_the_api(capsys: t.Any, client
     code, out = run(capsys, "isncsci", str(ISNCSCI_SAMPLE))
     assert code == 0
     printed = json.loads(out)
-    answered = client.post("/fhir/Observation/$classify-isncsci",
-                           data=ISNCSCI_SAMPLE.read_bytes(), headers=FHIR_HEADERS).get_json()
+    answered = client.post(
+        "/fhir/Observation/$classify-isncsci",
+        data=ISNCSCI_SAMPLE.read_bytes(),
+        headers=FHIR_HEADERS,
+    ).get_json()
     assert printed["type"] == "collection" and len(printed["entry"]) == 26
     assert printed["entry"][0]["fullUrl"].startswith("urn:uuid:")
-    assert printed["entry"][0]["resource"]["hasMember"][0]["reference"] == printed["entry"][1][
-        "fullUrl"]
+    assert (
+        printed["entry"][0]["resource"]["hasMember"][0]["reference"]
+        == printed["entry"][1]["fullUrl"]
+    )
 
     def texts(bundle: dict[str, t.Any]) -> list[t.Any]:
-        return [(e["resource"]["code"], e["resource"].get("valueCodeableConcept"),
-                 e["resource"].get("valueInteger")) for e in bundle["entry"]]
+        return [
+            (
+                e["resource"]["code"],
+                e["resource"].get("valueCodeableConcept"),
+                e["resource"].get("valueInteger"),
+            )
+            for e in bundle["entry"]
+        ]
 
     assert texts(printed) == texts(answered)
     assert_valid_r4(printed)
@@ -186,9 +230,14 @@ def test_isncsci_into_a_closed_pipe_exits_quietly() -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        done = subprocess.run([str(BIN / "neuroroot"), "isncsci", str(ISNCSCI_SAMPLE)],
-                              stdout=write_end, stderr=subprocess.PIPE, env=_clean_env(),
-                              timeout=60, check=False)
+        done = subprocess.run(
+            [str(BIN / "neuroroot"), "isncsci", str(ISNCSCI_SAMPLE)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=_clean_env(),
+            timeout=60,
+            check=False,
+        )
     finally:
         os.close(write_end)
     assert done.stderr == b"", done.stderr.decode()

@@ -1,9 +1,8 @@
-"""Code health as part of the suite: mypy (strict, configured in pyproject.toml) and ruff check.
+"""Code health as part of the suite: mypy (strict, configured in pyproject.toml), ruff check and
+ruff format --check.
 
 The README's test command is what CI runs, so these checks run wherever the suite does; there
-is no separate lint step to forget. ``ruff format --check`` joins them once the tree has been
-formatted in one go (a mass reformat while several branches are open would conflict with all
-of them).
+is no separate lint step to forget.
 """
 
 from __future__ import annotations
@@ -22,8 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def _mypy(*args: str) -> tuple[str, int]:
     """mypy run in-process from the repository root with the pyproject configuration."""
     stdout, stderr, status = mypy_api.run(
-        ["--config-file", str(ROOT / "pyproject.toml"), "--cache-dir", str(ROOT / ".mypy_cache"),
-         *args]
+        [
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(ROOT / ".mypy_cache"),
+            *args,
+        ]
     )
     return stdout + stderr, status
 
@@ -62,10 +66,14 @@ def test_mypy_is_clean_on_service_and_terminology(at_root: None) -> None:
     assert f"Success: no issues found in {expected} source files" in output, output
 
 
-def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
+def _ruff(*args: str, command: str = "check") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        [sys.executable, "-m", "ruff", command, "--no-cache", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -80,4 +88,19 @@ def test_ruff_reports_an_unused_import_with_this_configuration(tmp_path: Path) -
 
 def test_ruff_check_is_clean() -> None:
     result = _ruff()
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_finds_a_badly_formatted_file(tmp_path: Path) -> None:
+    """The format check can fail: a file the formatter would change is reported."""
+    sample = tmp_path / "sample.py"
+    sample.write_text("x = {  'a':1 }\n", encoding="utf-8")
+    result = _ruff(
+        "--check", "--config", str(ROOT / "pyproject.toml"), str(sample), command="format"
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+
+
+def test_the_tree_is_formatted() -> None:
+    result = _ruff("--check", command="format")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -59,22 +59,29 @@ def test_service_waits_for_a_healthy_database(compose: dict[str, t.Any]) -> None
 
 def test_database_lives_in_a_named_volume(compose: dict[str, t.Any]) -> None:
     volumes = compose["services"]["db"]["volumes"]
-    named = [v.split(":")[0] for v in volumes
-             if ":" in v and v.split(":")[1] == "/var/lib/postgresql/data"]
+    named = [
+        v.split(":")[0]
+        for v in volumes
+        if ":" in v and v.split(":")[1] == "/var/lib/postgresql/data"
+    ]
     assert named and named[0] in compose["volumes"]
     assert not named[0].startswith((".", "/"))
 
 
 def test_service_reaches_the_db_service_with_psycopg(
-        compose: dict[str, t.Any], service_env: dict[str, str]) -> None:
+    compose: dict[str, t.Any], service_env: dict[str, str]
+) -> None:
     db = compose["services"]["db"]["environment"]
-    expected = (f"postgresql+psycopg://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}"
-                f"@db:5432/{db['POSTGRES_DB']}")
+    expected = (
+        f"postgresql+psycopg://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}"
+        f"@db:5432/{db['POSTGRES_DB']}"
+    )
     assert service_env["DATABASE_URL"] == expected
 
 
 def test_every_variable_set_is_one_the_service_reads_and_vice_versa(
-        service_env: dict[str, str]) -> None:
+    service_env: dict[str, str],
+) -> None:
     read = {setting.env for setting in SETTINGS} | {"DATABASE_URL"}
     assert set(service_env) - read == set(), "compose sets variables the service never reads"
     assert read - set(service_env) == set(), "list every variable it reads (empty = default)"
@@ -87,7 +94,8 @@ def test_the_values_are_valid_settings(service_env: dict[str, str]) -> None:
 
 
 def test_port_mapping_and_health_check_use_the_configured_port(
-        compose: dict[str, t.Any], service_env: dict[str, str], nginx_conf: str) -> None:
+    compose: dict[str, t.Any], service_env: dict[str, str], nginx_conf: str
+) -> None:
     port = service_env["NEUROROOT_PORT"]
     assert compose["services"]["neuroroot"]["expose"] == [port]
     assert f"server neuroroot:{port};" in nginx_conf
@@ -107,11 +115,13 @@ def test_only_nginx_publishes_a_port(compose: dict[str, t.Any]) -> None:
     published = {name: _published(svc) for name, svc in compose["services"].items()}
     assert {name for name, ports in published.items() if ports} == {"nginx"}
     assert compose["services"]["nginx"]["depends_on"] == {
-        "neuroroot": {"condition": "service_healthy"}}
+        "neuroroot": {"condition": "service_healthy"}
+    }
 
 
 def test_with_auth_off_the_port_is_bound_to_loopback_only(
-        compose: dict[str, t.Any], service_env: dict[str, str]) -> None:
+    compose: dict[str, t.Any], service_env: dict[str, str]
+) -> None:
     config = from_environment(service_env)
     for port in _published(compose["services"]["nginx"]):
         if not config["AUTH_ENABLED"]:
@@ -157,15 +167,15 @@ def test_nginx_conf_is_the_file_compose_mounts(compose: dict[str, t.Any]) -> Non
     assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in volumes
 
 
-def test_nginx_body_limit_matches_the_service(
-        nginx_conf: str, service_env: dict[str, str]) -> None:
+def test_nginx_body_limit_matches_the_service(nginx_conf: str, service_env: dict[str, str]) -> None:
     limit = from_environment(service_env).get("MAX_BODY_BYTES", DEFAULTS["MAX_BODY_BYTES"])
     assert _bytes(_directive(nginx_conf, "client_max_body_size")) == limit
     assert _bytes(_directive(nginx_conf, "client_body_buffer_size")) <= limit
 
 
 def test_nginx_buffers_requests_and_answers_with_bounded_time_outs(
-        nginx_conf: str, service_env: dict[str, str]) -> None:
+    nginx_conf: str, service_env: dict[str, str]
+) -> None:
     assert _directive(nginx_conf, "proxy_request_buffering") == "on"
     assert _directive(nginx_conf, "proxy_buffering") == "on"
     assert _directive(nginx_conf, "server_tokens") == "off"
@@ -174,8 +184,8 @@ def test_nginx_buffers_requests_and_answers_with_bounded_time_outs(
         assert 0 < _seconds(_directive(nginx_conf, name)) <= 30, name
     # gunicorn's keep-alive outlasts nginx's reuse of an idle upstream connection
     assert _directive(nginx_conf, "keepalive").isdigit()
-    upstream = nginx_conf[nginx_conf.index("upstream neuroroot"):]
-    upstream = upstream[:upstream.index("}")]
+    upstream = nginx_conf[nginx_conf.index("upstream neuroroot") :]
+    upstream = upstream[: upstream.index("}")]
     assert _seconds(_directive(upstream, "keepalive_timeout")) < KEEPALIVE_SECONDS
     assert _directive(nginx_conf, "proxy_http_version") == "1.1"
     assert _directive(nginx_conf, "proxy_set_header Connection") == '""'
@@ -186,8 +196,8 @@ def test_nginx_buffers_requests_and_answers_with_bounded_time_outs(
 
 
 def test_nginx_logs_no_query_string(nginx_conf: str) -> None:
-    log_format = nginx_conf[nginx_conf.index("log_format"):]
-    log_format = log_format[:log_format.index(";")]
+    log_format = nginx_conf[nginx_conf.index("log_format") :]
+    log_format = log_format[: log_format.index(";")]
     assert "$uri" in log_format
     assert not re.search(r"\$(request|request_uri|args|query_string)\b", log_format)
 
@@ -207,13 +217,16 @@ def test_nginx_answers_its_own_errors_as_valid_operation_outcomes(nginx_conf: st
 
 def _instructions() -> list[tuple[str, str]]:
     text = (ROOT / "Dockerfile").read_text("utf-8").replace("\\\n", " ")
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in text.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def test_dockerfile_runs_gunicorn_as_a_non_root_user_with_a_health_check() -> None:
     steps = _instructions()
-    final = steps[max(i for i, (op, _) in enumerate(steps) if op == "FROM"):]
+    final = steps[max(i for i, (op, _) in enumerate(steps) if op == "FROM") :]
     ops = dict(final)
     assert all(arg.startswith("python:3.11-slim") for op, arg in steps if op == "FROM")
     assert ops["USER"].split(":")[0] not in {"root", "0"}
@@ -231,7 +244,7 @@ def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
 
 def test_every_setting_is_in_the_readme_configuration_table() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
-    table = readme[readme.index("## Configuration"):]
-    table = table[:table.index("\n## ")]
+    table = readme[readme.index("## Configuration") :]
+    table = table[: table.index("\n## ")]
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", table, re.MULTILINE))
     assert documented == {setting.env for setting in SETTINGS}

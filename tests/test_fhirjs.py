@@ -289,8 +289,13 @@ def test_fhirjs_saw_every_kind_of_resource(validated: t.Any) -> None:
     samples = [label for label, _, _ in validated if label.startswith("ClinicalImpression ")]
     assert len(samples) >= 2 * len(SAMPLES) > 0
     # the exam-map extension of every result (answered and read back) went through FHIR.js
-    results = [r for _, r, _ in validated if r["resourceType"] == "ClinicalImpression"
-               and r.get("status") == "completed" and "id" in r]
+    results = [
+        r
+        for _, r, _ in validated
+        if r["resourceType"] == "ClinicalImpression"
+        and r.get("status") == "completed"
+        and "id" in r
+    ]
     assert len(results) >= 2 * len(SAMPLES)
     assert all(any(e["url"].endswith("/exam-map") for e in r["extension"]) for r in results)
 

@@ -43,16 +43,30 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[tuple[str, in
     """`neuroroot serve --workers 2` (the README's command) on a free port."""
     folder = tmp_path_factory.mktemp("serving")
     port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("NEUROROOT_") and k != "DATABASE_URL"}
-    env.update(NEUROROOT_SQLITE_PATH=str(folder / "served.sqlite3"),
-               NEUROROOT_CLIENT_TIMEOUT=str(CLIENT_TIMEOUT),
-               NEUROROOT_BODY_TIMEOUT=str(BODY_TIMEOUT))
-    command = [str(Path(sys.executable).with_name("neuroroot")), "serve", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", "2"]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("NEUROROOT_") and k != "DATABASE_URL"
+    }
+    env.update(
+        NEUROROOT_SQLITE_PATH=str(folder / "served.sqlite3"),
+        NEUROROOT_CLIENT_TIMEOUT=str(CLIENT_TIMEOUT),
+        NEUROROOT_BODY_TIMEOUT=str(BODY_TIMEOUT),
+    )
+    command = [
+        str(Path(sys.executable).with_name("neuroroot")),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+    ]
     with (folder / "serve.log").open("ab") as log:
-        process = subprocess.Popen(command, cwd=folder, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -74,13 +88,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[tuple[str, in
                 process.wait()
 
 
-def _request(port: int, method: str, path: str, body: t.Any = None,
-             headers: dict[str, str] | None = None,
-             chunked: bool = False) -> tuple[int, http.client.HTTPMessage, bytes]:
+def _request(
+    port: int,
+    method: str,
+    path: str,
+    body: t.Any = None,
+    headers: dict[str, str] | None = None,
+    chunked: bool = False,
+) -> tuple[int, http.client.HTTPMessage, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request(method, path, body=body, headers=headers or {},
-                           encode_chunked=chunked)
+        connection.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
         response = connection.getresponse()
         return response.status, response.headers, response.read()
     finally:
@@ -125,8 +143,10 @@ def test_healthz_answers_promptly_while_slow_clients_stall(server: tuple[str, in
             stalled.append(sock)
         for _ in range(2):  # and two that send their headers, then stall in the body
             sock = socket.create_connection(("127.0.0.1", port), timeout=15)
-            sock.sendall(b"POST " + OPERATION.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                         b"Content-Type: application/fhir+json\r\nContent-Length: 5000\r\n\r\n{")
+            sock.sendall(
+                b"POST " + OPERATION.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/fhir+json\r\nContent-Length: 5000\r\n\r\n{"
+            )
             stalled.append(sock)
         time.sleep(0.5)  # let the workers pick them up
         for _ in range(3):
@@ -196,7 +216,8 @@ def test_connections_are_kept_alive(server: tuple[str, int]) -> None:
         connection.request("POST", OPERATION, body=SAMPLE, headers=FHIR)
         second = connection.getresponse()
         assert second.status == 200 and json.loads(second.read())["resourceType"] == (
-            "ClinicalImpression")
+            "ClinicalImpression"
+        )
         assert connection.sock is sock  # the same connection carried both requests
     finally:
         connection.close()
@@ -221,15 +242,18 @@ def test_a_chunked_body_over_the_limit_is_413(server: tuple[str, int]) -> None:
 
 def test_gzip_bodies_are_decoded_and_bombs_refused(server: tuple[str, int]) -> None:
     _, port = server
-    status, _, answer = _request(port, "POST", OPERATION, gzip.compress(SAMPLE),
-                                 {**FHIR, "Content-Encoding": "gzip"})
+    status, _, answer = _request(
+        port, "POST", OPERATION, gzip.compress(SAMPLE), {**FHIR, "Content-Encoding": "gzip"}
+    )
     assert status == 200 and json.loads(answer)["resourceType"] == "ClinicalImpression"
     bomb = gzip.compress(SAMPLE + b" " * (64 << 20))  # 64 MiB decoded, ~70 kB sent
-    status, _, answer = _request(port, "POST", OPERATION, bomb,
-                                 {**FHIR, "Content-Encoding": "gzip"})
+    status, _, answer = _request(
+        port, "POST", OPERATION, bomb, {**FHIR, "Content-Encoding": "gzip"}
+    )
     assert status == 413, answer[:300]
-    status, _, answer = _request(port, "POST", OPERATION, SAMPLE,
-                                 {**FHIR, "Content-Encoding": "br"})
+    status, _, answer = _request(
+        port, "POST", OPERATION, SAMPLE, {**FHIR, "Content-Encoding": "br"}
+    )
     assert status == 415
     assert json.loads(answer)["issue"][0]["expression"] == ["http.Content-Encoding"]
 
@@ -240,22 +264,45 @@ def test_gzip_bodies_are_decoded_and_bombs_refused(server: tuple[str, int]) -> N
 @pytest.mark.parametrize(
     ("request_bytes", "status", "code"),
     [
-        (b"GET /fhir/ClinicalImpression?patient=" + b"p" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
-         414, "too-costly"),
-        (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(
-            b"X-Many-%d: 1\r\n" % i for i in range(150)) + b"\r\n", 431, "too-costly"),
-        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n",
-         431, "too-costly"),
+        (
+            b"GET /fhir/ClinicalImpression?patient="
+            + b"p" * 9000
+            + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            414,
+            "too-costly",
+        ),
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+            + b"".join(b"X-Many-%d: 1\r\n" % i for i in range(150))
+            + b"\r\n",
+            431,
+            "too-costly",
+        ),
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n",
+            431,
+            "too-costly",
+        ),
         (b"NOT A REQUEST LINE\r\n\r\n", 400, "structure"),
         (b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Name: 1\r\n\r\n", 400, "structure"),
-        (b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo\r\n\r\n",
-         501, "not-supported"),
+        (
+            b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo\r\n\r\n",
+            501,
+            "not-supported",
+        ),
     ],
-    ids=["request-line-too-long", "too-many-headers", "header-too-large", "bad-request-line",
-         "bad-header-name", "transfer-coding"],
+    ids=[
+        "request-line-too-long",
+        "too-many-headers",
+        "header-too-large",
+        "bad-request-line",
+        "bad-header-name",
+        "transfer-coding",
+    ],
 )
 def test_gunicorns_own_errors_are_operation_outcomes(
-        server: tuple[str, int], request_bytes: bytes, status: int, code: str) -> None:
+    server: tuple[str, int], request_bytes: bytes, status: int, code: str
+) -> None:
     log, port = server
     answered, headers, outcome = _split(_raw(port, request_bytes))
     assert answered == status
@@ -292,8 +339,9 @@ def test_request_ids_are_kept_when_sane_and_replaced_otherwise(server: tuple[str
 
 def test_a_forged_host_never_reaches_a_link(server: tuple[str, int]) -> None:
     _, port = server
-    status, _, answer = _request(port, "GET", "/fhir/ClinicalImpression?patient=p1",
-                                 headers={"Host": "evil.example"})
+    status, _, answer = _request(
+        port, "GET", "/fhir/ClinicalImpression?patient=p1", headers={"Host": "evil.example"}
+    )
     assert status == 400
     assert json.loads(answer)["issue"][0]["expression"] == ["http.Host"]
     status, _, answer = _request(port, "GET", "/fhir/ClinicalImpression?patient=p1")

@@ -24,7 +24,16 @@ def register_blueprints(app: Flask) -> None:
     )
 
     modules = (
-        health, docs, metadata, smart, terminology, localize, validate, results, retract, isncsci,
+        health,
+        docs,
+        metadata,
+        smart,
+        terminology,
+        localize,
+        validate,
+        results,
+        retract,
+        isncsci,
     )
     for module in modules:  # retract after results: it uses results' fhirid converter
         app.register_blueprint(module.bp)

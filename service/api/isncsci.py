@@ -65,21 +65,36 @@ def classify() -> Response:
         document = read_json(body, max_depth=config["MAX_JSON_DEPTH"])
     table = current_app.extensions["terminology"]
     if store is None:
-        done = classify_isncsci(document, table, max_entries=config["MAX_ENTRIES"],
-                                reference=lambda rid: f"urn:uuid:{rid}")
+        done = classify_isncsci(
+            document,
+            table,
+            max_entries=config["MAX_ENTRIES"],
+            reference=lambda rid: f"urn:uuid:{rid}",
+        )
         concerns(patients=[done.subject])
-        return fhir_response(classification_bundle(done.observations,
-                                                   lambda rid: f"urn:uuid:{rid}"))
+        return fhir_response(
+            classification_bundle(done.observations, lambda rid: f"urn:uuid:{rid}")
+        )
     done = classify_isncsci(document, table, max_entries=config["MAX_ENTRIES"])
-    stored = store.classifications.save(NewClassification(
-        observations=done.observations, provenance=done.provenance, subject=done.subject,
-        date=done.date, identifier_key=done.identifier_key, content_key=done.content_key,
-        client=g.get("auth_client")))
-    concerns(patients=[done.subject],
-             resources=[f"Observation/{o['id']}" for o in stored.observations[:1]]
-             + [f"Provenance/{stored.provenance['id']}"])
-    bundle = classification_bundle(stored.observations,
-                                   lambda rid: link(f"/fhir/Observation/{rid}"))
+    stored = store.classifications.save(
+        NewClassification(
+            observations=done.observations,
+            provenance=done.provenance,
+            subject=done.subject,
+            date=done.date,
+            identifier_key=done.identifier_key,
+            content_key=done.content_key,
+            client=g.get("auth_client"),
+        )
+    )
+    concerns(
+        patients=[done.subject],
+        resources=[f"Observation/{o['id']}" for o in stored.observations[:1]]
+        + [f"Provenance/{stored.provenance['id']}"],
+    )
+    bundle = classification_bundle(
+        stored.observations, lambda rid: link(f"/fhir/Observation/{rid}")
+    )
     headers = {
         **version_headers(stored.version_id, stored.last_updated),
         "Content-Location": link(f"/fhir/Observation/{stored.id}/_history/{stored.version_id}"),
@@ -110,17 +125,24 @@ def _worksheet(found: StoredObservation) -> t.Callable[[dict[str, t.Any]], Respo
         raise NotAcceptable(
             f"Observation/{found.resource['id']} is one element of the ISNCSCI classification "
             f"Observation/{panel_id}: only that panel Observation has a page (the worksheet); "
-            "this one answers application/fhir+json", expression)
+            "this one answers application/fhir+json",
+            expression,
+        )
     grid = worksheet_grid(found.resource)
     if grid is None:
         raise NotAcceptable(
             f"Observation/{panel_id} was stored without its worksheet extension, so it has no "
-            "page; it answers application/fhir+json", expression)
+            "page; it answers application/fhir+json",
+            expression,
+        )
     from ..web.worksheet import worksheet_page
 
     observations = require_store().classifications.members(panel_id)
-    bundle = {"resourceType": "Bundle", "type": "collection",
-              "entry": [{"resource": o} for o in observations]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": o} for o in observations],
+    }
     return lambda _resource: worksheet_page(bundle, grid)
 
 
@@ -139,8 +161,10 @@ def _entries(page: Page[StoredObservation], args: dict[str, t.Any]) -> list[dict
     summary, elements = args.get("_summary"), args.get("_elements")
     for found in page.results:
         concerns(patients=[found.subject], resources=[f"Observation/{found.resource['id']}"])
-    return [entry("isncsci.read_observation", subset(found.resource, summary, elements), "match")
-            for found in page.results]
+    return [
+        entry("isncsci.read_observation", subset(found.resource, summary, elements), "match")
+        for found in page.results
+    ]
 
 
 @bp.get("/Observation")

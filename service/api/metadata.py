@@ -28,19 +28,20 @@ def _check_mode() -> None:
     """
     modes = request.args.getlist("mode")
     if len(modes) > 1:
-        raise InvalidRequest.many([Issue(f"mode is given {len(modes)} times; give it once",
-                                         ("http.mode",), "value")])
+        raise InvalidRequest.many(
+            [Issue(f"mode is given {len(modes)} times; give it once", ("http.mode",), "value")]
+        )
     if modes and modes[0] not in MODES:
-        raise InvalidRequest.many([Issue(f"mode must be one of {', '.join(MODES)}",
-                                         ("http.mode",), "value")])
+        raise InvalidRequest.many(
+            [Issue(f"mode must be one of {', '.join(MODES)}", ("http.mode",), "value")]
+        )
 
 
 @bp.get("/metadata")
 def metadata() -> Response:
     """What this server supports, with an ETag that changes when the statement does."""
     _check_mode()
-    statement = capability_statement(current_app.config, link("/fhir"),
-                                     capability_resources())
+    statement = capability_statement(current_app.config, link("/fhir"), capability_resources())
     etag = 'W/"' + hashlib.sha256(orjson.dumps(statement)).hexdigest()[:16] + '"'
     return fhir_response(statement, headers={"ETag": etag})
 

@@ -65,15 +65,19 @@ def _add_converter(state: t.Any) -> None:
 def require_store() -> Store:
     store: Store | None = current_app.extensions.get("store")
     if store is None:
-        raise NotFound("storage is off on this server (NEUROROOT_STORE_ENABLED=false): results "
-                       "are not kept, so they cannot be read or searched")
+        raise NotFound(
+            "storage is off on this server (NEUROROOT_STORE_ENABLED=false): results "
+            "are not kept, so they cannot be read or searched"
+        )
     return store
 
 
 def _lenient() -> bool:
     prefer = request.headers.get("Prefer", "")
-    return any(part.strip().lower().replace(" ", "") == "handling=lenient"
-               for part in prefer.replace(";", ",").split(","))
+    return any(
+        part.strip().lower().replace(" ", "") == "handling=lenient"
+        for part in prefer.replace(";", ",").split(",")
+    )
 
 
 def _values() -> MultiDict[str, str]:
@@ -87,7 +91,8 @@ def _values() -> MultiDict[str, str]:
     if has_body and request.mimetype != "application/x-www-form-urlencoded":
         raise UnsupportedMediaType(
             "POST [type]/_search takes application/x-www-form-urlencoded parameters",
-            "http.Content-Type")
+            "http.Content-Type",
+        )
     values: MultiDict[str, str] = MultiDict(request.args)
     for name, items in request.form.lists():
         for item in items:
@@ -101,16 +106,23 @@ def _query(params: t.Sequence[Param], values: MultiDict[str, str]) -> dict[str, 
     unknown = sorted(set(values) - set(declared) - _GENERAL)
     issues = []
     if unknown and not _lenient():
-        issues += [Issue(f"unknown search parameter {name!r} (send Prefer: handling=lenient to "
-                         f"ignore it)", (f"http.{name}",), "not-supported") for name in unknown]
+        issues += [
+            Issue(
+                f"unknown search parameter {name!r} (send Prefer: handling=lenient to ignore it)",
+                (f"http.{name}",),
+                "not-supported",
+            )
+            for name in unknown
+        ]
     raw: dict[str, t.Any] = {}
     for name in declared.keys() & set(values):
         items = values.getlist(name)
         if declared[name].repeatable:
             raw[name] = items
         elif len(items) > 1:
-            issues.append(Issue(f"search parameter {name!r} may be given only once",
-                                (f"http.{name}",)))
+            issues.append(
+                Issue(f"search parameter {name!r} may be given only once", (f"http.{name}",))
+            )
         else:
             raw[name] = items[0]
     try:
@@ -149,8 +161,11 @@ def _audit_stored(stored: Stored, *, provenance: bool = False) -> None:
     concerns(patients=_subject_of(stored.impression), resources=resources)
 
 
-def read_response(kind: str, resource: dict[str, t.Any],
-                  page: t.Callable[[dict[str, t.Any]], Response] | None = None) -> Response:
+def read_response(
+    kind: str,
+    resource: dict[str, t.Any],
+    page: t.Callable[[dict[str, t.Any]], Response] | None = None,
+) -> Response:
     """200 with the resource (cut down by ``_summary``/``_elements``), ETag and Last-Modified;
     304 when If-None-Match has its version or, without If-None-Match, when it was not modified
     since If-Modified-Since.
@@ -166,15 +181,18 @@ def read_response(kind: str, resource: dict[str, t.Any],
     if request.if_none_match:
         if request.if_none_match.contains_weak(meta["versionId"]):
             return Response(status=304, headers=headers)  # no body, so not fhir_response
-    elif request.if_modified_since is not None and \
-            last_updated.replace(microsecond=0) <= request.if_modified_since:
+    elif (
+        request.if_modified_since is not None
+        and last_updated.replace(microsecond=0) <= request.if_modified_since
+    ):
         return Response(status=304, headers=headers)
     if page is not None:
         response = page(resource)
         response.headers.extend(headers)
         return response
-    return fhir_response(subset(resource, args.get("_summary"), args.get("_elements")), 200,
-                         headers)
+    return fhir_response(
+        subset(resource, args.get("_summary"), args.get("_elements")), 200, headers
+    )
 
 
 @bp.get("/ClinicalImpression/<fhirid:id>")
@@ -222,16 +240,22 @@ def read_provenance(id: str) -> Response:  # noqa: A002
 def _audit_classification(provenance: dict[str, t.Any]) -> None:
     """The audit trail of a classification's Provenance: its panel Observation and the patient."""
     targets = [target["reference"].split("/_history/")[0] for target in provenance["target"]]
-    found = (require_store().classifications.observation(targets[0].split("/", 1)[1])
-             if targets else None)
-    concerns(patients=[found.subject] if found is not None else [],
-             resources=[f"Provenance/{provenance['id']}", *targets[:1]])
+    found = (
+        require_store().classifications.observation(targets[0].split("/", 1)[1])
+        if targets
+        else None
+    )
+    concerns(
+        patients=[found.subject] if found is not None else [],
+        resources=[f"Provenance/{provenance['id']}", *targets[:1]],
+    )
 
 
 def entry(endpoint: str, resource: dict[str, t.Any], mode: str) -> dict[str, t.Any]:
     """A search entry of *resource*, its ``fullUrl`` the URL of *endpoint* for its id."""
-    return search_entry(link(url_for(endpoint, id=resource["id"])[len(request.script_root):]),
-                        resource, mode)
+    return search_entry(
+        link(url_for(endpoint, id=resource["id"])[len(request.script_root) :]), resource, mode
+    )
 
 
 def check_offset(offset: int) -> None:
@@ -244,19 +268,29 @@ def check_offset(offset: int) -> None:
     """
     deepest = current_app.config["SEARCH_MAX_OFFSET"]
     if offset > deepest:
-        raise InvalidRequest.many([Issue(
-            f"_offset: {offset} is deeper than this server pages ({deepest} at most); narrow "
-            "the search (subject, patient or a date range such as date=lt2026-01-01) "
-            "instead of paging further",
-            ("http._offset",), "too-costly")])
+        raise InvalidRequest.many(
+            [
+                Issue(
+                    f"_offset: {offset} is deeper than this server pages ({deepest} at most); "
+                    "narrow "
+                    "the search (subject, patient or a date range such as date=lt2026-01-01) "
+                    "instead of paging further",
+                    ("http._offset",),
+                    "too-costly",
+                )
+            ]
+        )
 
 
-_READ_ENDPOINT = {"ClinicalImpression": "results.read_impression",
-                  "Provenance": "results.read_provenance"}
+_READ_ENDPOINT = {
+    "ClinicalImpression": "results.read_impression",
+    "Provenance": "results.read_provenance",
+}
 
 
-def _link(relation: str, kept: list[tuple[str, str]], position: tuple[str, t.Any] | None,
-          kind: str) -> dict[str, str]:
+def _link(
+    relation: str, kept: list[tuple[str, str]], position: tuple[str, t.Any] | None, kind: str
+) -> dict[str, str]:
     query = urlencode([*kept, *([position] if position else [])])
     return {"relation": relation, "url": link(f"/fhir/{kind}") + (f"?{query}" if query else "")}
 
@@ -275,29 +309,44 @@ def search_response(kind: str, run: Searcher, entries_of: Entries) -> Response:
     values = _values()
     params = declared.search_params()
     args = _query(params, values)
-    where = [(param.filter, args[param.name]) for param in declared.params
-             if param.name in args and param.filter]
+    where = [
+        (param.filter, args[param.name])
+        for param in declared.params
+        if param.name in args and param.filter
+    ]
     summary = args.get("_summary")
     count = 0 if summary == "count" else min(args.get("_count", 20), MAX_COUNT)
     default = ("-" if declared.newest_first else "") + declared.sorts[0]
     sort = args.get("_sort", default)
     cursor: Cursor | None = args.get("_cursor")
     if cursor is not None and cursor.sort != sort:
-        raise _invalid("_cursor", "this cursor belongs to a search with another _sort; follow "
-                                  "the Bundle's links as they are")
+        raise _invalid(
+            "_cursor",
+            "this cursor belongs to a search with another _sort; follow "
+            "the Bundle's links as they are",
+        )
     offset = 0 if cursor is not None else args.get("_offset", 0)
     check_offset(offset)
-    method = args.get("_total") or {"count": "accurate"}.get(args.get("_totalMethod", ""),
-                                                              args.get("_totalMethod"))
+    method = args.get("_total") or {"count": "accurate"}.get(
+        args.get("_totalMethod", ""), args.get("_totalMethod")
+    )
     key = None if cursor is None else (cursor.value, cursor.id)
-    page = run(where, sort=sort.lstrip("-"), descending=sort.startswith("-"),
-               count=count, offset=offset,
-               after=key if cursor is not None and cursor.after else None,
-               before=key if cursor is not None and not cursor.after else None,
-               total=method != "none")
+    page = run(
+        where,
+        sort=sort.lstrip("-"),
+        descending=sort.startswith("-"),
+        count=count,
+        offset=offset,
+        after=key if cursor is not None and cursor.after else None,
+        before=key if cursor is not None and not cursor.after else None,
+        total=method != "none",
+    )
     known = {param.name for param in params} | _GENERAL
-    kept = [(name, value) for name, value in values.items(multi=True)
-            if name in known and name not in ("_cursor", "_offset")]
+    kept = [
+        (name, value)
+        for name, value in values.items(multi=True)
+        if name in known and name not in ("_cursor", "_offset")
+    ]
     here = ("_cursor", cursor.token()) if cursor else ("_offset", offset) if offset else None
     links = [_link("self", kept, here, kind)]
     backwards = cursor is not None and not cursor.after
@@ -321,14 +370,21 @@ def _search(kind: str) -> Response:
         including = "_revinclude" in args or "_include" in args
         for found in page.results:
             _audit_stored(found, provenance=True if kind == "Provenance" else including)
-        own, other = ("impression", "provenance") if kind == "ClinicalImpression" else (
-            "provenance", "impression")
-        entries = [entry(_READ_ENDPOINT[kind], subset(getattr(s, own), summary, elements),
-                         "match") for s in page.results]
+        own, other = (
+            ("impression", "provenance")
+            if kind == "ClinicalImpression"
+            else ("provenance", "impression")
+        )
+        entries = [
+            entry(_READ_ENDPOINT[kind], subset(getattr(s, own), summary, elements), "match")
+            for s in page.results
+        ]
         if including:
             other_kind = "Provenance" if kind == "ClinicalImpression" else "ClinicalImpression"
-            entries += [entry(_READ_ENDPOINT[other_kind], getattr(s, other), "include")
-                        for s in page.results]
+            entries += [
+                entry(_READ_ENDPOINT[other_kind], getattr(s, other), "include")
+                for s in page.results
+            ]
         return entries
 
     store = require_store()
@@ -361,9 +417,16 @@ def _classification_provenance(target: str) -> Response:
     values = _values()
     other = sorted(set(values) - {"target"} - _GENERAL)
     if other:
-        raise InvalidRequest.many([Issue(
-            f"{name}: with target=Observation/..., Provenance search takes target only",
-            (f"http.{name}",), "not-supported") for name in other])
+        raise InvalidRequest.many(
+            [
+                Issue(
+                    f"{name}: with target=Observation/..., Provenance search takes target only",
+                    (f"http.{name}",),
+                    "not-supported",
+                )
+                for name in other
+            ]
+        )
     try:
         _, id_, version = parse_reference(target, "Observation")
     except ValueError as exc:
@@ -375,5 +438,6 @@ def _classification_provenance(target: str) -> Response:
     if found is not None:
         _audit_classification(found)
         entries.append(entry("results.read_provenance", found, "match"))
-    return fhir_response(searchset(entries, len(entries),
-                                   [_link("self", [("target", target)], None, "Provenance")]))
+    return fhir_response(
+        searchset(entries, len(entries), [_link("self", [("target", target)], None, "Provenance")])
+    )

@@ -50,8 +50,10 @@ JSON_PATCH = "application/json-patch+json"
 def _store() -> Store:
     store: Store | None = current_app.extensions.get("store")
     if store is None:
-        raise NotFound("storage is off on this server (NEUROROOT_STORE_ENABLED=false): there is "
-                       "no stored result to retract")
+        raise NotFound(
+            "storage is off on this server (NEUROROOT_STORE_ENABLED=false): there is "
+            "no stored result to retract"
+        )
     return store
 
 
@@ -66,32 +68,57 @@ def check_patch(document: t.Any) -> str | None:
     :raise Unprocessable: a change other than ``status`` to ``entered-in-error`` (422).
     """
     if not isinstance(document, list) or not document:
-        raise InvalidRequest("the body must be a JSON Patch: a non-empty array of operations",
-                             "http.body")
+        raise InvalidRequest(
+            "the body must be a JSON Patch: a non-empty array of operations", "http.body"
+        )
     expected: str | None = None
     replaced = False
     for i, op in enumerate(document):
-        if not isinstance(op, dict) or not isinstance(op.get("op"), str) or not isinstance(
-                op.get("path"), str):
-            raise InvalidRequest(f"operation {i} of the JSON Patch needs 'op' and 'path' strings",
-                                 "http.body")
+        if (
+            not isinstance(op, dict)
+            or not isinstance(op.get("op"), str)
+            or not isinstance(op.get("path"), str)
+        ):
+            raise InvalidRequest(
+                f"operation {i} of the JSON Patch needs 'op' and 'path' strings", "http.body"
+            )
         kind, path = op["op"], op["path"]
         if path != "/status" or kind not in {"replace", "test"}:
-            raise Unprocessable.many([Issue(
-                f"a stored result can only be retracted (replace /status with {RETRACTED!r}); "
-                f"'{kind} {path}' is not allowed", (_element(path),), "business-rule")])
+            raise Unprocessable.many(
+                [
+                    Issue(
+                        f"a stored result can only be retracted (replace /status with "
+                        f"{RETRACTED!r}); "
+                        f"'{kind} {path}' is not allowed",
+                        (_element(path),),
+                        "business-rule",
+                    )
+                ]
+            )
         if kind == "test":
             expected = op.get("value") if isinstance(op.get("value"), str) else ""
         elif op.get("value") != RETRACTED:
-            raise Unprocessable.many([Issue(
-                f"status can only be set to {RETRACTED!r} (a retraction)",
-                ("ClinicalImpression.status",), "business-rule")])
+            raise Unprocessable.many(
+                [
+                    Issue(
+                        f"status can only be set to {RETRACTED!r} (a retraction)",
+                        ("ClinicalImpression.status",),
+                        "business-rule",
+                    )
+                ]
+            )
         else:
             replaced = True
     if not replaced:
-        raise Unprocessable.many([Issue(
-            f"the JSON Patch must replace /status with {RETRACTED!r}",
-            ("ClinicalImpression.status",), "business-rule")])
+        raise Unprocessable.many(
+            [
+                Issue(
+                    f"the JSON Patch must replace /status with {RETRACTED!r}",
+                    ("ClinicalImpression.status",),
+                    "business-rule",
+                )
+            ]
+        )
     return expected
 
 
@@ -111,26 +138,31 @@ def retract_impression(id: str) -> Response:  # noqa: A002
     if media != JSON_PATCH:
         raise UnsupportedMediaType(
             f"PATCH takes a JSON Patch ({JSON_PATCH}) that sets status to {RETRACTED!r}",
-            "http.Content-Type")
+            "http.Content-Type",
+        )
     config = current_app.config
-    document = read_json(read_body(request.environ, config["MAX_BODY_BYTES"]),
-                         max_depth=config["MAX_JSON_DEPTH"])
+    document = read_json(
+        read_body(request.environ, config["MAX_BODY_BYTES"]), max_depth=config["MAX_JSON_DEPTH"]
+    )
     expected = check_patch(document)
     store = _store()
     current = store.get(id)
     if current is None:
         raise NotFound(f"no ClinicalImpression with id {id!r}")
     if expected is not None and current.impression.get("status") not in {expected, RETRACTED}:
-        raise Conflict(f"the JSON Patch test failed: status is not {expected!r}",
-                       "ClinicalImpression.status")
+        raise Conflict(
+            f"the JSON Patch test failed: status is not {expected!r}", "ClinicalImpression.status"
+        )
     previous = f"ClinicalImpression/{id}/_history/{current.version_id}"
     provenance = render_retraction(previous, g.get("auth_client"), datetime.now(UTC))
     retracted = store.retract(id, provenance, if_match=_if_match())
     if retracted is None:
         raise NotFound(f"no ClinicalImpression with id {id!r}")
     subject = (retracted.impression.get("subject") or {}).get("reference")
-    concerns(patients=[subject] if isinstance(subject, str) else [],
-             resources=[f"ClinicalImpression/{id}", f"Provenance/{retracted.provenance['id']}"])
+    concerns(
+        patients=[subject] if isinstance(subject, str) else [],
+        resources=[f"ClinicalImpression/{id}", f"Provenance/{retracted.provenance['id']}"],
+    )
     headers = {
         **version_headers(retracted.version_id, retracted.last_updated),
         "Content-Location": link(f"/fhir/ClinicalImpression/{id}/_history/{retracted.version_id}"),

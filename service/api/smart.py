@@ -48,8 +48,11 @@ def _discovery() -> Response:
             "no token is needed, so there is no SMART configuration to discover"
         )
     body = orjson.dumps(smart_configuration(current_app.config))
-    return Response(body, content_type="application/json; charset=utf-8",
-                    headers={"Cache-Control": "public, max-age=3600"})
+    return Response(
+        body,
+        content_type="application/json; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
 
 
 @bp.get("/.well-known/smart-configuration")

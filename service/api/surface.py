@@ -43,8 +43,18 @@ from ..store.filters import STATUSES
 from ..store.records import VersionedId
 from ..store.search import DateBounds, date_bounds, parse_reference
 
-__all__ = ["MAX_COUNT", "RESOURCES", "Cursor", "Operation", "Param", "Resource",
-           "capability_resources", "parameter_scopes", "query_schema", "route_scopes"]
+__all__ = [
+    "MAX_COUNT",
+    "RESOURCES",
+    "Cursor",
+    "Operation",
+    "Param",
+    "Resource",
+    "capability_resources",
+    "parameter_scopes",
+    "query_schema",
+    "route_scopes",
+]
 
 Need = tuple[str, str]  # (FHIR resource type, one SMART v2 letter of "cruds")
 
@@ -87,8 +97,9 @@ class _Targets(fields.Field[tuple[VersionedId, ...]]):
     """``Provenance.target``: ClinicalImpression references (comma: any of them), versioned or
     not, parsed to :class:`VersionedId`; a reference to another type matches nothing."""
 
-    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
-                     **kwargs: t.Any) -> tuple[VersionedId, ...]:
+    def _deserialize(
+        self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any
+    ) -> tuple[VersionedId, ...]:
         text = _TEXT._deserialize(value, attr, data, **kwargs)
         found = []
         for part in text.split(","):
@@ -105,8 +116,9 @@ class _Codes(fields.Field[tuple[str, ...]]):
     """An ``isncsci`` token list: ``code``, ``system|code`` (the isncsci system) or ``|code``,
     comma-separated (any of them), as the codes."""
 
-    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
-                     **kwargs: t.Any) -> tuple[str, ...]:
+    def _deserialize(
+        self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any
+    ) -> tuple[str, ...]:
         text = _TEXT._deserialize(value, attr, data, **kwargs)
         codes = []
         for token in text.split(","):
@@ -126,8 +138,9 @@ _TOKEN = rf"(({re.escape(ISNCSCI)})?\|)?{_CODE}"
 class _Dates(fields.Field[DateBounds]):
     """Repeated ``date``-typed values (all must match) as one :class:`DateBounds`."""
 
-    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
-                     **kwargs: t.Any) -> DateBounds:
+    def _deserialize(
+        self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any
+    ) -> DateBounds:
         bounds = DateBounds()
         texts = _TEXTS._deserialize(value, attr, data, **kwargs)
         if not texts:
@@ -143,21 +156,25 @@ class _Dates(fields.Field[DateBounds]):
 class _Ids(fields.Field[tuple[str, ...]]):
     """A token of ids, comma-separated (any of them)."""
 
-    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
-                     **kwargs: t.Any) -> tuple[str, ...]:
+    def _deserialize(
+        self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any
+    ) -> tuple[str, ...]:
         text = _TEXT._deserialize(value, attr, data, **kwargs)
         ids = tuple(text.split(","))
         if not all(re.fullmatch(_ID, i) for i in ids):
-            raise ValidationError("not a list of FHIR ids (letters, digits, '-' and '.', "
-                                  "up to 64, separated by commas)")
+            raise ValidationError(
+                "not a list of FHIR ids (letters, digits, '-' and '.', "
+                "up to 64, separated by commas)"
+            )
         return ids
 
 
 class _Statuses(fields.Field[tuple[str, ...]]):
     """A token of ClinicalImpression statuses, comma-separated (any of them)."""
 
-    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
-                     **kwargs: t.Any) -> tuple[str, ...]:
+    def _deserialize(
+        self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any
+    ) -> tuple[str, ...]:
         text = _TEXT._deserialize(value, attr, data, **kwargs)
         codes = tuple(text.split(","))
         if not all(code in STATUSES for code in codes):
@@ -175,8 +192,9 @@ class _Elements(fields.Field[tuple[str, ...]]):
         super().__init__(**kwargs)
         self.resource_type = resource_type
 
-    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
-                     **kwargs: t.Any) -> tuple[str, ...]:
+    def _deserialize(
+        self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any
+    ) -> tuple[str, ...]:
         text = _TEXT._deserialize(value, attr, data, **kwargs)
         names = tuple(text.split(","))  # exactly as openapi.yaml's pattern: no blanks, no spaces
         known = element_names(self.resource_type)
@@ -213,14 +231,22 @@ class _Cursor(fields.Field["Cursor"]):
         text = _TEXT._deserialize(value, attr, data, **kwargs)
         try:
             sort, moment, ident, after = orjson.loads(
-                base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+                base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            )
             cursor = Cursor(sort, datetime.fromisoformat(moment), ident, after)
-            if not (isinstance(sort, str) and isinstance(ident, str) and re.fullmatch(_ID, ident)
-                    and isinstance(after, bool) and cursor.value.tzinfo is not None):
+            if not (
+                isinstance(sort, str)
+                and isinstance(ident, str)
+                and re.fullmatch(_ID, ident)
+                and isinstance(after, bool)
+                and cursor.value.tzinfo is not None
+            ):
                 raise ValueError(sort)
         except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
-            raise ValidationError("not a page cursor of this server; follow the Bundle's "
-                                  "next/previous links as they are") from exc
+            raise ValidationError(
+                "not a page cursor of this server; follow the Bundle's "
+                "next/previous links as they are"
+            ) from exc
         return cursor
 
 
@@ -308,16 +334,27 @@ class Resource:
         if self.paged:
             shaping += _paging(self)
         if self.includes:
-            shaping.append(Param(
-                "_include", "special", "Adds the resources the matches refer to (include "
-                "entries).", lambda: fields.String(validate=validate.OneOf(self.includes)),
-                {"type": "string", "enum": list(self.includes)}, scope=self.include_scope))
+            shaping.append(
+                Param(
+                    "_include",
+                    "special",
+                    "Adds the resources the matches refer to (include entries).",
+                    lambda: fields.String(validate=validate.OneOf(self.includes)),
+                    {"type": "string", "enum": list(self.includes)},
+                    scope=self.include_scope,
+                )
+            )
         if self.revincludes:
-            shaping.append(Param(
-                "_revinclude", "special", "Adds the resources that refer to the matches "
-                "(include entries).", lambda: fields.String(validate=validate.OneOf(
-                    self.revincludes)),
-                {"type": "string", "enum": list(self.revincludes)}, scope=self.revinclude_scope))
+            shaping.append(
+                Param(
+                    "_revinclude",
+                    "special",
+                    "Adds the resources that refer to the matches (include entries).",
+                    lambda: fields.String(validate=validate.OneOf(self.revincludes)),
+                    {"type": "string", "enum": list(self.revincludes)},
+                    scope=self.revinclude_scope,
+                )
+            )
         return (*self.params, *shaping)
 
     def read_params(self) -> tuple[Param, ...]:
@@ -327,174 +364,314 @@ class Resource:
 
 def _subsetting(kind: str) -> tuple[Param, ...]:
     return (
-        Param("_summary", "special", "true: the summary elements only; data: without the "
-              "narrative; text: the narrative and mandatory elements; count (search): the "
-              "total only; false: everything. Subsets carry the SUBSETTED tag.",
-              lambda: fields.String(validate=validate.OneOf(SUMMARY_MODES)),
-              {"type": "string", "enum": list(SUMMARY_MODES)}),
-        Param("_elements", "special", "Comma-separated top-level elements to keep (with the "
-              "mandatory ones, id and meta); the result carries the SUBSETTED tag.",
-              lambda: _Elements(kind), elements_schema(kind)),
+        Param(
+            "_summary",
+            "special",
+            "true: the summary elements only; data: without the "
+            "narrative; text: the narrative and mandatory elements; count (search): the "
+            "total only; false: everything. Subsets carry the SUBSETTED tag.",
+            lambda: fields.String(validate=validate.OneOf(SUMMARY_MODES)),
+            {"type": "string", "enum": list(SUMMARY_MODES)},
+        ),
+        Param(
+            "_elements",
+            "special",
+            "Comma-separated top-level elements to keep (with the "
+            "mandatory ones, id and meta); the result carries the SUBSETTED tag.",
+            lambda: _Elements(kind),
+            elements_schema(kind),
+        ),
     )
 
 
 def _paging(resource: Resource) -> tuple[Param, ...]:
     sorts = [key for sort in resource.sorts for key in (sort, f"-{sort}")]
     return (
-        Param("_count", "number", f"Page size; 0 answers the total only; larger than "
-              f"{MAX_COUNT} is read as {MAX_COUNT}.",
-              lambda: fields.Integer(validate=validate.Range(min=0), strict=False),
-              {"type": "integer", "minimum": 0}),
-        Param("_sort", "special", "Sort key (minus: descending); ties by id.",
-              lambda: fields.String(validate=validate.OneOf(sorts)),
-              {"type": "string", "enum": sorts}),
-        Param("_total", "special", "none: no total (one query less); estimate or accurate: "
-              "the exact total.",
-              lambda: fields.String(validate=validate.OneOf(["none", "estimate", "accurate"])),
-              {"type": "string", "enum": ["none", "estimate", "accurate"]}),
-        Param("_totalMethod", "special", "The same as _total in the words of Aidbox and "
-              "fhirpy: count (accurate), estimate or none.",
-              lambda: fields.String(validate=validate.OneOf(["count", "estimate", "none"])),
-              {"type": "string", "enum": ["count", "estimate", "none"]}),
-        Param("_cursor", "special", "The position of a page: opaque, taken from a Bundle's "
-              "next or previous link (keyset paging: no entry repeated or skipped while "
-              "results are added).", _Cursor,
-              {"type": "string", "pattern": r"^[A-Za-z0-9_\-]{1,400}$"}),
-        Param("_offset", "number", "Matches to skip (kept for old clients; the links use "
-              "_cursor); at most NEUROROOT_SEARCH_MAX_OFFSET (default 10000), beyond it 400: "
-              "narrow the search instead.",
-              lambda: fields.Integer(validate=validate.Range(min=0), strict=False),
-              {"type": "integer", "minimum": 0, "maximum": 10000}),
+        Param(
+            "_count",
+            "number",
+            f"Page size; 0 answers the total only; larger than {MAX_COUNT} is read as {MAX_COUNT}.",
+            lambda: fields.Integer(validate=validate.Range(min=0), strict=False),
+            {"type": "integer", "minimum": 0},
+        ),
+        Param(
+            "_sort",
+            "special",
+            "Sort key (minus: descending); ties by id.",
+            lambda: fields.String(validate=validate.OneOf(sorts)),
+            {"type": "string", "enum": sorts},
+        ),
+        Param(
+            "_total",
+            "special",
+            "none: no total (one query less); estimate or accurate: the exact total.",
+            lambda: fields.String(validate=validate.OneOf(["none", "estimate", "accurate"])),
+            {"type": "string", "enum": ["none", "estimate", "accurate"]},
+        ),
+        Param(
+            "_totalMethod",
+            "special",
+            "The same as _total in the words of Aidbox and "
+            "fhirpy: count (accurate), estimate or none.",
+            lambda: fields.String(validate=validate.OneOf(["count", "estimate", "none"])),
+            {"type": "string", "enum": ["count", "estimate", "none"]},
+        ),
+        Param(
+            "_cursor",
+            "special",
+            "The position of a page: opaque, taken from a Bundle's "
+            "next or previous link (keyset paging: no entry repeated or skipped while "
+            "results are added).",
+            _Cursor,
+            {"type": "string", "pattern": r"^[A-Za-z0-9_\-]{1,400}$"},
+        ),
+        Param(
+            "_offset",
+            "number",
+            "Matches to skip (kept for old clients; the links use "
+            "_cursor); at most NEUROROOT_SEARCH_MAX_OFFSET (default 10000), beyond it 400: "
+            "narrow the search instead.",
+            lambda: fields.Integer(validate=validate.Range(min=0), strict=False),
+            {"type": "integer", "minimum": 0, "maximum": 10000},
+        ),
     )
 
 
 _LAST_UPDATED = Param(
-    "_lastUpdated", "date", "When the resource was stored; every prefix (eq, ne, gt, lt, ge, le, "
-    "sa, eb, ap), years 0001 to 9999.", _Dates,
+    "_lastUpdated",
+    "date",
+    "When the resource was stored; every prefix (eq, ne, gt, lt, ge, le, "
+    "sa, eb, ap), years 0001 to 9999.",
+    _Dates,
     {"type": "array", "items": {"$ref": "#/components/schemas/DateSearch"}},
-    filter="_lastUpdated", repeatable=True)
+    filter="_lastUpdated",
+    repeatable=True,
+)
 
 
 def _id_param(filter_name: str = "_id") -> Param:
-    return Param("_id", "token", "Logical id(s), comma-separated (any of them).", _Ids,
-                 {"type": "string", "pattern": rf"^{_ID}(,{_ID})*$"}, filter=filter_name)
+    return Param(
+        "_id",
+        "token",
+        "Logical id(s), comma-separated (any of them).",
+        _Ids,
+        {"type": "string", "pattern": rf"^{_ID}(,{_ID})*$"},
+        filter=filter_name,
+    )
 
 
 #: The REST surface. Adding a resource type is one more entry here, its filters in
 #: service/store/filters.py, and its views.
-RESOURCES: dict[str, Resource] = {r.type: r for r in (
-    Resource(
-        "ClinicalImpression",
-        read="results.read_impression",
-        vread="results.vread_impression",
-        patch="retract.retract_impression",
-        patch_documentation="Retraction only: a JSON Patch replacing /status with "
-        "entered-in-error (version + 1, with a Provenance; If-Match honoured).",
-        search="results.search_impressions",
-        post_search=True,
-        params=(
-            _id_param(),
-            _LAST_UPDATED,
-            Param("subject", "reference", "The patient or group assessed (Patient/123).",
-                  lambda: _Reference("Patient"),
-                  {"$ref": "#/components/schemas/SubjectSearch"}, filter="subject"),
-            Param("patient", "reference", "The patient assessed (123 or Patient/123).",
-                  lambda: _Reference("Patient", only=True),
-                  {"$ref": "#/components/schemas/PatientSearch"}, filter="subject"),
-            Param("date", "date", "When the assessment was made; every prefix (eq, ne, gt, lt, "
-                  "ge, le, sa, eb, ap), years 0001 to 9999.", _Dates,
-                  {"type": "array", "items": {"$ref": "#/components/schemas/DateSearch"}},
-                  filter="date", repeatable=True),
-            Param("status", "token", "in-progress, completed, entered-in-error "
-                  "(comma-separated: any of them). Without it, retracted (entered-in-error) "
-                  "results are left out.", _Statuses,
-                  {"type": "string", "pattern": rf"^({_STATUS})(,({_STATUS}))*$"},
-                  filter="status"),
+RESOURCES: dict[str, Resource] = {
+    r.type: r
+    for r in (
+        Resource(
+            "ClinicalImpression",
+            read="results.read_impression",
+            vread="results.vread_impression",
+            patch="retract.retract_impression",
+            patch_documentation="Retraction only: a JSON Patch replacing /status with "
+            "entered-in-error (version + 1, with a Provenance; If-Match honoured).",
+            search="results.search_impressions",
+            post_search=True,
+            params=(
+                _id_param(),
+                _LAST_UPDATED,
+                Param(
+                    "subject",
+                    "reference",
+                    "The patient or group assessed (Patient/123).",
+                    lambda: _Reference("Patient"),
+                    {"$ref": "#/components/schemas/SubjectSearch"},
+                    filter="subject",
+                ),
+                Param(
+                    "patient",
+                    "reference",
+                    "The patient assessed (123 or Patient/123).",
+                    lambda: _Reference("Patient", only=True),
+                    {"$ref": "#/components/schemas/PatientSearch"},
+                    filter="subject",
+                ),
+                Param(
+                    "date",
+                    "date",
+                    "When the assessment was made; every prefix (eq, ne, gt, lt, "
+                    "ge, le, sa, eb, ap), years 0001 to 9999.",
+                    _Dates,
+                    {"type": "array", "items": {"$ref": "#/components/schemas/DateSearch"}},
+                    filter="date",
+                    repeatable=True,
+                ),
+                Param(
+                    "status",
+                    "token",
+                    "in-progress, completed, entered-in-error "
+                    "(comma-separated: any of them). Without it, retracted (entered-in-error) "
+                    "results are left out.",
+                    _Statuses,
+                    {"type": "string", "pattern": rf"^({_STATUS})(,({_STATUS}))*$"},
+                    filter="status",
+                ),
+            ),
+            sorts=("date", "_lastUpdated"),
+            revincludes=("Provenance:target",),
+            revinclude_scope=("Provenance", "s"),
+            operations=(
+                Operation(
+                    "localize-root",
+                    OPERATION_URL,
+                    (("POST", "localize.localize_root"),),
+                    ("ClinicalImpression", "c"),
+                ),
+            ),
+            capability={
+                "versioning": "versioned",
+                "readHistory": False,
+                "conditionalRead": "full-support",
+            },
         ),
-        sorts=("date", "_lastUpdated"),
-        revincludes=("Provenance:target",),
-        revinclude_scope=("Provenance", "s"),
-        operations=(Operation("localize-root", OPERATION_URL,
-                              (("POST", "localize.localize_root"),), ("ClinicalImpression", "c")),),
-        capability={"versioning": "versioned", "readHistory": False,
-                    "conditionalRead": "full-support"},
-    ),
-    Resource(
-        "Provenance",
-        read="results.read_provenance",
-        search="results.search_provenance",
-        post_search=True,
-        params=(
-            _id_param(),
-            _LAST_UPDATED,
-            Param("target", "reference", "The ClinicalImpression(s) it is about "
-                  "(ClinicalImpression/{id}[/_history/{vid}], comma: any of them).",
-                  _Targets,
-                  {"$ref": "#/components/schemas/ReferenceListSearch"}, filter="target"),
+        Resource(
+            "Provenance",
+            read="results.read_provenance",
+            search="results.search_provenance",
+            post_search=True,
+            params=(
+                _id_param(),
+                _LAST_UPDATED,
+                Param(
+                    "target",
+                    "reference",
+                    "The ClinicalImpression(s) it is about "
+                    "(ClinicalImpression/{id}[/_history/{vid}], comma: any of them).",
+                    _Targets,
+                    {"$ref": "#/components/schemas/ReferenceListSearch"},
+                    filter="target",
+                ),
+            ),
+            sorts=("_lastUpdated",),
+            includes=("Provenance:target",),
+            include_scope=("ClinicalImpression", "s"),
+            capability={
+                "versioning": "versioned",
+                "readHistory": False,
+                "conditionalRead": "full-support",
+            },
         ),
-        sorts=("_lastUpdated",),
-        includes=("Provenance:target",),
-        include_scope=("ClinicalImpression", "s"),
-        capability={"versioning": "versioned", "readHistory": False,
-                    "conditionalRead": "full-support"},
-    ),
-    Resource(
-        "Observation",
-        read="isncsci.read_observation",
-        vread="isncsci.vread_observation",
-        search="isncsci.search_observations",
-        post_search=True,
-        params=(
-            _id_param(),
-            _LAST_UPDATED,
-            Param("subject", "reference", "The patient classified (Patient/123).",
-                  lambda: _Reference("Patient"),
-                  {"$ref": "#/components/schemas/SubjectSearch"}, filter="subject"),
-            Param("patient", "reference", "The patient classified (123 or Patient/123).",
-                  lambda: _Reference("Patient", only=True),
-                  {"$ref": "#/components/schemas/PatientSearch"}, filter="subject"),
-            Param("code", "token", "An isncsci code (classification, asia-impairment-scale...), "
-                  "optionally system|code; comma-separated for any of them.", _Codes,
-                  {"type": "string", "pattern": rf"^{_TOKEN}(,{_TOKEN})*$"}, filter="code"),
+        Resource(
+            "Observation",
+            read="isncsci.read_observation",
+            vread="isncsci.vread_observation",
+            search="isncsci.search_observations",
+            post_search=True,
+            params=(
+                _id_param(),
+                _LAST_UPDATED,
+                Param(
+                    "subject",
+                    "reference",
+                    "The patient classified (Patient/123).",
+                    lambda: _Reference("Patient"),
+                    {"$ref": "#/components/schemas/SubjectSearch"},
+                    filter="subject",
+                ),
+                Param(
+                    "patient",
+                    "reference",
+                    "The patient classified (123 or Patient/123).",
+                    lambda: _Reference("Patient", only=True),
+                    {"$ref": "#/components/schemas/PatientSearch"},
+                    filter="subject",
+                ),
+                Param(
+                    "code",
+                    "token",
+                    "An isncsci code (classification, asia-impairment-scale...), "
+                    "optionally system|code; comma-separated for any of them.",
+                    _Codes,
+                    {"type": "string", "pattern": rf"^{_TOKEN}(,{_TOKEN})*$"},
+                    filter="code",
+                ),
+            ),
+            sorts=("date", "_lastUpdated"),
+            operations=(
+                Operation(
+                    "classify-isncsci",
+                    ISNCSCI_OPERATION_URL,
+                    (("POST", "isncsci.classify"),),
+                    ("Observation", "c"),
+                ),
+            ),
+            capability={
+                "versioning": "versioned",
+                "readHistory": False,
+                "conditionalRead": "full-support",
+            },
         ),
-        sorts=("date", "_lastUpdated"),
-        operations=(Operation("classify-isncsci", ISNCSCI_OPERATION_URL,
-                              (("POST", "isncsci.classify"),), ("Observation", "c")),),
-        capability={"versioning": "versioned", "readHistory": False,
-                    "conditionalRead": "full-support"},
-    ),
-    Resource(
-        "CodeSystem",
-        read="terminology.read_codesystem",
-        search="terminology.search_codesystem",
-        params=(_id_param(),
-                Param("url", "uri", "The canonical URL.", lambda: fields.String(
-                    validate=validate.Regexp(r"\s*\S", error="must not be empty")),
-                    {"$ref": "#/components/schemas/NonBlank"}, filter="url")),
-    ),
-    Resource(
-        "ConceptMap",
-        read="terminology.read_conceptmap",
-        search="terminology.search_conceptmap",
-        params=(_id_param(),
-                Param("url", "uri", "The canonical URL.", lambda: fields.String(
-                    validate=validate.Regexp(r"\s*\S", error="must not be empty")),
-                    {"$ref": "#/components/schemas/NonBlank"}, filter="url")),
-        operations=(Operation("translate", TRANSLATE_URL,
-                              (("GET", "terminology.translate"), ("POST", "terminology.translate")),
-                              ("ConceptMap", "r")),),
-    ),
-    Resource("OperationDefinition", read="metadata.operation"),
-    Resource(
-        "Bundle",
-        # a dry run of $localize-root: whoever may post an exam may check one (it carries
-        # patient data, so it is not public); nothing is created
-        operations=(Operation("validate", VALIDATE_URL, (("POST", "validate.validate_bundle"),),
-                              ("ClinicalImpression", "c")),),
-        capability={"documentation": "Only $validate, for the input of $localize-root; Bundles "
-                    "are not stored."},
-    ),
-)}
+        Resource(
+            "CodeSystem",
+            read="terminology.read_codesystem",
+            search="terminology.search_codesystem",
+            params=(
+                _id_param(),
+                Param(
+                    "url",
+                    "uri",
+                    "The canonical URL.",
+                    lambda: fields.String(
+                        validate=validate.Regexp(r"\s*\S", error="must not be empty")
+                    ),
+                    {"$ref": "#/components/schemas/NonBlank"},
+                    filter="url",
+                ),
+            ),
+        ),
+        Resource(
+            "ConceptMap",
+            read="terminology.read_conceptmap",
+            search="terminology.search_conceptmap",
+            params=(
+                _id_param(),
+                Param(
+                    "url",
+                    "uri",
+                    "The canonical URL.",
+                    lambda: fields.String(
+                        validate=validate.Regexp(r"\s*\S", error="must not be empty")
+                    ),
+                    {"$ref": "#/components/schemas/NonBlank"},
+                    filter="url",
+                ),
+            ),
+            operations=(
+                Operation(
+                    "translate",
+                    TRANSLATE_URL,
+                    (("GET", "terminology.translate"), ("POST", "terminology.translate")),
+                    ("ConceptMap", "r"),
+                ),
+            ),
+        ),
+        Resource("OperationDefinition", read="metadata.operation"),
+        Resource(
+            "Bundle",
+            # a dry run of $localize-root: whoever may post an exam may check one (it carries
+            # patient data, so it is not public); nothing is created
+            operations=(
+                Operation(
+                    "validate",
+                    VALIDATE_URL,
+                    (("POST", "validate.validate_bundle"),),
+                    ("ClinicalImpression", "c"),
+                ),
+            ),
+            capability={
+                "documentation": "Only $validate, for the input of $localize-root; Bundles "
+                "are not stored."
+            },
+        ),
+    )
+}
 
 
 def query_schema(params: t.Iterable[Param]) -> Schema:
@@ -509,24 +686,31 @@ def capability_resources() -> list[dict[str, t.Any]]:
     for resource in RESOURCES.values():
         entry: dict[str, t.Any] = {"type": resource.type, **resource.capability}
         interactions: list[dict[str, str]] = [
-            {"code": code} for code, endpoint in (("read", resource.read),
-                                                  ("vread", resource.vread),
-                                                  ("search-type", resource.search)) if endpoint]
+            {"code": code}
+            for code, endpoint in (
+                ("read", resource.read),
+                ("vread", resource.vread),
+                ("search-type", resource.search),
+            )
+            if endpoint
+        ]
         if resource.patch:
             interactions.append({"code": "patch", "documentation": resource.patch_documentation})
         if interactions:  # FHIR JSON has no empty arrays (Bundle: an operation only)
             entry["interaction"] = interactions
         searched = [p for p in resource.params if p.capability]
         if searched and resource.search:
-            entry["searchParam"] = [{"name": p.name, "type": p.type,
-                                     "documentation": p.description} for p in searched]
+            entry["searchParam"] = [
+                {"name": p.name, "type": p.type, "documentation": p.description} for p in searched
+            ]
         if resource.includes:
             entry["searchInclude"] = list(resource.includes)
         if resource.revincludes:
             entry["searchRevInclude"] = list(resource.revincludes)
         if resource.operations:
-            entry["operation"] = [{"name": op.name, "definition": op.definition}
-                                  for op in resource.operations]
+            entry["operation"] = [
+                {"name": op.name, "definition": op.definition} for op in resource.operations
+            ]
         out.append(entry)
     return out
 

@@ -43,8 +43,9 @@ def _text() -> fields.String:
 class _Coding(fields.Field):  # type: ignore[type-arg]
     """A coding: the token ``system|code`` in a query, a Coding object in a Parameters body."""
 
-    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any,
-                     **kwargs: t.Any) -> tuple[str, str]:
+    def _deserialize(
+        self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any
+    ) -> tuple[str, str]:
         system: object  # a str from the token; anything from a JSON object, checked below
         code: object
         if isinstance(value, str):
@@ -53,8 +54,13 @@ class _Coding(fields.Field):  # type: ignore[type-arg]
             system, bar, code = value.get("system"), "|", value.get("code")
         else:
             raise ValidationError("must be a coding")
-        if not (bar and isinstance(system, str) and isinstance(code, str)
-                and system.strip() and code.strip()):
+        if not (
+            bar
+            and isinstance(system, str)
+            and isinstance(code, str)
+            and system.strip()
+            and code.strip()
+        ):
             raise ValidationError("needs both a system and a code (token form: system|code)")
         return system, code
 
@@ -101,14 +107,17 @@ def _query() -> dict[str, str]:
         if name in _GENERAL:
             continue
         if len(items) > 1:
-            raise InvalidRequest(f"query parameter {name[:64]!r} is given {len(items)} times; "
-                                 "give it once", f"http.{name}")
+            raise InvalidRequest(
+                f"query parameter {name[:64]!r} is given {len(items)} times; give it once",
+                f"http.{name}",
+            )
         values[name] = items[0]
     return values
 
 
-def _load(schema: Schema, values: t.Mapping[str, t.Any], where: t.Mapping[str, str],
-          default: str = "http") -> dict[str, t.Any]:
+def _load(
+    schema: Schema, values: t.Mapping[str, t.Any], where: t.Mapping[str, str], default: str = "http"
+) -> dict[str, t.Any]:
     """Load *values* with *schema*; every problem becomes an issue naming its parameter.
 
     :param where: parameter name -> expression; a name not in it is ``http.<name>``, or
@@ -123,9 +132,14 @@ def _load(schema: Schema, values: t.Mapping[str, t.Any], where: t.Mapping[str, s
             expression = (where.get(name) or (f"http.{name}" if default == "http" else default),)
             for problem in problems if isinstance(problems, list) else [problems]:
                 if problem == "Unknown field.":
-                    issues.append(Issue(f"unknown parameter {name[:64]!r}; this endpoint reads "
-                                        f"{allowed} (and _format, _pretty)", expression,
-                                        "not-supported"))
+                    issues.append(
+                        Issue(
+                            f"unknown parameter {name[:64]!r}; this endpoint reads "
+                            f"{allowed} (and _format, _pretty)",
+                            expression,
+                            "not-supported",
+                        )
+                    )
                 else:
                     code = "required" if str(problem).startswith("required") else "value"
                     issues.append(Issue(f"{name}: {problem}", expression, code))
@@ -135,16 +149,27 @@ def _load(schema: Schema, values: t.Mapping[str, t.Any], where: t.Mapping[str, s
 def _searchset(kind: str, resources: list[dict[str, t.Any]]) -> Response:
     declared = RESOURCES[kind]
     args = _load(query_schema(declared.search_params()), _query(), {})
-    where = [(param.filter, args[param.name]) for param in declared.params
-             if param.name in args and param.filter]
+    where = [
+        (param.filter, args[param.name])
+        for param in declared.params
+        if param.name in args and param.filter
+    ]
     hits = [r for r in resources if all(FILTERS[name](r, value) for name, value in where)]
     query = request.query_string.decode("latin-1")
     self_url = link(request.path) + (f"?{query}" if query else "")
     read = f".read_{kind.lower()}"
     summary, elements = args.get("_summary"), args.get("_elements")
-    entries = [] if summary == "count" else [
-        search_entry(link(url_for(read, rid=r["id"])[len(request.script_root):]),
-                     subset(r, summary, elements)) for r in hits]
+    entries = (
+        []
+        if summary == "count"
+        else [
+            search_entry(
+                link(url_for(read, rid=r["id"])[len(request.script_root) :]),
+                subset(r, summary, elements),
+            )
+            for r in hits
+        ]
+    )
     return fhir_response(searchset(entries, len(hits), [{"relation": "self", "url": self_url}]))
 
 
@@ -186,13 +211,23 @@ def translate() -> Response:
         body = read_translate_body(read_body(request.environ, current_app.config["MAX_BODY_BYTES"]))
         for name, (value, expression) in read_translate_parameters(body).items():
             if name in query:
-                raise InvalidRequest(f"{name!r} is given both in the URL and in the body",
-                                     [f"http.{name}", expression])
+                raise InvalidRequest(
+                    f"{name!r} is given both in the URL and in the body",
+                    [f"http.{name}", expression],
+                )
             values[name], where[name] = value, expression
     args = _load(TranslateArgs(), values, where, default)
     system, code = args["coding"] if "coding" in args else (args["system"], args["code"])
-    return fhir_response(fhir_terms.translate(_table(), system, code, args.get("url"),
-                                              target_system=args.get("targetsystem"), where=where))
+    return fhir_response(
+        fhir_terms.translate(
+            _table(),
+            system,
+            code,
+            args.get("url"),
+            target_system=args.get("targetsystem"),
+            where=where,
+        )
+    )
 
 
 @bp.get("/ConceptMap/<rid>")

@@ -46,7 +46,8 @@ def exam_of(document: t.Any) -> t.Any:
         return document
     parameters = document.get("parameter")
     if not isinstance(parameters, list) or not any(
-            isinstance(p, dict) and p.get("name") == "resource" for p in parameters):
+        isinstance(p, dict) and p.get("name") == "resource" for p in parameters
+    ):
         return document  # the Parameters form of $localize-root's own input
     issues: list[Issue] = []
     resources = []
@@ -56,16 +57,31 @@ def exam_of(document: t.Any) -> t.Any:
         if name == "resource" and isinstance(parameter.get("resource"), dict):
             resources.append(parameter["resource"])
         elif name == "resource":
-            issues.append(Issue(f"{at}.resource is required: the resource to validate",
-                                (f"{at}.resource",), "required"))
+            issues.append(
+                Issue(
+                    f"{at}.resource is required: the resource to validate",
+                    (f"{at}.resource",),
+                    "required",
+                )
+            )
         elif name == "mode":
             if parameter.get("valueCode") != "create":
-                issues.append(Issue(f"{at}.valueCode: only mode 'create' is supported (an exam "
-                                    "is validated as the $localize-root input)",
-                                    (f"{at}.valueCode",), "not-supported"))
+                issues.append(
+                    Issue(
+                        f"{at}.valueCode: only mode 'create' is supported (an exam "
+                        "is validated as the $localize-root input)",
+                        (f"{at}.valueCode",),
+                        "not-supported",
+                    )
+                )
         else:
-            issues.append(Issue(f"{at}.name: $validate here takes 'resource' and 'mode' only",
-                                (f"{at}.name",), "not-supported"))
+            issues.append(
+                Issue(
+                    f"{at}.name: $validate here takes 'resource' and 'mode' only",
+                    (f"{at}.name",),
+                    "not-supported",
+                )
+            )
     if len(resources) > 1:
         issues.append(Issue("Parameters: give one 'resource' parameter", ("Parameters.parameter",)))
     if issues:
@@ -81,8 +97,9 @@ def validate_bundle() -> Response:
     document = read_document(config["MAX_BODY_BYTES"], config["MAX_JSON_DEPTH"])
     if not (isinstance(document, dict) and isinstance(document.get("resourceType"), str)):
         # $validate validates a resource; a body that is none cannot be parsed as one (R4: 400)
-        raise InvalidRequest("the body must be a FHIR resource: a JSON object with a "
-                             "resourceType", "http.body")
+        raise InvalidRequest(
+            "the body must be a FHIR resource: a JSON object with a resourceType", "http.body"
+        )
     exam = exam_of(document)
     table = current_app.extensions["terminology"]
     try:
@@ -93,5 +110,8 @@ def validate_bundle() -> Response:
             raise
         return fhir_response(refused_report(exc.issues, code, status))
     concerns(patients=[parsed.subject["reference"]] if parsed.subject else [])
-    return fhir_response(accepted_report(
-        parsed, summary="the exam would be localized (this check localized and stored nothing)"))
+    return fhir_response(
+        accepted_report(
+            parsed, summary="the exam would be localized (this check localized and stored nothing)"
+        )
+    )

@@ -201,8 +201,7 @@ def _needs() -> tuple[bool, list[Need]]:
     extra = [
         more
         for (m, e, param), more in PARAMETER_SCOPES.items()
-        if (m, e) == key and (param in request.args
-                              or (method == "POST" and param in request.form))
+        if (m, e) == key and (param in request.args or (method == "POST" and param in request.form))
     ]
     return True, [need, *extra]
 

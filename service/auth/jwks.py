@@ -43,8 +43,16 @@ import jwt
 from ..config import ConfigError
 from ..errors import StoreUnavailable
 
-__all__ = ["CACHE_SECONDS", "MAX_STALE_SECONDS", "FetchFailed", "KeysUnavailable", "UrlKeys",
-           "bounded_get", "check_url", "is_loopback"]
+__all__ = [
+    "CACHE_SECONDS",
+    "MAX_STALE_SECONDS",
+    "FetchFailed",
+    "KeysUnavailable",
+    "UrlKeys",
+    "bounded_get",
+    "check_url",
+    "is_loopback",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +98,13 @@ def check_url(url: str, setting: str = "NEUROROOT_AUTH_JWKS") -> None:
         )
 
 
-def _fetch(url: str, deadline: float, max_bytes: int, context: ssl.SSLContext | None,
-           headers: t.Mapping[str, str] | None = None) -> bytes:
+def _fetch(
+    url: str,
+    deadline: float,
+    max_bytes: int,
+    context: ssl.SSLContext | None,
+    headers: t.Mapping[str, str] | None = None,
+) -> bytes:
     """The body of ``GET url``, within *deadline* seconds in total and *max_bytes* at most.
 
     :param headers: request headers (default: ``Accept: application/json``). Also used by the
@@ -234,8 +247,11 @@ class UrlKeys:
         now = time.monotonic()
         if not self._may_fetch(now, kid):
             return self._cached(now, kid)
-        got = (self._fetching.acquire(timeout=self.timeout + 1) if self._keys is None
-               else self._fetching.acquire(blocking=False))
+        got = (
+            self._fetching.acquire(timeout=self.timeout + 1)
+            if self._keys is None
+            else self._fetching.acquire(blocking=False)
+        )
         if not got:
             return self._cached(now, kid)  # another request is fetching: use what we have
         try:
@@ -250,12 +266,14 @@ class UrlKeys:
         self._attempted_at = now
         self.fetches += 1
         try:
-            keys = _parse(_fetch(self.url, self.timeout, self.max_bytes, self._context),
-                          self._usable)
+            keys = _parse(
+                _fetch(self.url, self.timeout, self.max_bytes, self._context), self._usable
+            )
         except FetchFailed as exc:
             self._failed_at = time.monotonic()
             stale = "; using the keys fetched before" if self._keys is not None else ""
-            logger.warning("JWK Set fetch failed (%s)%s; next attempt in %g s",
-                           exc, stale, self.cooldown)
+            logger.warning(
+                "JWK Set fetch failed (%s)%s; next attempt in %g s", exc, stale, self.cooldown
+            )
             return
         self._keys, self._fetched_at = keys, time.monotonic()

@@ -118,8 +118,8 @@ class Verifier:
                 raise jwt.InvalidAlgorithmError("alg not allowed or kid missing")
             typ = header.get("typ")
             if typ is not None and (
-                not isinstance(typ, str) or typ.lower().removeprefix("application/")
-                not in TOKEN_TYPES
+                not isinstance(typ, str)
+                or typ.lower().removeprefix("application/") not in TOKEN_TYPES
             ):
                 raise jwt.InvalidTokenError("typ is not JWT or at+jwt")
             key = self.keys.key(kid)
@@ -139,7 +139,6 @@ class Verifier:
         except jwt.PyJWTError as exc:
             logger.info("bearer token rejected: %s", type(exc).__name__)
             raise Unauthorized(INVALID) from exc
-
 
     def _check_lifetime(self, claims: t.Mapping[str, t.Any]) -> None:
         """Refuse a token that lives longer than ``max_lifetime`` (exp - iat, or exp - now)."""

@@ -59,7 +59,8 @@ def _records() -> CdsRecords | None:
 
 def _json(document: t.Any, status: int = 200) -> Response:
     return current_app.response_class(
-        current_app.json.dumps(document), status=status, mimetype="application/json")
+        current_app.json.dumps(document), status=status, mimetype="application/json"
+    )
 
 
 @bp.before_request
@@ -108,21 +109,26 @@ def _exam_document(call: HookCall) -> t.Any | None:
         return None  # the client has no data for the template
     exams = prefetch.get("exams")
     if "exams" in prefetch and not isinstance(exams, dict):
-        raise InvalidRequest("prefetch.exams must be a Bundle, an OperationOutcome or null",
-                             "prefetch.exams")
+        raise InvalidRequest(
+            "prefetch.exams must be a Bundle, an OperationOutcome or null", "prefetch.exams"
+        )
     if isinstance(exams, dict) and exams.get("resourceType") != "OperationOutcome":
         entries = bundle_resources(exams, "prefetch.exams")
     else:  # missing, or the client's prefetch failed (an OperationOutcome): fetch it ourselves
         if not call.fhir_server:
             raise PreconditionFailed(
                 "the prefetch 'exams' is missing and no fhirServer was given to fetch it from",
-                "prefetch.exams")
+                "prefetch.exams",
+            )
         config = current_app.config
         entries = fetch_exams(
-            call.fhir_server, call.context["patientId"], call.access_token,
+            call.fhir_server,
+            call.context["patientId"],
+            call.access_token,
             allow_list=current_app.extensions["cds_fhir_servers"],
             timeout=float(config["CDS_FETCH_TIMEOUT"]),
-            max_bytes=int(config["CDS_FETCH_MAX_BYTES"]))
+            max_bytes=int(config["CDS_FETCH_MAX_BYTES"]),
+        )
     exam = latest_exam(entries)
     if not any(e["resource"].get("resourceType") == "Observation" for e in exam):
         return None
@@ -153,36 +159,60 @@ def call(service_id: str) -> Response:
             return _json({"cards": []})  # opening a chart with no neuro exam: nothing to say
         raise
     if not _same_patient(outcome.subject, hook_call.context["patientId"]):
-        raise Unprocessable("the exam's Observations are about another patient than "
-                            "context.patientId", "context.patientId")
+        raise Unprocessable(
+            "the exam's Observations are about another patient than context.patientId",
+            "context.patientId",
+        )
     impression, page = outcome.impression, None
     if store is not None:
-        stored = store.save(NewResult(
-            impression=outcome.impression, provenance=outcome.provenance,
-            subject=outcome.subject, date=outcome.date, identifier_key=outcome.identifier_key,
-            content_key=outcome.content_key, client=g.get("auth_client")))
+        stored = store.save(
+            NewResult(
+                impression=outcome.impression,
+                provenance=outcome.provenance,
+                subject=outcome.subject,
+                date=outcome.date,
+                identifier_key=outcome.identifier_key,
+                content_key=outcome.content_key,
+                client=g.get("auth_client"),
+            )
+        )
         impression = stored.impression
         page = link(f"/fhir/ClinicalImpression/{stored.id}?_format=html")
         concerns(patients=[outcome.subject], resources=[f"ClinicalImpression/{stored.id}"])
     else:
         concerns(patients=[outcome.subject])
     assert outcome.assessment is not None
-    cards = [localization_card(outcome.assessment, base_url=base, impression=impression,
-                               page_url=page)]
-    observations = [e["resource"] for e in (document.get("entry") or [])
-                    if isinstance(e, dict) and isinstance(e.get("resource"), dict)
-                    and e["resource"].get("resourceType") == "Observation"]
+    cards = [
+        localization_card(outcome.assessment, base_url=base, impression=impression, page_url=page)
+    ]
+    observations = [
+        e["resource"]
+        for e in (document.get("entry") or [])
+        if isinstance(e, dict)
+        and isinstance(e.get("resource"), dict)
+        and e["resource"].get("resourceType") == "Observation"
+    ]
     classification = current_app.extensions["cds_isncsci"](observations)
     if classification is not None:
         cards.append(classification_card(classification, base_url=base))
     records = _records()
     if records is not None:
         now = datetime.now(UTC)
-        records.save_cards([IssuedCard(
-            uuid=card["uuid"], service_id=service_id, hook_instance=hook_call.hook_instance,
-            impression_id=impression.get("id"), indicator=card["indicator"],
-            summary=card["summary"], issued_at=now, card=_without_resources(card),
-        ) for card in cards])
+        records.save_cards(
+            [
+                IssuedCard(
+                    uuid=card["uuid"],
+                    service_id=service_id,
+                    hook_instance=hook_call.hook_instance,
+                    impression_id=impression.get("id"),
+                    indicator=card["indicator"],
+                    summary=card["summary"],
+                    issued_at=now,
+                    card=_without_resources(card),
+                )
+                for card in cards
+            ]
+        )
     return _json({"cards": cards})
 
 
@@ -190,11 +220,21 @@ def _without_resources(card: dict[str, t.Any]) -> dict[str, t.Any]:
     """The card as kept: each action's resource replaced by its reference (no patient data)."""
     kept = dict(card)
     if "suggestions" in card:
-        kept["suggestions"] = [{**s, "actions": [
-            {k: v for k, v in a.items() if k != "resource"}
-            | ({"resourceId": f"{a['resource']['resourceType']}/{a['resource']['id']}"}
-               if isinstance(a.get("resource"), dict) and a["resource"].get("id") else {})
-            for a in s.get("actions", ())]} for s in card["suggestions"]]
+        kept["suggestions"] = [
+            {
+                **s,
+                "actions": [
+                    {k: v for k, v in a.items() if k != "resource"}
+                    | (
+                        {"resourceId": f"{a['resource']['resourceType']}/{a['resource']['id']}"}
+                        if isinstance(a.get("resource"), dict) and a["resource"].get("id")
+                        else {}
+                    )
+                    for a in s.get("actions", ())
+                ],
+            }
+            for s in card["suggestions"]
+        ]
     return kept
 
 
@@ -204,13 +244,16 @@ def feedback(service_id: str) -> Response:
     _service(service_id)
     items = read_feedback(_body())
     records = _records()
-    stored = None if records is None else records.add_feedback(
-        service_id, items, g.get("cds_client"))
+    stored = (
+        None if records is None else records.add_feedback(service_id, items, g.get("cds_client"))
+    )
     if stored is None:
         known = set()
         if records is not None:
             known = {i.card for i in items if records.card(service_id, i.card) is not None}
         index = next(i for i, item in enumerate(items) if item.card not in known)
-        raise NotFound(f"no card {items[index].card[:64]!r} was issued by {service_id}",
-                       f"feedback[{index}].card")
+        raise NotFound(
+            f"no card {items[index].card[:64]!r} was issued by {service_id}",
+            f"feedback[{index}].card",
+        )
     return current_app.response_class(status=200)

@@ -30,8 +30,14 @@ if t.TYPE_CHECKING:
     from ..core.isncsci import Classification
     from ..core.model import Assessment, Evidence, Hypothesis
 
-__all__ = ["CORD_PATTERNS", "OVERRIDE_REASONS", "WARNING_PATTERNS", "classification_card",
-           "indicator_of", "localization_card"]
+__all__ = [
+    "CORD_PATTERNS",
+    "OVERRIDE_REASONS",
+    "WARNING_PATTERNS",
+    "classification_card",
+    "indicator_of",
+    "localization_card",
+]
 
 CORD_PATTERNS = frozenset({"myelopathy", "transverse-myelopathy", "brown-sequard", "hemiparesis"})
 WARNING_PATTERNS = CORD_PATTERNS | {"polyradiculoneuropathy"}
@@ -41,10 +47,16 @@ EVIDENCE = 6
 
 OVERRIDE_SYSTEM = "http://neuroroot.org/fhir/CodeSystem/cds-override-reason"
 OVERRIDE_REASONS = (
-    {"system": OVERRIDE_SYSTEM, "code": "not-consistent",
-     "display": "Not consistent with the clinical picture"},
-    {"system": OVERRIDE_SYSTEM, "code": "exam-incomplete",
-     "display": "Exam incomplete or recorded wrongly"},
+    {
+        "system": OVERRIDE_SYSTEM,
+        "code": "not-consistent",
+        "display": "Not consistent with the clinical picture",
+    },
+    {
+        "system": OVERRIDE_SYSTEM,
+        "code": "exam-incomplete",
+        "display": "Exam incomplete or recorded wrongly",
+    },
     {"system": OVERRIDE_SYSTEM, "code": "already-known", "display": "Already known and managed"},
 )
 
@@ -84,12 +96,17 @@ def _detail(assessment: Assessment) -> str:
     hypotheses = assessment.hypotheses[:TOP] if assessment.localized else ()
     if hypotheses:
         lines += ["| # | Hypothesis | Score | Confidence |", "| --- | --- | --- | --- |"]
-        lines += [f"| {i} | {_md(h.text)}{' (urgent)' if h.urgent else ''} | {h.score:.2f} | "
-                  f"{h.confidence} |" for i, h in enumerate(hypotheses, 1)]
+        lines += [
+            f"| {i} | {_md(h.text)}{' (urgent)' if h.urgent else ''} | {h.score:.2f} | "
+            f"{h.confidence} |"
+            for i, h in enumerate(hypotheses, 1)
+        ]
         lines.append("")
         for hypothesis in hypotheses:
-            lines.append(f"**{_md(hypothesis.text)}** (score {hypothesis.score:.2f}, "
-                         f"{hypothesis.confidence})")
+            lines.append(
+                f"**{_md(hypothesis.text)}** (score {hypothesis.score:.2f}, "
+                f"{hypothesis.confidence})"
+            )
             lines += [f"- {_md(reason)}" for reason in hypothesis.reasons[:3]]
             lines += _evidence(hypothesis.support, "for")
             lines += _evidence(hypothesis.against, "against")
@@ -107,8 +124,9 @@ def _summary(lead: Hypothesis | None) -> str:
     return _clip(f"{urgent}{lead.text} ({lead.confidence}, score {lead.score:.2f})")
 
 
-def localization_card(assessment: Assessment, *, base_url: str, impression: dict[str, t.Any],
-                      page_url: str | None) -> dict[str, t.Any]:
+def localization_card(
+    assessment: Assessment, *, base_url: str, impression: dict[str, t.Any], page_url: str | None
+) -> dict[str, t.Any]:
     """The localization card (see the module doc).
 
     :param impression: the ClinicalImpression the suggestion creates (the stored one).
@@ -121,28 +139,35 @@ def localization_card(assessment: Assessment, *, base_url: str, impression: dict
         "indicator": indicator,
         "detail": _detail(assessment),
         "source": {"label": "neuroroot", "url": base_url},
-        "suggestions": [{
-            "label": "Add the neuroroot localization to the record",
-            "uuid": str(uuid.uuid4()),
-            "isRecommended": True,
-            "actions": [{
-                "type": "create",
-                "description": "Create the ClinicalImpression with the localization and its "
-                               "reasoning",
-                "resource": impression,
-            }],
-        }],
+        "suggestions": [
+            {
+                "label": "Add the neuroroot localization to the record",
+                "uuid": str(uuid.uuid4()),
+                "isRecommended": True,
+                "actions": [
+                    {
+                        "type": "create",
+                        "description": "Create the ClinicalImpression with the localization "
+                        "and its "
+                        "reasoning",
+                        "resource": impression,
+                    }
+                ],
+            }
+        ],
         "selectionBehavior": "at-most-one",
         "overrideReasons": [dict(reason) for reason in OVERRIDE_REASONS],
     }
     if page_url:
-        card["links"] = [{"label": "Open the neuroroot result", "url": page_url,
-                          "type": "absolute"}]
+        card["links"] = [
+            {"label": "Open the neuroroot result", "url": page_url, "type": "absolute"}
+        ]
     return card
 
 
-def classification_card(classification: Classification, *, base_url: str,
-                        page_url: str | None = None) -> dict[str, t.Any]:
+def classification_card(
+    classification: Classification, *, base_url: str, page_url: str | None = None
+) -> dict[str, t.Any]:
     """The ISNCSCI classification card: ``info``, AIS and NLI in the summary."""
     ais = classification.asia_impairment_scale.text
     nli = classification.neurological_level_of_injury.text
@@ -151,10 +176,14 @@ def classification_card(classification: Classification, *, base_url: str,
         ("Neurological level of injury (NLI)", nli),
         ("AIS grade", ais),
         ("Complete (C) or incomplete (I)", complete),
-        ("Sensory level right / left", f"{classification.sensory_level_right.text} / "
-                                        f"{classification.sensory_level_left.text}"),
-        ("Motor level right / left", f"{classification.motor_level_right.text} / "
-                                      f"{classification.motor_level_left.text}"),
+        (
+            "Sensory level right / left",
+            f"{classification.sensory_level_right.text} / {classification.sensory_level_left.text}",
+        ),
+        (
+            "Motor level right / left",
+            f"{classification.motor_level_right.text} / {classification.motor_level_left.text}",
+        ),
     ]
     detail = ["| Element | Value |", "| --- | --- |"]
     detail += [f"| {name} | {_md(value)} |" for name, value in rows]
@@ -166,6 +195,7 @@ def classification_card(classification: Classification, *, base_url: str,
         "source": {"label": "neuroroot", "url": base_url},
     }
     if page_url:
-        card["links"] = [{"label": "Open the ISNCSCI worksheet", "url": page_url,
-                          "type": "absolute"}]
+        card["links"] = [
+            {"label": "Open the ISNCSCI worksheet", "url": page_url, "type": "absolute"}
+        ]
     return card

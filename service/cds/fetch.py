@@ -34,8 +34,14 @@ from ..auth.jwks import FetchFailed, bounded_get
 from ..errors import InvalidRequest, PreconditionFailed
 from ..fhir.read.cds_exam import bundle_resources, next_link
 
-__all__ = ["MAX_OBSERVATIONS", "MAX_PAGES", "allowed_server", "exams_query", "fetch_exams",
-           "parse_allow_list"]
+__all__ = [
+    "MAX_OBSERVATIONS",
+    "MAX_PAGES",
+    "allowed_server",
+    "exams_query",
+    "fetch_exams",
+    "parse_allow_list",
+]
 
 #: the most Observations read from a FHIR server for one call (DESIGN: up to 5,000).
 MAX_OBSERVATIONS = 5000
@@ -54,8 +60,13 @@ def _parts(url: str) -> tuple[str, str, int | None, str] | None:
         port = parts.port
     except ValueError:
         return None
-    if (parts.scheme not in {"http", "https"} or not parts.hostname or parts.username
-            or parts.password or parts.fragment):
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.username
+        or parts.password
+        or parts.fragment
+    ):
         return None
     default = {"http": 80, "https": 443}[parts.scheme]
     return parts.scheme, parts.hostname.lower(), port or default, parts.path.rstrip("/")
@@ -77,12 +88,21 @@ def allowed_server(server: str, allow_list: t.Sequence[str]) -> bool:
 
 def exams_query(server: str, patient_id: str) -> str:
     """The URL of the ``exams`` prefetch template for *patient_id* on *server*."""
-    return (f"{server.rstrip('/')}/Observation?patient={quote(patient_id, safe='')}"
-            "&category=exam&_sort=-date&_count=500")
+    return (
+        f"{server.rstrip('/')}/Observation?patient={quote(patient_id, safe='')}"
+        "&category=exam&_sort=-date&_count=500"
+    )
 
 
-def fetch_exams(server: str, patient_id: str, token: str | None, *, allow_list: t.Sequence[str],
-                timeout: float, max_bytes: int) -> list[dict[str, t.Any]]:
+def fetch_exams(
+    server: str,
+    patient_id: str,
+    token: str | None,
+    *,
+    allow_list: t.Sequence[str],
+    timeout: float,
+    max_bytes: int,
+) -> list[dict[str, t.Any]]:
     """The exam entries of *patient_id* from *server*, following ``next`` links.
 
     :raise PreconditionFailed: see the module doc (nothing was fetched when not allowed).
@@ -90,7 +110,9 @@ def fetch_exams(server: str, patient_id: str, token: str | None, *, allow_list: 
     if not allowed_server(server, allow_list):
         raise PreconditionFailed(
             "the prefetch 'exams' is missing and fhirServer is not a FHIR server this service "
-            "may call (NEUROROOT_CDS_FHIR_SERVERS); send the prefetch", "fhirServer")
+            "may call (NEUROROOT_CDS_FHIR_SERVERS); send the prefetch",
+            "fhirServer",
+        )
     headers = {"Accept": "application/fhir+json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -102,29 +124,35 @@ def fetch_exams(server: str, patient_id: str, token: str | None, *, allow_list: 
     while url is not None:
         if pages >= MAX_PAGES:
             break
-        if pages and not (allowed_server(url.split("?")[0], allow_list)
-                          and _under(url, server, query=True)):
+        if pages and not (
+            allowed_server(url.split("?")[0], allow_list) and _under(url, server, query=True)
+        ):
             raise PreconditionFailed(
-                "the FHIR server's next link leaves fhirServer; paging stopped", "fhirServer")
+                "the FHIR server's next link leaves fhirServer; paging stopped", "fhirServer"
+            )
         left = end - time.monotonic()
         if left <= 0:
             raise PreconditionFailed(
-                f"the FHIR server did not answer within {timeout:g} s", "fhirServer")
+                f"the FHIR server did not answer within {timeout:g} s", "fhirServer"
+            )
         try:
             body = bounded_get(url, left, budget, None, headers)
         except FetchFailed as exc:
             if time.monotonic() >= end:
                 raise PreconditionFailed(
-                    f"the FHIR server did not answer within {timeout:g} s", "fhirServer") from exc
+                    f"the FHIR server did not answer within {timeout:g} s", "fhirServer"
+                ) from exc
             raise PreconditionFailed(
-                f"the exams could not be fetched from fhirServer ({exc})", "fhirServer") from exc
+                f"the exams could not be fetched from fhirServer ({exc})", "fhirServer"
+            ) from exc
         budget -= len(body)
         pages += 1
         try:
             page = json.loads(body)
         except ValueError as exc:
-            raise PreconditionFailed("fhirServer answered something that is not JSON",
-                                     "fhirServer") from exc
+            raise PreconditionFailed(
+                "fhirServer answered something that is not JSON", "fhirServer"
+            ) from exc
         try:
             found = bundle_resources(page, "fhirServer")
         except InvalidRequest as exc:  # the server's fault, not the client's

@@ -38,11 +38,17 @@ def classify_exam(observations: t.Sequence[t.Mapping[str, t.Any]]) -> Classifica
     """The exam's ISNCSCI classification, or None when it is not (mostly) an ISNCSCI exam."""
     if not observations:
         return None
-    bundle = {"resourceType": "Bundle", "type": "collection",
-              "entry": [{"resource": dict(o)} for o in observations]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": dict(o)} for o in observations],
+    }
     try:
-        request = parse_isncsci(bundle, current_app.extensions["terminology"],
-                                max_entries=current_app.config["MAX_ENTRIES"])
+        request = parse_isncsci(
+            bundle,
+            current_app.extensions["terminology"],
+            max_entries=current_app.config["MAX_ENTRIES"],
+        )
     except ServiceError:
         return None
     if len(request.missing) * 2 > WORKSHEET_ITEMS:

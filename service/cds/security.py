@@ -49,8 +49,13 @@ from ..errors import Unauthorized
 if t.TYPE_CHECKING:
     from ..store.cds import CdsRecords
 
-__all__ = ["ALGORITHMS", "LEEWAY_SECONDS", "MAX_LIFETIME_SECONDS", "CdsVerifier",
-           "load_cds_verifier"]
+__all__ = [
+    "ALGORITHMS",
+    "LEEWAY_SECONDS",
+    "MAX_LIFETIME_SECONDS",
+    "CdsVerifier",
+    "load_cds_verifier",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +64,9 @@ ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES
 LEEWAY_SECONDS = 60
 MAX_LIFETIME_SECONDS = 3600
 _CURVES: dict[str, type[EllipticCurve]] = {
-    "ES256": SECP256R1, "ES384": SECP384R1, "ES512": SECP521R1,
+    "ES256": SECP256R1,
+    "ES384": SECP384R1,
+    "ES512": SECP521R1,
 }
 INVALID = "invalid or missing CDS client JWT"
 
@@ -67,7 +74,8 @@ INVALID = "invalid or missing CDS client JWT"
 def _public_signing_key(key: jwt.PyJWK) -> bool:
     public = key.key
     strong = (isinstance(public, RSAPublicKey) and public.key_size >= 2048) or isinstance(
-        public, EllipticCurvePublicKey)
+        public, EllipticCurvePublicKey
+    )
     return bool(key.key_id) and key.public_key_use in (None, "sig") and strong
 
 
@@ -79,8 +87,11 @@ def _fits(key: jwt.PyJWK, alg: str) -> bool:
     if alg.startswith(("RS", "PS")):
         return isinstance(key.key, RSAPublicKey)
     curve = _CURVES.get(alg)
-    return (curve is not None and isinstance(key.key, EllipticCurvePublicKey)
-            and isinstance(key.key.curve, curve))
+    return (
+        curve is not None
+        and isinstance(key.key, EllipticCurvePublicKey)
+        and isinstance(key.key.curve, curve)
+    )
 
 
 class _FileKeys:
@@ -116,8 +127,9 @@ class CdsVerifier:
     def __init__(self, issuers: t.Mapping[str, _FileKeys | UrlKeys]) -> None:
         self.issuers = dict(issuers)
 
-    def claims(self, header_value: str | None, audience: str,
-               records: CdsRecords | None) -> dict[str, t.Any]:
+    def claims(
+        self, header_value: str | None, audience: str, records: CdsRecords | None
+    ) -> dict[str, t.Any]:
         """The verified claims of the bearer JWT in *header_value* for a call to *audience*.
 
         :raise Unauthorized: whatever failed (the same text every time).
@@ -139,10 +151,16 @@ class CdsVerifier:
             if key is None or not _fits(key, alg):
                 raise jwt.InvalidKeyError("no key for this kid and alg")
             claims: dict[str, t.Any] = jwt.decode(
-                token, key.key, algorithms=[alg], audience=audience, issuer=issuer,
+                token,
+                key.key,
+                algorithms=[alg],
+                audience=audience,
+                issuer=issuer,
                 leeway=LEEWAY_SECONDS,
-                options={"require": ["exp", "iat", "iss", "aud", "jti"],
-                         "enforce_minimum_key_length": True},
+                options={
+                    "require": ["exp", "iat", "iss", "aud", "jti"],
+                    "enforce_minimum_key_length": True,
+                },
             )
             exp, jti = claims["exp"], claims["jti"]
             if exp - time.time() > MAX_LIFETIME_SECONDS + LEEWAY_SECONDS:
@@ -182,17 +200,25 @@ def load_cds_verifier(config: t.Mapping[str, t.Any]) -> CdsVerifier | None:
         mapping = json.loads(raw)
     except ValueError as exc:
         raise ConfigError(f"{SETTING}: not JSON (a JSON object from issuer to JWK Set)") from exc
-    if not isinstance(mapping, dict) or not mapping or not all(
+    if (
+        not isinstance(mapping, dict)
+        or not mapping
+        or not all(
             isinstance(k, str) and k and isinstance(v, str) and v.strip()
-            for k, v in mapping.items()):
-        raise ConfigError(f"{SETTING}: must be a non-empty JSON object from each issuer to its "
-                          "JWK Set (a URL or a file path)")
+            for k, v in mapping.items()
+        )
+    ):
+        raise ConfigError(
+            f"{SETTING}: must be a non-empty JSON object from each issuer to its "
+            "JWK Set (a URL or a file path)"
+        )
     issuers: dict[str, _FileKeys | UrlKeys] = {}
     for issuer, source in mapping.items():
         source = source.strip()
         if urlsplit(source).scheme.lower() in {"http", "https"}:
             issuers[issuer] = UrlKeys(
-                source, _public_signing_key,
+                source,
+                _public_signing_key,
                 timeout=float(config.get("AUTH_JWKS_TIMEOUT") or 5),
                 max_bytes=int(config.get("AUTH_JWKS_MAX_BYTES") or 1024 * 1024),
                 cooldown=float(config.get("AUTH_JWKS_COOLDOWN") or 0),

@@ -10,9 +10,7 @@ PATIENT_VIEW = "neuroroot-patient-view"
 EXAM_SIGN = "neuroroot-exam-sign"
 #: the custom hook of exam-sign (CDS Hooks "Hook Definition Format": reverse domain, noun-verb).
 EXAM_SIGN_HOOK = "org.neuroroot.exam-sign"
-EXAMS_TEMPLATE = (
-    "Observation?patient={{context.patientId}}&category=exam&_sort=-date&_count=500"
-)
+EXAMS_TEMPLATE = "Observation?patient={{context.patientId}}&category=exam&_sort=-date&_count=500"
 
 SERVICES: dict[str, dict[str, t.Any]] = {
     PATIENT_VIEW: {

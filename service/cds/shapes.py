@@ -79,9 +79,17 @@ def _issues(messages: t.Any, prefix: str = "") -> list[Issue]:
     found: list[Issue] = []
     if isinstance(messages, dict):
         for key, value in messages.items():
-            path = prefix if key == "_schema" else (
-                f"{prefix}[{key}]" if isinstance(key, int) else
-                f"{prefix}.{key}" if prefix else str(key))
+            path = (
+                prefix
+                if key == "_schema"
+                else (
+                    f"{prefix}[{key}]"
+                    if isinstance(key, int)
+                    else f"{prefix}.{key}"
+                    if prefix
+                    else str(key)
+                )
+            )
             found += _issues(value, path)
     elif isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
         text = "; ".join(messages)
@@ -110,13 +118,20 @@ def read_hook_call(document: t.Any, hook: str) -> HookCall:
     """
     data = _load(_Call(), document)
     if data["hook"] != hook:
-        raise InvalidRequest(f"this service answers the hook {hook!r}, not {data['hook']!r}",
-                             "hook")
+        raise InvalidRequest(
+            f"this service answers the hook {hook!r}, not {data['hook']!r}", "hook"
+        )
     context_schema = _ExamSignContext() if hook != "patient-view" else _PatientViewContext()
     context = _load(context_schema, data["context"], "context")
     authorization = data.get("fhirAuthorization") or {}
-    return HookCall(hook, data["hookInstance"], context, data.get("prefetch"),
-                    data.get("fhirServer"), authorization.get("access_token"))
+    return HookCall(
+        hook,
+        data["hookInstance"],
+        context,
+        data.get("prefetch"),
+        data.get("fhirServer"),
+        authorization.get("access_token"),
+    )
 
 
 class _Coding(Schema):
@@ -160,8 +175,9 @@ class _Feedback(Schema):
 
 
 class _FeedbackRequest(Schema):
-    feedback = fields.List(fields.Nested(_Feedback), required=True,
-                           validate=validate.Length(min=1, max=100))
+    feedback = fields.List(
+        fields.Nested(_Feedback), required=True, validate=validate.Length(min=1, max=100)
+    )
 
 
 def read_feedback(document: t.Any) -> list[NewFeedback]:
@@ -170,12 +186,16 @@ def read_feedback(document: t.Any) -> list[NewFeedback]:
     :raise InvalidRequest: not the specification's shape (400), each problem named.
     """
     data = _load(_FeedbackRequest(), document)
-    return [NewFeedback(
-        card=item["card"], outcome=item["outcome"],
-        outcome_timestamp=item["outcomeTimestamp"].astimezone(UTC),
-        accepted_suggestions=tuple(a["id"] for a in item.get("acceptedSuggestions", ())),
-        override_reason=_reason(item.get("overrideReason")),
-    ) for item in data["feedback"]]
+    return [
+        NewFeedback(
+            card=item["card"],
+            outcome=item["outcome"],
+            outcome_timestamp=item["outcomeTimestamp"].astimezone(UTC),
+            accepted_suggestions=tuple(a["id"] for a in item.get("acceptedSuggestions", ())),
+            override_reason=_reason(item.get("overrideReason")),
+        )
+        for item in data["feedback"]
+    ]
 
 
 def _reason(value: dict[str, t.Any] | None) -> dict[str, t.Any] | None:
@@ -185,4 +205,3 @@ def _reason(value: dict[str, t.Any] | None) -> dict[str, t.Any] | None:
     if "reason" in reason:
         reason["reason"] = dict(reason["reason"])
     return reason
-

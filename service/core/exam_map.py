@@ -98,9 +98,13 @@ def exam_map(findings: t.Iterable[Finding], table: Table) -> ExamMap:
         key = (kind, f.target)
         segments = rows.get(key)
         if segments is None:
-            row = (table.site(_SNOMED, f.target) if sensory
-                   else table.reflex(f.target) if kind is Kind.REFLEX
-                   else table.movement(f.target))
+            row = (
+                table.site(_SNOMED, f.target)
+                if sensory
+                else table.reflex(f.target)
+                if kind is Kind.REFLEX
+                else table.movement(f.target)
+            )
             segments = rows[key] = tuple(w.segment for w in row.core) if row is not None else ()
         if not segments:
             continue

@@ -82,11 +82,18 @@ def _negotiated(accept: str) -> tuple[str | None, str | None]:
     Parsed by Werkzeug (q-values, wildcards, specificity), without the media-type parameters
     (so that ``application/fhir+json; fhirVersion=4.0`` matches). Memoised by header value.
     """
-    items = [(_parse_media(value), quality)
-             for value, quality in parse_accept_header(accept, MIMEAccept)]
+    items = [
+        (_parse_media(value), quality) for value, quality in parse_accept_header(accept, MIMEAccept)
+    ]
     plain = MIMEAccept([(main, quality) for (main, _), quality in items])
-    version = next((params["fhirversion"] for (main, params), _ in items
-                    if main in _FORMATS and not _version_ok(params)), None)
+    version = next(
+        (
+            params["fhirversion"]
+            for (main, params), _ in items
+            if main in _FORMATS and not _version_ok(params)
+        ),
+        None,
+    )
     return plain.best_match(_OFFERED), version
 
 

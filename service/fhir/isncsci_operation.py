@@ -69,8 +69,10 @@ def classify_isncsci(
     observations = classification_observations(result, request, ids, moment, reference)
     provenance = render_isncsci_provenance(request, moment)
     content_key = hashlib.sha256(
-        f"{isncsci_protocol_url()}\n{request.content_key}".encode()).hexdigest()
+        f"{isncsci_protocol_url()}\n{request.content_key}".encode()
+    ).hexdigest()
     identifier_key = "|".join(request.identifier) if request.identifier else None
     date = moment
-    return Classified(result, request, observations, provenance, subject, date, identifier_key,
-                      content_key)
+    return Classified(
+        result, request, observations, provenance, subject, date, identifier_key, content_key
+    )

@@ -73,5 +73,6 @@ def run_operation(
     protocol = protocol_url(table)
     content_key = hashlib.sha256(f"{protocol}\n{parsed.content_key}".encode()).hexdigest()
     identifier_key = "|".join(parsed.identifier) if parsed.identifier else None
-    return Outcome(impression, provenance, parsed, subject, moment, identifier_key, content_key,
-                   assessment)
+    return Outcome(
+        impression, provenance, parsed, subject, moment, identifier_key, content_key, assessment
+    )

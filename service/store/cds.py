@@ -69,26 +69,46 @@ class CdsRecords:
         """Keep *cards* (one transaction)."""
         if not cards:
             return
-        rows = [{
-            "uuid": c.uuid, "service_id": c.service_id, "hook_instance": c.hook_instance[:128],
-            "impression_id": c.impression_id, "indicator": c.indicator, "summary": c.summary,
-            "issued_at": c.issued_at, "card": orjson.dumps(c.card).decode("utf-8"),
-        } for c in cards]
+        rows = [
+            {
+                "uuid": c.uuid,
+                "service_id": c.service_id,
+                "hook_instance": c.hook_instance[:128],
+                "impression_id": c.impression_id,
+                "indicator": c.indicator,
+                "summary": c.summary,
+                "issued_at": c.issued_at,
+                "card": orjson.dumps(c.card).decode("utf-8"),
+            }
+            for c in cards
+        ]
         with database_errors(), self._engine.begin() as connection:
             connection.execute(insert(cds_cards), rows)
 
     def card(self, service_id: str, card_uuid: str) -> IssuedCard | None:
         """The card *card_uuid* issued by *service_id*, or None."""
         with database_errors(), self._engine.connect() as connection:
-            row = connection.execute(select(cds_cards).where(
-                cds_cards.c.uuid == card_uuid, cds_cards.c.service_id == service_id)).first()
+            row = connection.execute(
+                select(cds_cards).where(
+                    cds_cards.c.uuid == card_uuid, cds_cards.c.service_id == service_id
+                )
+            ).first()
         if row is None:
             return None
-        return IssuedCard(row.uuid, row.service_id, row.hook_instance, row.impression_id,
-                          row.indicator, row.summary, row.issued_at, orjson.loads(row.card))
+        return IssuedCard(
+            row.uuid,
+            row.service_id,
+            row.hook_instance,
+            row.impression_id,
+            row.indicator,
+            row.summary,
+            row.issued_at,
+            orjson.loads(row.card),
+        )
 
-    def add_feedback(self, service_id: str, items: t.Sequence[NewFeedback],
-                     client: str | None) -> list[str] | None:
+    def add_feedback(
+        self, service_id: str, items: t.Sequence[NewFeedback], client: str | None
+    ) -> list[str] | None:
         """Store every item of one feedback request, or none of them.
 
         :return: the new feedback ids, or None when a card is not one *service_id* issued
@@ -97,52 +117,99 @@ class CdsRecords:
         now = datetime.now(UTC)
         with database_errors(), self._engine.begin() as connection:
             wanted = {item.card for item in items}
-            known = set(connection.execute(select(cds_cards.c.uuid).where(
-                cds_cards.c.uuid.in_(wanted), cds_cards.c.service_id == service_id)).scalars())
+            known = set(
+                connection.execute(
+                    select(cds_cards.c.uuid).where(
+                        cds_cards.c.uuid.in_(wanted), cds_cards.c.service_id == service_id
+                    )
+                ).scalars()
+            )
             if known != wanted:
                 return None
             ids = [str(uuid.uuid4()) for _ in items]
-            connection.execute(insert(cds_feedback), [{
-                "id": new_id, "card_uuid": item.card, "outcome": item.outcome,
-                "accepted_suggestions": (orjson.dumps(list(item.accepted_suggestions)).decode()
-                                         if item.accepted_suggestions else None),
-                "override_reason": (orjson.dumps(item.override_reason).decode()
-                                    if item.override_reason else None),
-                "outcome_timestamp": item.outcome_timestamp, "received_at": now,
-                "client": client[:256] if client else None,
-            } for new_id, item in zip(ids, items, strict=True)])
+            connection.execute(
+                insert(cds_feedback),
+                [
+                    {
+                        "id": new_id,
+                        "card_uuid": item.card,
+                        "outcome": item.outcome,
+                        "accepted_suggestions": (
+                            orjson.dumps(list(item.accepted_suggestions)).decode()
+                            if item.accepted_suggestions
+                            else None
+                        ),
+                        "override_reason": (
+                            orjson.dumps(item.override_reason).decode()
+                            if item.override_reason
+                            else None
+                        ),
+                        "outcome_timestamp": item.outcome_timestamp,
+                        "received_at": now,
+                        "client": client[:256] if client else None,
+                    }
+                    for new_id, item in zip(ids, items, strict=True)
+                ],
+            )
         return ids
 
-    def feedback(self, *, service_id: str | None = None, since: datetime | None = None,
-                 limit: int = 1000) -> list[dict[str, t.Any]]:
+    def feedback(
+        self, *, service_id: str | None = None, since: datetime | None = None, limit: int = 1000
+    ) -> list[dict[str, t.Any]]:
         """Feedback with its card, oldest first: what ``neuroroot cds feedback`` prints."""
-        query = (select(cds_feedback, cds_cards.c.service_id, cds_cards.c.indicator,
-                        cds_cards.c.summary, cds_cards.c.impression_id, cds_cards.c.issued_at,
-                        cds_cards.c.hook_instance)
-                 .join(cds_cards, cds_cards.c.uuid == cds_feedback.c.card_uuid)
-                 .order_by(cds_feedback.c.received_at, cds_feedback.c.id).limit(limit))
+        query = (
+            select(
+                cds_feedback,
+                cds_cards.c.service_id,
+                cds_cards.c.indicator,
+                cds_cards.c.summary,
+                cds_cards.c.impression_id,
+                cds_cards.c.issued_at,
+                cds_cards.c.hook_instance,
+            )
+            .join(cds_cards, cds_cards.c.uuid == cds_feedback.c.card_uuid)
+            .order_by(cds_feedback.c.received_at, cds_feedback.c.id)
+            .limit(limit)
+        )
         if service_id is not None:
             query = query.where(cds_cards.c.service_id == service_id)
         if since is not None:
             query = query.where(cds_feedback.c.received_at >= since)
         with database_errors(), self._engine.connect() as connection:
             rows = connection.execute(query).all()
-        return [{
-            "id": row.id,
-            "receivedAt": _instant(row.received_at),
-            "client": row.client,
-            "service": row.service_id,
-            "card": {"uuid": row.card_uuid, "indicator": row.indicator, "summary": row.summary,
-                     "issuedAt": _instant(row.issued_at), "hookInstance": row.hook_instance,
-                     **({"clinicalImpression": f"ClinicalImpression/{row.impression_id}"}
-                        if row.impression_id else {})},
-            "outcome": row.outcome,
-            "outcomeTimestamp": _instant(row.outcome_timestamp),
-            **({"acceptedSuggestions": orjson.loads(row.accepted_suggestions)}
-               if row.accepted_suggestions else {}),
-            **({"overrideReason": orjson.loads(row.override_reason)}
-               if row.override_reason else {}),
-        } for row in rows]
+        return [
+            {
+                "id": row.id,
+                "receivedAt": _instant(row.received_at),
+                "client": row.client,
+                "service": row.service_id,
+                "card": {
+                    "uuid": row.card_uuid,
+                    "indicator": row.indicator,
+                    "summary": row.summary,
+                    "issuedAt": _instant(row.issued_at),
+                    "hookInstance": row.hook_instance,
+                    **(
+                        {"clinicalImpression": f"ClinicalImpression/{row.impression_id}"}
+                        if row.impression_id
+                        else {}
+                    ),
+                },
+                "outcome": row.outcome,
+                "outcomeTimestamp": _instant(row.outcome_timestamp),
+                **(
+                    {"acceptedSuggestions": orjson.loads(row.accepted_suggestions)}
+                    if row.accepted_suggestions
+                    else {}
+                ),
+                **(
+                    {"overrideReason": orjson.loads(row.override_reason)}
+                    if row.override_reason
+                    else {}
+                ),
+            }
+            for row in rows
+        ]
 
     def first_use_of_jti(self, issuer: str, jti: str, expires_at: datetime) -> bool:
         """Record ``iss|jti`` until *expires_at*; False when it was recorded and is not expired.

@@ -61,7 +61,7 @@ def normalize_url(url: str) -> str:
     ``postgresql+psycopg://`` (Heroku-style and libpq-style URLs both work); others pass as is."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return _PSYCOPG + url[len(prefix):]
+            return _PSYCOPG + url[len(prefix) :]
     return url
 
 
@@ -117,8 +117,9 @@ def _make_private(path: Path) -> None:
 
 def _sqlite_engine(path: Path | None, *, create: bool) -> Engine:
     if path is None:  # in memory: one shared connection, for experiments only
-        engine = create_engine("sqlite://", poolclass=StaticPool,
-                               connect_args={"check_same_thread": False})
+        engine = create_engine(
+            "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
     else:
         if create:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -127,12 +128,14 @@ def _sqlite_engine(path: Path | None, *, create: bool) -> Engine:
 
         def connect() -> sqlite3.Connection:
             _make_private(path)
-            return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   check_same_thread=False)
+            return sqlite3.connect(
+                uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            )
 
         # One idle connection is kept; more are opened only while requests overlap (threads).
-        engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool, pool_size=1,
-                               max_overflow=15)
+        engine = create_engine(
+            "sqlite://", creator=connect, poolclass=QueuePool, pool_size=1, max_overflow=15
+        )
         _check_file_on_checkout(engine, path)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -161,8 +164,9 @@ def _check_file_on_checkout(engine: Engine, path: Path) -> None:
     event.listen(engine, "checkout", check)
 
 
-def make_engine(url: str, *, create: bool = False,
-                statement_timeout_ms: int | None = None) -> Engine:
+def make_engine(
+    url: str, *, create: bool = False, statement_timeout_ms: int | None = None
+) -> Engine:
     """An engine for *url*, set up for this service (see the module docstring).
 
     :param create: for SQLite, create the file (and its folder) when missing; only the
@@ -182,9 +186,16 @@ def make_engine(url: str, *, create: bool = False,
         if statement_timeout_ms:
             given = parsed.query.get("options")
             given = " ".join(given) if isinstance(given, tuple) else (given or "")
-            connect_args["options"] = \
+            connect_args["options"] = (
                 f"{given} -c statement_timeout={int(statement_timeout_ms)}".strip()
+            )
         # At most 10 connections per process: 8 workers stay under PostgreSQL's default 100.
-        return create_engine(url, pool_pre_ping=True, pool_recycle=1800, pool_size=5,
-                             max_overflow=5, connect_args=connect_args)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            pool_size=5,
+            max_overflow=5,
+            connect_args=connect_args,
+        )
     return create_engine(url, pool_pre_ping=True)

@@ -21,8 +21,17 @@ from .records import VersionedId
 from .schema import impressions, observations, provenances, retractions
 from .search import DateBounds
 
-__all__ = ["DEFAULTS", "FILTERS", "ID_COLUMNS", "RETRACTED", "SORTS", "STATUSES", "Condition",
-           "Filter", "every_provenance"]
+__all__ = [
+    "DEFAULTS",
+    "FILTERS",
+    "ID_COLUMNS",
+    "RETRACTED",
+    "SORTS",
+    "STATUSES",
+    "Condition",
+    "Filter",
+    "every_provenance",
+]
 
 #: the status of a retracted result (R4 clinicalimpression-status).
 RETRACTED = "entered-in-error"
@@ -33,10 +42,20 @@ STATUSES = ("in-progress", "completed", RETRACTED)
 #: (version 1) and, once the result is retracted, the retraction's (the version it made, 2: a
 #: result is retracted once, and nothing else makes a version). Provenance searches read these.
 every_provenance = union_all(
-    select(provenances.c.id, provenances.c.impression_id, provenances.c.last_updated,
-           provenances.c.resource, literal("1").label("target_version")),
-    select(retractions.c.id, retractions.c.impression_id, retractions.c.last_updated,
-           retractions.c.resource, literal("2").label("target_version")),
+    select(
+        provenances.c.id,
+        provenances.c.impression_id,
+        provenances.c.last_updated,
+        provenances.c.resource,
+        literal("1").label("target_version"),
+    ),
+    select(
+        retractions.c.id,
+        retractions.c.impression_id,
+        retractions.c.last_updated,
+        retractions.c.resource,
+        literal("2").label("target_version"),
+    ),
 ).subquery("every_provenance")
 
 Condition = ColumnElement[bool]
@@ -75,10 +94,15 @@ def _equals(column: t.Any) -> Filter:
 def _target(targets: t.Sequence[VersionedId]) -> list[Condition]:
     """``Provenance.target``: any of the ClinicalImpressions (at the version, when one is given:
     the creation's Provenance targets version 1, a retraction's version 2)."""
-    either = [and_(impressions.c.id == target.id,
-                   true() if target.version is None
-                   else every_provenance.c.target_version == target.version)
-              for target in targets]
+    either = [
+        and_(
+            impressions.c.id == target.id,
+            true()
+            if target.version is None
+            else every_provenance.c.target_version == target.version,
+        )
+        for target in targets
+    ]
     return [or_(false(), *either)]
 
 
@@ -113,14 +137,14 @@ DEFAULTS: dict[str, dict[str, list[Condition]]] = {
 
 #: resource type -> sort key (``_sort`` value without the minus) -> its column.
 SORTS: dict[str, dict[str, t.Any]] = {
-    "ClinicalImpression": {"date": impressions.c.date,
-                           "_lastUpdated": impressions.c.last_updated},
+    "ClinicalImpression": {"date": impressions.c.date, "_lastUpdated": impressions.c.last_updated},
     "Provenance": {"_lastUpdated": every_provenance.c.last_updated},
-    "Observation": {"date": observations.c.date,
-                    "_lastUpdated": observations.c.last_updated},
+    "Observation": {"date": observations.c.date, "_lastUpdated": observations.c.last_updated},
 }
 
 #: resource type -> its id column (the tie-breaker of every sort, and of keyset paging).
-ID_COLUMNS: dict[str, t.Any] = {"ClinicalImpression": impressions.c.id,
-                                "Provenance": every_provenance.c.id,
-                                "Observation": observations.c.id}
+ID_COLUMNS: dict[str, t.Any] = {
+    "ClinicalImpression": impressions.c.id,
+    "Provenance": every_provenance.c.id,
+    "Observation": observations.c.id,
+}

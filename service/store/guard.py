@@ -45,10 +45,12 @@ def database_errors() -> t.Iterator[None]:
     except UNAVAILABLE as exc:
         cause = getattr(exc, "orig", None) or exc
         if getattr(cause, "sqlstate", None) == QUERY_CANCELED:
-            logger.warning("database statement cancelled: %s (statement timeout)",
-                           type(cause).__name__)
+            logger.warning(
+                "database statement cancelled: %s (statement timeout)", type(cause).__name__
+            )
             raise StoreUnavailable(
                 "the database did not answer in time (statement timeout); retry later, or "
-                "narrow the search") from exc
+                "narrow the search"
+            ) from exc
         logger.warning("database unavailable: %s", type(cause).__name__)
         raise StoreUnavailable("the database is not available; retry later") from exc

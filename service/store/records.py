@@ -10,8 +10,17 @@ import typing as t
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-__all__ = ["NewClassification", "NewResult", "Page", "Stored", "StoredClassification",
-           "StoredObservation", "VersionedId", "fhir_instant", "utc"]
+__all__ = [
+    "NewClassification",
+    "NewResult",
+    "Page",
+    "Stored",
+    "StoredClassification",
+    "StoredObservation",
+    "VersionedId",
+    "fhir_instant",
+    "utc",
+]
 
 
 @dataclass(frozen=True, slots=True)

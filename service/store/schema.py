@@ -44,15 +44,28 @@ from sqlalchemy.engine import Dialect
 
 from .records import utc
 
-__all__ = ["UTCDateTime", "cds_cards", "cds_feedback", "cds_jtis", "history", "impressions",
-           "isncsci_results", "metadata", "observations", "provenances", "retractions"]
+__all__ = [
+    "UTCDateTime",
+    "cds_cards",
+    "cds_feedback",
+    "cds_jtis",
+    "history",
+    "impressions",
+    "isncsci_results",
+    "metadata",
+    "observations",
+    "provenances",
+    "retractions",
+]
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -98,8 +111,13 @@ provenances = Table(
     "provenance",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("impression_id", String(64), ForeignKey("clinical_impression.id", ondelete="CASCADE"),
-           nullable=False, unique=True),
+    Column(
+        "impression_id",
+        String(64),
+        ForeignKey("clinical_impression.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
     Column("version_id", String(16), nullable=False),
     Column("last_updated", UTCDateTime(), nullable=False),
     Column("resource", Text(), nullable=False),
@@ -130,8 +148,9 @@ observations = Table(
     "observation",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("result_id", String(64), ForeignKey("isncsci_result.id", ondelete="CASCADE"),
-           nullable=False),
+    Column(
+        "result_id", String(64), ForeignKey("isncsci_result.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("position", Integer(), nullable=False),
     Column("code", String(64), nullable=False),
     Column("subject", String(256), nullable=False),
@@ -165,8 +184,9 @@ cds_feedback = Table(
     "cds_feedback",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("card_uuid", String(36), ForeignKey("cds_card.uuid", ondelete="CASCADE"),
-           nullable=False),
+    Column(
+        "card_uuid", String(36), ForeignKey("cds_card.uuid", ondelete="CASCADE"), nullable=False
+    ),
     Column("outcome", String(16), nullable=False),
     Column("accepted_suggestions", Text(), nullable=True),
     Column("override_reason", Text(), nullable=True),
@@ -190,8 +210,12 @@ cds_jtis = Table(
 history = Table(
     "impression_version",
     metadata,
-    Column("impression_id", String(64), ForeignKey("clinical_impression.id", ondelete="CASCADE"),
-           primary_key=True),
+    Column(
+        "impression_id",
+        String(64),
+        ForeignKey("clinical_impression.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     Column("version_id", String(16), primary_key=True),
     Column("last_updated", UTCDateTime(), nullable=False),
     Column("resource", Text(), nullable=False),
@@ -202,8 +226,13 @@ retractions = Table(
     "retraction",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("impression_id", String(64), ForeignKey("clinical_impression.id", ondelete="CASCADE"),
-           nullable=False, unique=True),
+    Column(
+        "impression_id",
+        String(64),
+        ForeignKey("clinical_impression.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
     Column("version_id", String(16), nullable=False),
     Column("last_updated", UTCDateTime(), nullable=False),
     Column("resource", Text(), nullable=False),

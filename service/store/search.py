@@ -38,8 +38,10 @@ __all__ = ["PREFIXES", "DateBounds", "date_bounds", "parse_reference"]
 
 #: every FHIR R4 search prefix; all of them are supported.
 PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
-_REFERENCE = re.compile(r"^(?:https?://\S+?/)?(?:(?P<type>[A-Z][A-Za-z]{1,63})/)?"
-                        r"(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/(?P<version>[A-Za-z0-9\-.]{1,64}))?$")
+_REFERENCE = re.compile(
+    r"^(?:https?://\S+?/)?(?:(?P<type>[A-Z][A-Za-z]{1,63})/)?"
+    r"(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/(?P<version>[A-Za-z0-9\-.]{1,64}))?$"
+)
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 #: the first and last microsecond a datetime can hold, counted from 0001-01-01T00:00:00Z.
@@ -77,8 +79,15 @@ def _range(m: re.Match[str]) -> tuple[int, int]:
     tz = dates.zone(m["tz"])
     month = int(m["month"] or 1)
     day = int(m["day"] or 1)
-    start = datetime(year, month, day, int(m["hour"] or 0), int(m["minute"] or 0),
-                     int(m["second"] or 0), tzinfo=tz)  # ValueError for a day that is not
+    start = datetime(
+        year,
+        month,
+        day,
+        int(m["hour"] or 0),
+        int(m["minute"] or 0),
+        int(m["second"] or 0),
+        tzinfo=tz,
+    )  # ValueError for a day that is not
     first = _micros(start)
     if m["month"] is None:
         days = 366 if calendar.isleap(year) else 365
@@ -92,8 +101,9 @@ def _range(m: re.Match[str]) -> tuple[int, int]:
     if m["fraction"] is None:
         return first, first + 1_000_000
     digits = m["fraction"][:6]  # finer than a microsecond: the microsecond that holds it
-    return first + int(digits.ljust(6, "0")), first + int(digits.ljust(6, "0")) + \
-        10 ** (6 - len(digits))
+    return first + int(digits.ljust(6, "0")), first + int(digits.ljust(6, "0")) + 10 ** (
+        6 - len(digits)
+    )
 
 
 def _moment(micros: int) -> datetime:
@@ -132,12 +142,15 @@ def date_bounds(value: str, now: datetime | None = None) -> DateBounds:
     """
     parsed = dates.search_value(value)
     if parsed is None:
-        raise ValueError(f"date {value!r} is not a FHIR date search value "
-                         "([prefix]YYYY[-MM[-DD[Thh:mm[:ss[.ffffff]][Z|+hh:mm]]]])")
+        raise ValueError(
+            f"date {value!r} is not a FHIR date search value "
+            "([prefix]YYYY[-MM[-DD[Thh:mm[:ss[.ffffff]][Z|+hh:mm]]]])"
+        )
     prefix, m = parsed[0] or "eq", parsed[1]
     if prefix not in PREFIXES:
-        raise ValueError(f"date prefix {prefix!r} is not a FHIR search prefix "
-                         f"(use one of {', '.join(PREFIXES)})")
+        raise ValueError(
+            f"date prefix {prefix!r} is not a FHIR search prefix (use one of {', '.join(PREFIXES)})"
+        )
     try:
         first, following = _range(m)
     except ValueError as exc:

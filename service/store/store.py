@@ -43,37 +43,56 @@ from .schema import history, impressions, provenances, retractions
 if t.TYPE_CHECKING:
     from .classifications import Classifications
 
-__all__ = ["RETRACTED", "RETRACTED_RESULT", "REUSED_IDENTIFIER", "VERSION_ID", "Store",
-           "client_key", "keyset_search"]
+__all__ = [
+    "RETRACTED",
+    "RETRACTED_RESULT",
+    "REUSED_IDENTIFIER",
+    "VERSION_ID",
+    "Store",
+    "client_key",
+    "keyset_search",
+]
 
 #: the version a result is stored as (a retraction makes version 2).
 VERSION_ID = "1"
 #: the diagnostics of the 409 for a retry of a retracted result.
 RETRACTED_RESULT = (
     "the result stored for this exam was retracted as entered in error; a retry cannot bring "
-    "it back. Send the corrected exam as a new one (its own Bundle.identifier)")
+    "it back. Send the corrected exam as a new one (its own Bundle.identifier)"
+)
 
-_COLUMNS = (impressions.c.id, impressions.c.version_id, impressions.c.last_updated,
-            impressions.c.resource, provenances.c.resource.label("provenance"),
-            provenances.c.id.label("provenance_id"))
+_COLUMNS = (
+    impressions.c.id,
+    impressions.c.version_id,
+    impressions.c.last_updated,
+    impressions.c.resource,
+    provenances.c.resource.label("provenance"),
+    provenances.c.id.label("provenance_id"),
+)
 
 
 class _Insert:
     """An INSERT of every column of *table*, compiled once for *dialect*, for a DBAPI cursor."""
 
     def __init__(self, table: Table, dialect: Dialect) -> None:
-        compiled = insert(table).compile(dialect=dialect,
-                                         column_keys=[column.key for column in table.columns])
+        compiled = insert(table).compile(
+            dialect=dialect, column_keys=[column.key for column in table.columns]
+        )
         self.sql = str(compiled)
-        self.order: list[str] | None = list(compiled.positiontup or ()) if compiled.positional \
-            else None
-        self.convert = {column.key: column.type.dialect_impl(dialect).bind_processor(dialect)
-                        for column in table.columns}
+        self.order: list[str] | None = (
+            list(compiled.positiontup or ()) if compiled.positional else None
+        )
+        self.convert = {
+            column.key: column.type.dialect_impl(dialect).bind_processor(dialect)
+            for column in table.columns
+        }
 
     def bind(self, values: dict[str, t.Any]) -> tuple[str, t.Any]:
         """(SQL, parameters) for ``cursor.execute``: *values* converted by the column types."""
-        converted = {key: (convert(value) if (convert := self.convert[key]) else value)
-                     for key, value in values.items()}
+        converted = {
+            key: (convert(value) if (convert := self.convert[key]) else value)
+            for key, value in values.items()
+        }
         if self.order is None:
             return self.sql, converted
         return self.sql, tuple(converted[key] for key in self.order)
@@ -84,9 +103,18 @@ def _as_sqlalchemy(error: Exception, dialect: Dialect, *, invalidated: bool = Fa
     class name: IntegrityError, OperationalError...), without SQL or parameters."""
     # t.cast: without a statement, instance() answers a DBAPIError subclass (a StatementError
     # only wraps an error raised with a statement)
-    return t.cast(DBAPIError, DBAPIError.instance(
-        None, None, error, dialect.loaded_dbapi.Error, hide_parameters=True,
-        connection_invalidated=invalidated, dialect=dialect))
+    return t.cast(
+        DBAPIError,
+        DBAPIError.instance(
+            None,
+            None,
+            error,
+            dialect.loaded_dbapi.Error,
+            hide_parameters=True,
+            connection_invalidated=invalidated,
+            dialect=dialect,
+        ),
+    )
 
 
 def _sha256(text: str) -> str:
@@ -115,7 +143,8 @@ def _scoped_content(content_key: str, client: str) -> str:
 REUSED_IDENTIFIER = (
     "Bundle.identifier was already used by this client for a different exam (other "
     "Observations or another patient); a retry must repeat the same content. Give this exam "
-    "its own identifier")
+    "its own identifier"
+)
 
 
 def _now() -> datetime:
@@ -129,9 +158,14 @@ def _dumps(resource: t.Mapping[str, t.Any]) -> str:
 
 
 def _stored(row: Row[t.Any], *, created: bool = False) -> Stored:
-    return Stored(id=row.id, version_id=row.version_id, last_updated=row.last_updated,
-                  impression=orjson.loads(row.resource), provenance=orjson.loads(row.provenance),
-                  created=created)
+    return Stored(
+        id=row.id,
+        version_id=row.version_id,
+        last_updated=row.last_updated,
+        impression=orjson.loads(row.resource),
+        provenance=orjson.loads(row.provenance),
+        created=created,
+    )
 
 
 class Store:
@@ -150,7 +184,8 @@ class Store:
 
         #: ISNCSCI classifications (:mod:`.classifications`), with the same key scoping
         self._classifications = Classifications(
-            engine, (client_key, _identifier_hash, _scoped_content, _now, VERSION_ID))
+            engine, (client_key, _identifier_hash, _scoped_content, _now, VERSION_ID)
+        )
 
     @property
     def classifications(self) -> Classifications:
@@ -192,7 +227,8 @@ class Store:
                 connection.execute(select(impressions.c.id).limit(1)).all()
         except ProgrammingError as exc:  # PostgreSQL: the table does not exist
             raise StoreUnavailable(
-                "the database has no neuroroot schema; run `neuroroot db upgrade`") from exc
+                "the database has no neuroroot schema; run `neuroroot db upgrade`"
+            ) from exc
 
     def save(self, result: NewResult) -> Stored:
         """Store *result* in one transaction, or return the result already stored for its keys.
@@ -217,31 +253,56 @@ class Store:
             # on a UNIQUE key, rolls back and is read, exactly as a lost race is.
             new_id, provenance_id, now = str(uuid.uuid4()), str(uuid.uuid4()), _now()
             version = {"versionId": VERSION_ID, "lastUpdated": fhir_instant(now)}
-            impression = {"resourceType": "ClinicalImpression", "id": new_id,
-                          "meta": {**result.impression.get("meta", {}), **version},
-                          **_without(result.impression, "resourceType", "id", "meta")}
+            impression = {
+                "resourceType": "ClinicalImpression",
+                "id": new_id,
+                "meta": {**result.impression.get("meta", {}), **version},
+                **_without(result.impression, "resourceType", "id", "meta"),
+            }
             target = f"ClinicalImpression/{new_id}/_history/{VERSION_ID}"
-            provenance = {"resourceType": "Provenance", "id": provenance_id,
-                          "meta": {**result.provenance.get("meta", {}), **version},
-                          "target": [{"reference": target}],
-                          **_without(result.provenance, "resourceType", "id", "meta", "target")}
+            provenance = {
+                "resourceType": "Provenance",
+                "id": provenance_id,
+                "meta": {**result.provenance.get("meta", {}), **version},
+                "target": [{"reference": target}],
+                **_without(result.provenance, "resourceType", "id", "meta", "target"),
+            }
             impression_text, provenance_text = _dumps(impression), _dumps(provenance)
             try:
-                self._write({
-                    "id": new_id, "version_id": VERSION_ID, "last_updated": now,
-                    "subject": result.subject, "date": result.date,
-                    "identifier_key": identifier, "content_key": content_key,
-                    "client_key": client, "resource": impression_text,
-                    "status": impression.get("status", "completed")}, {
-                    "id": provenance_id, "impression_id": new_id, "version_id": VERSION_ID,
-                    "last_updated": now, "resource": provenance_text})
+                self._write(
+                    {
+                        "id": new_id,
+                        "version_id": VERSION_ID,
+                        "last_updated": now,
+                        "subject": result.subject,
+                        "date": result.date,
+                        "identifier_key": identifier,
+                        "content_key": content_key,
+                        "client_key": client,
+                        "resource": impression_text,
+                        "status": impression.get("status", "completed"),
+                    },
+                    {
+                        "id": provenance_id,
+                        "impression_id": new_id,
+                        "version_id": VERSION_ID,
+                        "last_updated": now,
+                        "resource": provenance_text,
+                    },
+                )
             except IntegrityError as exc:  # stored before, or a concurrent save of it won
                 existing = self._existing(identifier, content_key, result.subject, client)
                 if existing is None:
                     raise Conflict("the result could not be stored; retry the request") from exc
                 return existing
-        return Stored(id=new_id, version_id=VERSION_ID, last_updated=now, impression=impression,
-                      provenance=provenance, created=True)
+        return Stored(
+            id=new_id,
+            version_id=VERSION_ID,
+            last_updated=now,
+            impression=impression,
+            provenance=provenance,
+            created=True,
+        )
 
     def _write(self, impression: dict[str, t.Any], provenance: dict[str, t.Any]) -> None:
         """The two INSERTs of :meth:`save`, in one transaction, on the driver's connection.
@@ -287,8 +348,9 @@ class Store:
         """The second insert of :meth:`save` (a method of its own so tests can make it fail)."""
         cursor.execute(*self._inserts[1].bind(values))
 
-    def _existing(self, identifier: str | None, content_key: str, subject: str,
-                  client: str) -> Stored | None:
+    def _existing(
+        self, identifier: str | None, content_key: str, subject: str, client: str
+    ) -> Stored | None:
         """The stored result this save repeats: the one with this identifier hash when there is
         one (and then only if it is the same exam), else the one with this content key.
 
@@ -297,11 +359,15 @@ class Store:
         query = _BY_CONTENT if identifier is None else _BY_CONTENT_OR_IDENTIFIER
         with self.engine.connect() as connection:
             rows = connection.execute(
-                query, {"content_key": content_key, "identifier_key": identifier}).all()
+                query, {"content_key": content_key, "identifier_key": identifier}
+            ).all()
         for row in rows:
             if identifier is not None and row.identifier_key == identifier:
-                same = (row.content_key == content_key and row.subject == subject
-                        and row.client_key == client)
+                same = (
+                    row.content_key == content_key
+                    and row.subject == subject
+                    and row.client_key == client
+                )
                 if not same:
                     raise Conflict(REUSED_IDENTIFIER, "Bundle.identifier")
                 return _replayed(row)
@@ -323,16 +389,24 @@ class Store:
         if found is not None:
             return found
         with database_errors(), self.engine.connect() as connection:
-            row = connection.execute(select(retractions.c.impression_id, retractions.c.resource)
-                                     .where(retractions.c.id == id)).first()
+            row = connection.execute(
+                select(retractions.c.impression_id, retractions.c.resource).where(
+                    retractions.c.id == id
+                )
+            ).first()
         if row is None:
             return None
         result = self.get(row.impression_id)
         if result is None:
             return None
-        return Stored(id=result.id, version_id=result.version_id,
-                      last_updated=result.last_updated, impression=result.impression,
-                      provenance=orjson.loads(row.resource), created=False)
+        return Stored(
+            id=result.id,
+            version_id=result.version_id,
+            last_updated=result.last_updated,
+            impression=result.impression,
+            provenance=orjson.loads(row.resource),
+            created=False,
+        )
 
     def provenance_for(self, impression_id: str) -> Stored | None:
         """The result (read for its ``provenance``) whose ClinicalImpression has *impression_id*."""
@@ -348,20 +422,29 @@ class Store:
         if stored.version_id == version_id:
             return stored.impression
         with database_errors(), self.engine.connect() as connection:
-            text = connection.execute(select(history.c.resource).where(
-                history.c.impression_id == id, history.c.version_id == version_id)).scalar()
+            text = connection.execute(
+                select(history.c.resource).where(
+                    history.c.impression_id == id, history.c.version_id == version_id
+                )
+            ).scalar()
         return None if text is None else t.cast(dict[str, t.Any], orjson.loads(text))
 
     def retraction_for(self, impression_id: str) -> dict[str, t.Any] | None:
         """The Provenance of the retraction of *impression_id*, or None when not retracted."""
         self._ensure_schema()
         with database_errors(), self.engine.connect() as connection:
-            text = connection.execute(select(retractions.c.resource).where(
-                retractions.c.impression_id == impression_id)).scalar()
+            text = connection.execute(
+                select(retractions.c.resource).where(retractions.c.impression_id == impression_id)
+            ).scalar()
         return None if text is None else t.cast(dict[str, t.Any], orjson.loads(text))
 
-    def retract(self, id: str, provenance: dict[str, t.Any], *,  # noqa: A002
-                if_match: t.Collection[str] | None = None) -> Stored | None:
+    def retract(
+        self,
+        id: str,
+        provenance: dict[str, t.Any],
+        *,  # noqa: A002
+        if_match: t.Collection[str] | None = None,
+    ) -> Stored | None:
         """Set the ClinicalImpression *id*'s status to ``entered-in-error`` as a new version.
 
         In one transaction: the current version goes to the history table, the row gets the
@@ -383,53 +466,96 @@ class Store:
             if if_match is not None and current.version_id not in if_match:
                 raise VersionMismatch(
                     f"If-Match names version(s) {sorted(if_match)}; the current version is "
-                    f"{current.version_id!r}", "http.If-Match")
+                    f"{current.version_id!r}",
+                    "http.If-Match",
+                )
             if current.impression.get("status") == RETRACTED:
                 earlier = self.retraction_for(id)
-                return Stored(id=current.id, version_id=current.version_id,
-                              last_updated=current.last_updated, impression=current.impression,
-                              provenance=earlier or current.provenance, created=False)
+                return Stored(
+                    id=current.id,
+                    version_id=current.version_id,
+                    last_updated=current.last_updated,
+                    impression=current.impression,
+                    provenance=earlier or current.provenance,
+                    created=False,
+                )
             version, now = str(int(current.version_id) + 1), _now()
             meta = {"versionId": version, "lastUpdated": fhir_instant(now)}
-            impression = {**current.impression, "status": RETRACTED,
-                          "meta": {**current.impression.get("meta", {}), **meta}}
+            impression = {
+                **current.impression,
+                "status": RETRACTED,
+                "meta": {**current.impression.get("meta", {}), **meta},
+            }
             provenance_id = str(uuid.uuid4())
-            retraction = {"resourceType": "Provenance", "id": provenance_id,
-                          "meta": {"versionId": VERSION_ID, "lastUpdated": fhir_instant(now)},
-                          "target": [{"reference": f"ClinicalImpression/{id}/_history/{version}"}],
-                          **_without(provenance, "resourceType", "id", "meta", "target")}
+            retraction = {
+                "resourceType": "Provenance",
+                "id": provenance_id,
+                "meta": {"versionId": VERSION_ID, "lastUpdated": fhir_instant(now)},
+                "target": [{"reference": f"ClinicalImpression/{id}/_history/{version}"}],
+                **_without(provenance, "resourceType", "id", "meta", "target"),
+            }
             try:
                 with self.engine.begin() as connection:
-                    connection.execute(insert(history).values(
-                        impression_id=id, version_id=current.version_id,
-                        last_updated=current.last_updated,
-                        resource=_dumps(current.impression)))
+                    connection.execute(
+                        insert(history).values(
+                            impression_id=id,
+                            version_id=current.version_id,
+                            last_updated=current.last_updated,
+                            resource=_dumps(current.impression),
+                        )
+                    )
                     changed = connection.execute(
                         update(impressions)
-                        .where(impressions.c.id == id,
-                               impressions.c.version_id == current.version_id)
-                        .values(version_id=version, last_updated=now, status=RETRACTED,
-                                resource=_dumps(impression))).rowcount
+                        .where(
+                            impressions.c.id == id, impressions.c.version_id == current.version_id
+                        )
+                        .values(
+                            version_id=version,
+                            last_updated=now,
+                            status=RETRACTED,
+                            resource=_dumps(impression),
+                        )
+                    ).rowcount
                     if changed != 1:
                         raise Conflict("the result changed while it was being retracted; retry")
-                    connection.execute(insert(retractions).values(
-                        id=provenance_id, impression_id=id, version_id=VERSION_ID,
-                        last_updated=now, resource=_dumps(retraction)))
+                    connection.execute(
+                        insert(retractions).values(
+                            id=provenance_id,
+                            impression_id=id,
+                            version_id=VERSION_ID,
+                            last_updated=now,
+                            resource=_dumps(retraction),
+                        )
+                    )
             except IntegrityError as exc:  # a concurrent retraction won
                 raise Conflict("the result changed while it was being retracted; retry") from exc
-        return Stored(id=id, version_id=version, last_updated=now, impression=impression,
-                      provenance=retraction, created=True)
+        return Stored(
+            id=id,
+            version_id=version,
+            last_updated=now,
+            impression=impression,
+            provenance=retraction,
+            created=True,
+        )
 
     def _one(self, where: t.Any) -> Stored | None:
         with database_errors(), self.engine.connect() as connection:
             row = connection.execute(_joined().where(where)).first()
         return None if row is None else _stored(row)
 
-    def search(self, resource_type: str, where: t.Sequence[tuple[str, t.Any]] = (), *,
-               sort: str = "date", descending: bool = True, count: int = 20, offset: int = 0,
-               after: tuple[datetime, str] | None = None,
-               before: tuple[datetime, str] | None = None,
-               total: bool = True) -> Page[Stored]:
+    def search(
+        self,
+        resource_type: str,
+        where: t.Sequence[tuple[str, t.Any]] = (),
+        *,
+        sort: str = "date",
+        descending: bool = True,
+        count: int = 20,
+        offset: int = 0,
+        after: tuple[datetime, str] | None = None,
+        before: tuple[datetime, str] | None = None,
+        total: bool = True,
+    ) -> Page[Stored]:
         """Results matching every filter of *where*, one page of them, and how many match.
 
         :param resource_type: ``ClinicalImpression`` or ``Provenance`` (whose ``id`` and
@@ -446,28 +572,54 @@ class Store:
         self._ensure_schema()
         source = _every_provenance() if resource_type == "Provenance" else _joined()
         rows, matches, more = keyset_search(
-            self.engine, source, resource_type, where, sort=sort, descending=descending,
-            count=count, offset=offset, after=after, before=before, total=total)
-        keys = [(utc(row.sort_key), row.provenance_id if resource_type == "Provenance"
-                 else row.id) for row in rows]
+            self.engine,
+            source,
+            resource_type,
+            where,
+            sort=sort,
+            descending=descending,
+            count=count,
+            offset=offset,
+            after=after,
+            before=before,
+            total=total,
+        )
+        keys = [
+            (utc(row.sort_key), row.provenance_id if resource_type == "Provenance" else row.id)
+            for row in rows
+        ]
         return Page([_stored(row) for row in rows], keys, matches, more)
 
 
-def keyset_search(engine: Engine, base: Select[t.Any], resource_type: str,
-                  where: t.Sequence[tuple[str, t.Any]], *, sort: str, descending: bool,
-                  count: int, offset: int, after: tuple[datetime, str] | None,
-                  before: tuple[datetime, str] | None,
-                  total: bool) -> tuple[list[Row[t.Any]], int | None, bool]:
+def keyset_search(
+    engine: Engine,
+    base: Select[t.Any],
+    resource_type: str,
+    where: t.Sequence[tuple[str, t.Any]],
+    *,
+    sort: str,
+    descending: bool,
+    count: int,
+    offset: int,
+    after: tuple[datetime, str] | None,
+    before: tuple[datetime, str] | None,
+    total: bool,
+) -> tuple[list[Row[t.Any]], int | None, bool]:
     """The rows of one page of *base* (a SELECT of *resource_type*'s rows), with the sort key
     labelled ``sort_key``, in the order asked; the number of matches (None unless *total*) and
     whether the search goes on past the page. The parameters are :meth:`Store.search`'s; both
     results and ISNCSCI classifications (:mod:`.classifications`) search through here.
     """
-    conditions = [condition for name, value in where
-                  for condition in FILTERS[resource_type][name](value)]
+    conditions = [
+        condition for name, value in where for condition in FILTERS[resource_type][name](value)
+    ]
     used = {name for name, _ in where}
-    conditions += [condition for name, default in DEFAULTS.get(resource_type, {}).items()
-                   if name not in used for condition in default]
+    conditions += [
+        condition
+        for name, default in DEFAULTS.get(resource_type, {}).items()
+        if name not in used
+        for condition in default
+    ]
     column, id_column = SORTS[resource_type][sort], ID_COLUMNS[resource_type]
     backwards = before is not None
     forward_desc = descending != backwards  # read "before" pages in the reverse order
@@ -488,8 +640,12 @@ def keyset_search(engine: Engine, base: Select[t.Any], resource_type: str,
             ).scalar_one()
         rows: t.Sequence[Row[t.Any]] = []
         if count > 0:
-            query = (base.add_columns(column.label("sort_key"))
-                     .where(*paged).order_by(*order).limit(count + 1))
+            query = (
+                base.add_columns(column.label("sort_key"))
+                .where(*paged)
+                .order_by(*order)
+                .limit(count + 1)
+            )
             if bound is None and offset:
                 query = query.offset(offset)
             rows = connection.execute(query).all()
@@ -506,20 +662,32 @@ def _joined() -> Select[t.Any]:
 
 def _every_provenance() -> Select[t.Any]:
     """The rows of a Provenance search: one per Provenance, creation's or retraction's."""
-    return select(*_COLUMNS[:4], every_provenance.c.resource.label("provenance"),
-                  every_provenance.c.id.label("provenance_id")).join(
-        every_provenance, every_provenance.c.impression_id == impressions.c.id)
+    return select(
+        *_COLUMNS[:4],
+        every_provenance.c.resource.label("provenance"),
+        every_provenance.c.id.label("provenance_id"),
+    ).join(every_provenance, every_provenance.c.impression_id == impressions.c.id)
 
 
 #: the queries of :meth:`Store._existing`, built once
-_KEYS = (impressions.c.identifier_key, impressions.c.content_key, impressions.c.subject,
-         impressions.c.client_key, impressions.c.status)
-_BY_CONTENT = _joined().where(impressions.c.content_key == bindparam("content_key")).add_columns(
-    *_KEYS)
-_BY_CONTENT_OR_IDENTIFIER = _joined().where(
-    (impressions.c.content_key == bindparam("content_key"))
-    | (impressions.c.identifier_key == bindparam("identifier_key"))
-).add_columns(*_KEYS)
+_KEYS = (
+    impressions.c.identifier_key,
+    impressions.c.content_key,
+    impressions.c.subject,
+    impressions.c.client_key,
+    impressions.c.status,
+)
+_BY_CONTENT = (
+    _joined().where(impressions.c.content_key == bindparam("content_key")).add_columns(*_KEYS)
+)
+_BY_CONTENT_OR_IDENTIFIER = (
+    _joined()
+    .where(
+        (impressions.c.content_key == bindparam("content_key"))
+        | (impressions.c.identifier_key == bindparam("identifier_key"))
+    )
+    .add_columns(*_KEYS)
+)
 
 
 def _replayed(row: Row[t.Any]) -> Stored:

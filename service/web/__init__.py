@@ -30,9 +30,11 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder=None)
 #: the policy of every HTML answer: scripts, styles, images, fonts and connections from this
 #: service only; no plugins, no framing, forms post only here. ``data:`` images are allowed on
 #: ``/docs`` alone, for the icons Swagger UI's stylesheet embeds (nothing is fetched for them).
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 CSP_DOCS = CSP.replace("img-src 'self'", "img-src 'self' data:")
 
 #: Swagger UI files served from the pinned package (everything else there is not needed).

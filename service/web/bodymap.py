@@ -31,7 +31,10 @@ SEGMENT_ORDER: tuple[str, ...] = (
     *(f"C{n}" for n in range(2, 9)),
     *(f"T{n}" for n in range(1, 13)),
     *(f"L{n}" for n in range(1, 6)),
-    "S1", "S2", "S3", "S4-5",
+    "S1",
+    "S2",
+    "S3",
+    "S4-5",
 )
 _MID = 120.0
 Edge = t.Callable[[float], tuple[float, float]]  # y -> (x lateral, x medial), viewer's left
@@ -78,57 +81,101 @@ def _head(y: float) -> tuple[float, float]:
 
 
 _NECK = _interpolate([(58, 109, _MID), (82, 107, _MID)])
-_TRUNK = _interpolate([(80, 74, _MID), (96, 80, _MID), (170, 88, _MID), (215, 82, _MID),
-                       (250, 84, _MID)])
-_ARM = _interpolate([(84, 56, 80), (100, 50, 78), (170, 40, 66), (240, 32, 54), (250, 28, 56),
-                     (275, 29, 55), (288, 33, 51)])
-_LEG = _interpolate([(250, 84, 119), (300, 88, 118), (345, 93, 116), (365, 94, 115),
-                     (428, 99, 112), (440, 95, 114), (462, 96, 113)])
+_TRUNK = _interpolate(
+    [(80, 74, _MID), (96, 80, _MID), (170, 88, _MID), (215, 82, _MID), (250, 84, _MID)]
+)
+_ARM = _interpolate(
+    [
+        (84, 56, 80),
+        (100, 50, 78),
+        (170, 40, 66),
+        (240, 32, 54),
+        (250, 28, 56),
+        (275, 29, 55),
+        (288, 33, 51),
+    ]
+)
+_LEG = _interpolate(
+    [
+        (250, 84, 119),
+        (300, 88, 118),
+        (345, 93, 116),
+        (365, 94, 115),
+        (428, 99, 112),
+        (440, 95, 114),
+        (462, 96, 113),
+    ]
+)
 
-_SHAPES: dict[str, Edge] = {"head": _head, "neck": _NECK, "trunk": _TRUNK, "arm": _ARM,
-                            "leg": _LEG}
+_SHAPES: dict[str, Edge] = {"head": _head, "neck": _NECK, "trunk": _TRUNK, "arm": _ARM, "leg": _LEG}
 
-_BANDS = [("C4", 80, 94), *((f"T{n}", 94 + 13 * (n - 2), 107 + 13 * (n - 2)) for n in range(2, 13)),
-          ("L1", 237, 250)]
+_BANDS = [
+    ("C4", 80, 94),
+    *((f"T{n}", 94 + 13 * (n - 2), 107 + 13 * (n - 2)) for n in range(2, 13)),
+    ("L1", 237, 250),
+]
 #: (segment, shape, y from, y to, lateral fraction from, to): fraction 0 is the lateral edge.
 _Part = tuple[str, str, float, float, float, float]
 _ARM_FRONT: list[_Part] = [
-    ("C5", "arm", 84, 170, 0, .5), ("C5", "arm", 84, 100, .5, 1), ("T2", "arm", 100, 140, .5, 1),
-    ("T1", "arm", 140, 205, .5, 1), ("C6", "arm", 170, 240, 0, .5),
-    ("C8", "arm", 205, 240, .5, 1), ("C6", "arm", 240, 288, 0, .34),
-    ("C7", "arm", 240, 288, .34, .67), ("C8", "arm", 240, 288, .67, 1),
+    ("C5", "arm", 84, 170, 0, 0.5),
+    ("C5", "arm", 84, 100, 0.5, 1),
+    ("T2", "arm", 100, 140, 0.5, 1),
+    ("T1", "arm", 140, 205, 0.5, 1),
+    ("C6", "arm", 170, 240, 0, 0.5),
+    ("C8", "arm", 205, 240, 0.5, 1),
+    ("C6", "arm", 240, 288, 0, 0.34),
+    ("C7", "arm", 240, 288, 0.34, 0.67),
+    ("C8", "arm", 240, 288, 0.67, 1),
 ]
 _ARM_BACK: list[_Part] = [
-    ("C5", "arm", 84, 170, 0, .5), ("C5", "arm", 84, 100, .5, 1), ("T2", "arm", 100, 140, .5, 1),
-    ("T1", "arm", 140, 170, .5, 1), ("T1", "arm", 170, 200, .7, 1),
-    ("C6", "arm", 170, 240, 0, .4), ("C7", "arm", 170, 240, .4, .7),
-    ("C8", "arm", 200, 240, .7, 1), ("C6", "arm", 240, 288, 0, .34),
-    ("C7", "arm", 240, 288, .34, .67), ("C8", "arm", 240, 288, .67, 1),
+    ("C5", "arm", 84, 170, 0, 0.5),
+    ("C5", "arm", 84, 100, 0.5, 1),
+    ("T2", "arm", 100, 140, 0.5, 1),
+    ("T1", "arm", 140, 170, 0.5, 1),
+    ("T1", "arm", 170, 200, 0.7, 1),
+    ("C6", "arm", 170, 240, 0, 0.4),
+    ("C7", "arm", 170, 240, 0.4, 0.7),
+    ("C8", "arm", 200, 240, 0.7, 1),
+    ("C6", "arm", 240, 288, 0, 0.34),
+    ("C7", "arm", 240, 288, 0.34, 0.67),
+    ("C8", "arm", 240, 288, 0.67, 1),
 ]
 _FRONT: list[_Part] = [
-    ("C2", "neck", 58, 69, 0, 1), ("C3", "neck", 69, 82, 0, 1),
+    ("C2", "neck", 58, 69, 0, 1),
+    ("C3", "neck", 69, 82, 0, 1),
     *((seg, "trunk", y0, y1, 0, 1) for seg, y0, y1 in _BANDS),
     *_ARM_FRONT,
-    ("L1", "leg", 250, 266, 0, 1), ("L2", "leg", 266, 310, 0, 1), ("L3", "leg", 310, 362, 0, 1),
-    ("L5", "leg", 362, 430, 0, .5), ("L4", "leg", 362, 430, .5, 1),
-    ("S1", "leg", 430, 462, 0, .22), ("L5", "leg", 430, 462, .22, .7),
-    ("L4", "leg", 430, 462, .7, 1),
+    ("L1", "leg", 250, 266, 0, 1),
+    ("L2", "leg", 266, 310, 0, 1),
+    ("L3", "leg", 310, 362, 0, 1),
+    ("L5", "leg", 362, 430, 0, 0.5),
+    ("L4", "leg", 362, 430, 0.5, 1),
+    ("S1", "leg", 430, 462, 0, 0.22),
+    ("L5", "leg", 430, 462, 0.22, 0.7),
+    ("L4", "leg", 430, 462, 0.7, 1),
 ]
 _BACK: list[_Part] = [
-    ("C2", "head", 40, 62, 0, 1), ("C3", "neck", 58, 82, 0, 1),
+    ("C2", "head", 40, 62, 0, 1),
+    ("C3", "neck", 58, 82, 0, 1),
     *((seg, "trunk", y0, y1, 0, 1) for seg, y0, y1 in _BANDS),
     *_ARM_BACK,
-    ("L2", "leg", 250, 272, 0, .55), ("L3", "leg", 272, 300, 0, .55),
-    ("S3", "leg", 250, 268, .55, 1), ("S3", "leg", 268, 300, .55, .72),
-    ("S4-5", "leg", 268, 300, .72, 1),
-    ("S1", "leg", 300, 365, 0, .35), ("S2", "leg", 300, 365, .35, 1),
-    ("L5", "leg", 365, 430, 0, .3), ("S1", "leg", 365, 430, .3, .7),
-    ("L4", "leg", 365, 430, .7, 1), ("S1", "leg", 430, 462, 0, 1),
+    ("L2", "leg", 250, 272, 0, 0.55),
+    ("L3", "leg", 272, 300, 0, 0.55),
+    ("S3", "leg", 250, 268, 0.55, 1),
+    ("S3", "leg", 268, 300, 0.55, 0.72),
+    ("S4-5", "leg", 268, 300, 0.72, 1),
+    ("S1", "leg", 300, 365, 0, 0.35),
+    ("S2", "leg", 300, 365, 0.35, 1),
+    ("L5", "leg", 365, 430, 0, 0.3),
+    ("S1", "leg", 365, 430, 0.3, 0.7),
+    ("L4", "leg", 365, 430, 0.7, 1),
+    ("S1", "leg", 430, 462, 0, 1),
 ]
 
 
-def _polygon(edge: Edge, y0: float, y1: float, g0: float, g1: float,
-             mirror: bool) -> list[tuple[float, float]]:
+def _polygon(
+    edge: Edge, y0: float, y1: float, g0: float, g1: float, mirror: bool
+) -> list[tuple[float, float]]:
     steps = max(1, math.ceil((y1 - y0) / 6))
     ys = [y0 + (y1 - y0) * i / steps for i in range(steps + 1)]
 
@@ -145,8 +192,15 @@ def _points(polygon: list[tuple[float, float]]) -> str:
 
 
 def _area(polygon: list[tuple[float, float]]) -> float:
-    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1)
-                   in zip(polygon, polygon[1:] + polygon[:1], strict=True))) / 2
+    return (
+        abs(
+            sum(
+                x0 * y1 - x1 * y0
+                for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1], strict=True)
+            )
+        )
+        / 2
+    )
 
 
 def _centre(polygon: list[tuple[float, float]], text: str) -> tuple[float, float, float]:
@@ -176,10 +230,12 @@ def _figure(name: str, title: str, parts: list[_Part], outline: list[str]) -> Fi
         mirror = (side == "left") != left_on_viewer_left
         for segment, shape, y0, y1, g0, g1 in parts:
             grouped.setdefault((segment, side), []).append(
-                _polygon(_SHAPES[shape], y0, y1, g0, g1, mirror))
+                _polygon(_SHAPES[shape], y0, y1, g0, g1, mirror)
+            )
     regions = []
     for (segment, side), polygons in sorted(
-            grouped.items(), key=lambda item: (SEGMENT_ORDER.index(item[0][0]), item[0][1])):
+        grouped.items(), key=lambda item: (SEGMENT_ORDER.index(item[0][0]), item[0][1])
+    ):
         labels = []
         for polygon in sorted(polygons, key=_area, reverse=True):
             label = _label(polygon, segment)
@@ -187,8 +243,16 @@ def _figure(name: str, title: str, parts: list[_Part], outline: list[str]) -> Fi
                 labels.append(label)
         biggest = max(polygons, key=_area)
         centre = _rounded(_centre(biggest, segment))
-        regions.append(Region(segment, side, tuple(_points(p) for p in polygons),
-                              (centre[0], centre[1]), tuple(labels), _area(biggest)))
+        regions.append(
+            Region(
+                segment,
+                side,
+                tuple(_points(p) for p in polygons),
+                (centre[0], centre[1]),
+                tuple(labels),
+                _area(biggest),
+            )
+        )
     return Figure(name, title, tuple(regions), tuple(outline))
 
 

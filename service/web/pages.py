@@ -26,10 +26,13 @@ from .bodymap import SEGMENT_ORDER, figures
 __all__ = ["BodyMap", "body_map", "impression_page", "page_response"]
 
 _SIDE_CODES = {"7771000": "left", "24028007": "right", "51440002": "bilateral"}
-_EVIDENCE = re.compile(r"(?P<ref>.+?): (?P<text>.+?) \[(?P<weight>[+-]\d+\.\d+)\](?:; |\.?$)",
-                       re.S)
-STATE_TEXT = {"abnormal": "abnormal", "normal": "normal", "mixed": "mixed (some sites abnormal)",
-              "untested": "not tested"}
+_EVIDENCE = re.compile(r"(?P<ref>.+?): (?P<text>.+?) \[(?P<weight>[+-]\d+\.\d+)\](?:; |\.?$)", re.S)
+STATE_TEXT = {
+    "abnormal": "abnormal",
+    "normal": "normal",
+    "mixed": "mixed (some sites abnormal)",
+    "untested": "not tested",
+}
 
 
 @dataclass
@@ -49,8 +52,11 @@ class BodyMap:
         return self.states.get((segment, side), "untested")
 
 
-def body_map(states: dict[tuple[str, str], str], top: set[tuple[str, str]] | None = None,
-             markers: t.Iterable[tuple[str, str, str, str, str]] = ()) -> BodyMap:
+def body_map(
+    states: dict[tuple[str, str], str],
+    top: set[tuple[str, str]] | None = None,
+    markers: t.Iterable[tuple[str, str, str, str, str]] = (),
+) -> BodyMap:
     """A :class:`BodyMap` of *states*, with *markers* ((kind, segment, side, state, label))."""
     front, back = figures()
     result = BodyMap(dict(states), set(top or ()), figures=(front, back))
@@ -69,8 +75,10 @@ def body_map(states: dict[tuple[str, str], str], top: set[tuple[str, str]] | Non
         name, x, y = where[(segment, side)]
         n = used[(segment, side)] = used.get((segment, side), 0) + 1
         result.markers.append((name, x, y + 8.0 + 9.5 * (n - 1), kind, state, label))
-    result.rows = [(segment, result.state(segment, "right"), result.state(segment, "left"))
-                   for segment in SEGMENT_ORDER]
+    result.rows = [
+        (segment, result.state(segment, "right"), result.state(segment, "left"))
+        for segment in SEGMENT_ORDER
+    ]
     return result
 
 
@@ -83,8 +91,15 @@ def _extension(element: t.Mapping[str, t.Any], url: str) -> t.Any:
 
 def _evidence(text: str) -> list[dict[str, str]]:
     items = [m.groupdict() for m in _EVIDENCE.finditer(text.strip())]
-    return items if items else ([{"ref": "", "text": text.strip(), "weight": ""}]
-                                if text.strip() and text.strip() != "nothing." else [])
+    return (
+        items
+        if items
+        else (
+            [{"ref": "", "text": text.strip(), "weight": ""}]
+            if text.strip() and text.strip() != "nothing."
+            else []
+        )
+    )
 
 
 def _split_basis(basis: str) -> tuple[list[dict[str, str]], list[dict[str, str]], str]:
@@ -109,8 +124,13 @@ def _hypothesis(rank: int, finding: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     side_ext = _extension(finding, EXT_SIDE)
     side = None
     if side_ext:
-        side = next((_SIDE_CODES.get(c.get("code"))
-                     for c in side_ext["valueCodeableConcept"].get("coding", [])), None)
+        side = next(
+            (
+                _SIDE_CODES.get(c.get("code"))
+                for c in side_ext["valueCodeableConcept"].get("coding", [])
+            ),
+            None,
+        )
     score = _extension(finding, EXT_SCORE)
     confidence = _extension(finding, EXT_CONFIDENCE)
     support, against, reasoning = _split_basis(finding.get("basis") or "")
@@ -146,8 +166,10 @@ def _marker_label(kind: str, target: str, side: str, state: str) -> str:
 
 def impression_map(exam: ExamMap, top: set[tuple[str, str]]) -> BodyMap:
     """The body map of a stored result's exam map."""
-    markers = [(m.kind, m.segment, m.side, m.state,
-                _marker_label(m.kind, m.target, m.side, m.state)) for m in exam.markers]
+    markers = [
+        (m.kind, m.segment, m.side, m.state, _marker_label(m.kind, m.target, m.side, m.state))
+        for m in exam.markers
+    ]
     return body_map({(d.segment, d.side): d.state for d in exam.dermatomes}, top, markers)
 
 
@@ -165,7 +187,8 @@ def impression_page(resource: t.Mapping[str, t.Any]) -> Response:
     top = _top_regions(hypotheses[0] if hypotheses else None)
     summary = resource.get("summary") or ""
     effective = resource.get("effectiveDateTime") or " to ".join(
-        v for v in ((resource.get("effectivePeriod") or {}).get(k) for k in ("start", "end")) if v)
+        v for v in ((resource.get("effectivePeriod") or {}).get(k) for k in ("start", "end")) if v
+    )
     html = render_template(
         "result.html",
         resource=resource,

@@ -34,16 +34,19 @@ __all__ = ["ISNCSCI", "grade_state", "worksheet_html", "worksheet_page"]
 ISNCSCI = "http://neuroroot.org/fhir/CodeSystem/isncsci"
 _SEGMENT = {level: level.replace("_", "-") for level in SENSORY_LEVELS}
 _TOTALS = [
-    ("Right motor (UER + LER)", "motor-right"), ("Left motor (UEL + LEL)", "motor-left"),
+    ("Right motor (UER + LER)", "motor-right"),
+    ("Left motor (UEL + LEL)", "motor-left"),
     ("Upper extremity right (UER)", "upper-extremity-right"),
     ("Upper extremity left (UEL)", "upper-extremity-left"),
     ("Upper extremity (UEMS)", "upper-extremity"),
     ("Lower extremity right (LER)", "lower-extremity-right"),
     ("Lower extremity left (LEL)", "lower-extremity-left"),
     ("Lower extremity (LEMS)", "lower-extremity"),
-    ("Light touch right", "light-touch-right"), ("Light touch left", "light-touch-left"),
+    ("Light touch right", "light-touch-right"),
+    ("Light touch left", "light-touch-left"),
     ("Light touch (LTS)", "light-touch"),
-    ("Pin prick right", "pin-prick-right"), ("Pin prick left", "pin-prick-left"),
+    ("Pin prick right", "pin-prick-right"),
+    ("Pin prick left", "pin-prick-left"),
     ("Pin prick (PPS)", "pin-prick"),
 ]
 
@@ -63,8 +66,14 @@ def grade_state(light_touch: str, pin_prick: str) -> str:
 
 
 def _code(resource: t.Mapping[str, t.Any]) -> str | None:
-    return next((c.get("code") for c in (resource.get("code") or {}).get("coding") or ()
-                 if c.get("system") == ISNCSCI), None)
+    return next(
+        (
+            c.get("code")
+            for c in (resource.get("code") or {}).get("coding") or ()
+            if c.get("system") == ISNCSCI
+        ),
+        None,
+    )
 
 
 def _value(resource: t.Mapping[str, t.Any]) -> str:
@@ -88,8 +97,7 @@ def worksheet_html(bundle: t.Mapping[str, t.Any], grid: t.Mapping[str, t.Any]) -
             data = grid.get(side) or {}
             lt = str((data.get("lightTouch") or {}).get(level, "NT"))
             pp = str((data.get("pinPrick") or {}).get(level, "NT"))
-            motor = str((data.get("motor") or {}).get(level, "NT")) if level in MOTOR_LEVELS \
-                else ""
+            motor = str((data.get("motor") or {}).get(level, "NT")) if level in MOTOR_LEVELS else ""
             row[side] = {"lt": lt, "pp": pp, "motor": motor}
             states[(segment, side)] = grade_state(lt, pp)
         rows.append(row)
@@ -113,8 +121,10 @@ def worksheet_html(bundle: t.Mapping[str, t.Any], grid: t.Mapping[str, t.Any]) -
         totals=[(label, values.get(code, "")) for label, code in _TOTALS],
         vac=str(grid.get("voluntaryAnalContraction", "NT")),
         dap=str(grid.get("deepAnalPressure", "NT")),
-        non_key={side: (grid.get(side) or {}).get("lowestNonKeyMuscleWithMotorFunction")
-                 for side in ("right", "left")},
+        non_key={
+            side: (grid.get(side) or {}).get("lowestNonKeyMuscleWithMotorFunction")
+            for side in ("right", "left")
+        },
         notes=[n.get("text", "") for n in panel.get("note") or ()],
         map=bmap,
         state_text=STATE_TEXT,

@@ -40,8 +40,9 @@ def trail(tmp_path: Path) -> Path:
 @pytest.fixture
 def open_app(tmp_path: Path, trail: Path) -> t.Any:
     trail.parent.mkdir()
-    return create_app({"TESTING": True, "SQLITE_PATH": str(tmp_path / "a.sqlite3"),
-                       "AUDIT_LOG": str(trail)})
+    return create_app(
+        {"TESTING": True, "SQLITE_PATH": str(tmp_path / "a.sqlite3"), "AUDIT_LOG": str(trail)}
+    )
 
 
 @pytest.fixture
@@ -49,8 +50,9 @@ def secured(tmp_path: Path, trail: Path, keys: Keys) -> t.Any:
     trail.parent.mkdir()
     path = tmp_path / "jwks.json"
     path.write_text(json.dumps(keys.jwks()))
-    return create_app(settings(str(path), SQLITE_PATH=str(tmp_path / "s.sqlite3"),
-                               AUDIT_LOG=str(trail)))
+    return create_app(
+        settings(str(path), SQLITE_PATH=str(tmp_path / "s.sqlite3"), AUDIT_LOG=str(trail))
+    )
 
 
 def entity(event: dict[str, t.Any], role: str) -> list[dict[str, t.Any]]:
@@ -66,8 +68,11 @@ def resources(event: dict[str, t.Any]) -> list[str]:
 
 
 def request_id(event: dict[str, t.Any]) -> str:
-    (found,) = [e for e in event["entity"]
-                if e.get("what", {}).get("identifier", {}).get("system") == REQUEST_ID_SYSTEM]
+    (found,) = [
+        e
+        for e in event["entity"]
+        if e.get("what", {}).get("identifier", {}).get("system") == REQUEST_ID_SYSTEM
+    ]
     return str(found["what"]["identifier"]["value"])
 
 
@@ -76,8 +81,11 @@ def test_create_read_and_search_are_audited_with_patient_and_ids(
 ) -> None:
     client = secured.test_client()
     token = bearer(mint(keys, "system/*.cruds", sub="ehr-7", client_id="ehr-app"))
-    posted = client.post(OPERATION, data=SAMPLE.read_bytes(),
-                         headers={**FHIR_HEADERS, **token, "X-Request-ID": "req-create-1"})
+    posted = client.post(
+        OPERATION,
+        data=SAMPLE.read_bytes(),
+        headers={**FHIR_HEADERS, **token, "X-Request-ID": "req-create-1"},
+    )
     result = posted.get_json()["id"]
     client.get(f"/fhir/ClinicalImpression/{result}", headers=token)
     client.get(f"/fhir/ClinicalImpression?patient={PATIENT}", headers=token)
@@ -87,8 +95,10 @@ def test_create_read_and_search_are_audited_with_patient_and_ids(
         assert_valid_r4(event)
         assert event["outcome"] == "0" and event["outcomeDesc"] == "HTTP 200"
         agent = event["agent"][0]
-        assert agent["who"]["identifier"] == {"system": "https://issuer.example.org",
-                                              "value": "ehr-7"}
+        assert agent["who"]["identifier"] == {
+            "system": "https://issuer.example.org",
+            "value": "ehr-7",
+        }
         assert agent["altId"] == "ehr-app" and agent["requestor"] is True
         assert agent["network"]["address"] == "127.0.0.1"
         assert patients(event) == [PATIENT]
@@ -106,8 +116,10 @@ def test_refused_requests_are_audited_too(secured: t.Any, trail: Path, keys: Key
     client = secured.test_client()
     client.get("/fhir/ClinicalImpression/abc")  # no token
     client.get("/fhir/ClinicalImpression/abc", headers=bearer("a.b.c"))  # bad token
-    client.get("/fhir/ClinicalImpression/abc",
-               headers=bearer(mint(keys, "system/CodeSystem.r", sub="nosy")))  # wrong scope
+    client.get(
+        "/fhir/ClinicalImpression/abc",
+        headers=bearer(mint(keys, "system/CodeSystem.r", sub="nosy")),
+    )  # wrong scope
     client.get("/fhir/ClinicalImpression/abc", headers=bearer(mint(keys)))  # unknown id
     missing, bad, forbidden, unknown = events(trail)
     for event, status in ((missing, 401), (bad, 401), (forbidden, 403), (unknown, 404)):
@@ -158,8 +170,9 @@ def test_public_documents_and_preflights_are_not_audited_but_terminology_is(
     client.get("/fhir/CodeSystem/spinal-segment")
     (event,) = events(trail)
     assert_valid_r4(event)
-    assert event["action"] == "R" and "CodeSystem" in event["entity"][-1]["detail"][1][
-        "valueString"]
+    assert (
+        event["action"] == "R" and "CodeSystem" in event["entity"][-1]["detail"][1]["valueString"]
+    )
     assert event["agent"][0]["name"] == "anonymous"
 
 
@@ -176,8 +189,9 @@ def test_a_failing_audit_write_does_not_fail_the_request(
 ) -> None:
     trail.unlink()
     trail.mkdir()  # now a directory: every append fails
-    response = open_app.test_client().post(OPERATION, data=SAMPLE.read_bytes(),
-                                           headers=FHIR_HEADERS)
+    response = open_app.test_client().post(
+        OPERATION, data=SAMPLE.read_bytes(), headers=FHIR_HEADERS
+    )
     assert response.status_code == 200
     assert open_app.extensions["audit"].failures == 1
     assert any("audit record not written" in r.getMessage() for r in caplog.records)
@@ -185,20 +199,27 @@ def test_a_failing_audit_write_does_not_fail_the_request(
 
 def test_an_unwritable_audit_path_stops_the_service(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="NEUROROOT_AUDIT_LOG"):
-        create_app({"TESTING": True, "SQLITE_PATH": str(tmp_path / "x.sqlite3"),
-                    "AUDIT_LOG": str(tmp_path / "no" / "such" / "dir" / "audit.ndjson")})
+        create_app(
+            {
+                "TESTING": True,
+                "SQLITE_PATH": str(tmp_path / "x.sqlite3"),
+                "AUDIT_LOG": str(tmp_path / "no" / "such" / "dir" / "audit.ndjson"),
+            }
+        )
 
 
 def test_audit_to_standard_output_and_off(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    app = create_app({"TESTING": True, "SQLITE_PATH": str(tmp_path / "o.sqlite3"),
-                      "AUDIT_LOG": "-"})
+    app = create_app(
+        {"TESTING": True, "SQLITE_PATH": str(tmp_path / "o.sqlite3"), "AUDIT_LOG": "-"}
+    )
     app.test_client().get("/fhir/CodeSystem")
     (line,) = [x for x in capsys.readouterr().out.splitlines() if '"AuditEvent"' in x]
     assert_valid_r4(json.loads(line))
-    off = create_app({"TESTING": True, "SQLITE_PATH": str(tmp_path / "f.sqlite3"),
-                      "AUDIT_LOG": "off"})
+    off = create_app(
+        {"TESTING": True, "SQLITE_PATH": str(tmp_path / "f.sqlite3"), "AUDIT_LOG": "off"}
+    )
     assert off.extensions["audit"] is None
     off.test_client().get("/fhir/CodeSystem")
     assert '"AuditEvent"' not in capsys.readouterr().out

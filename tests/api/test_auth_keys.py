@@ -131,8 +131,9 @@ def assert_unavailable(response: t.Any) -> None:
 # --- the fetch --------------------------------------------------------------------------------
 
 
-def test_a_jwks_url_is_fetched_on_first_use_and_cached(host: KeyHost, keys: Keys,
-                                                        tmp_path: Path) -> None:
+def test_a_jwks_url_is_fetched_on_first_use_and_cached(
+    host: KeyHost, keys: Keys, tmp_path: Path
+) -> None:
     client = app_for(host.url, tmp_path).test_client()
     assert host.hits == 0, "nothing is fetched at start"
     assert get(client, mint(keys)).status_code == 200
@@ -140,20 +141,21 @@ def test_a_jwks_url_is_fetched_on_first_use_and_cached(host: KeyHost, keys: Keys
     assert host.hits == 1
 
 
-def test_a_non_json_key_set_answers_503_not_500(host: KeyHost, keys: Keys,
-                                                 tmp_path: Path) -> None:
+def test_a_non_json_key_set_answers_503_not_500(host: KeyHost, keys: Keys, tmp_path: Path) -> None:
     host.mode = "html"
     assert_unavailable(get(app_for(host.url, tmp_path).test_client(), mint(keys)))
 
 
-def test_an_http_error_from_the_key_host_answers_503(host: KeyHost, keys: Keys,
-                                                      tmp_path: Path) -> None:
+def test_an_http_error_from_the_key_host_answers_503(
+    host: KeyHost, keys: Keys, tmp_path: Path
+) -> None:
     host.mode = "down"
     assert_unavailable(get(app_for(host.url, tmp_path).test_client(), mint(keys)))
 
 
-def test_a_dripping_key_host_is_cut_at_the_total_deadline(host: KeyHost, keys: Keys,
-                                                          tmp_path: Path) -> None:
+def test_a_dripping_key_host_is_cut_at_the_total_deadline(
+    host: KeyHost, keys: Keys, tmp_path: Path
+) -> None:
     host.mode = "drip"  # a byte every 0.3 s would never trip a 1 s per-read time-out
     client = app_for(host.url, tmp_path, AUTH_JWKS_TIMEOUT=1.0).test_client()
     started = time.monotonic()
@@ -164,8 +166,9 @@ def test_a_dripping_key_host_is_cut_at_the_total_deadline(host: KeyHost, keys: K
 
 
 @pytest.mark.parametrize("mode", ["huge", "huge-chunked"])
-def test_a_huge_key_set_is_refused_without_reading_it_all(host: KeyHost, keys: Keys,
-                                                          tmp_path: Path, mode: str) -> None:
+def test_a_huge_key_set_is_refused_without_reading_it_all(
+    host: KeyHost, keys: Keys, tmp_path: Path, mode: str
+) -> None:
     host.mode = mode
     client = app_for(host.url, tmp_path, AUTH_JWKS_MAX_BYTES=64 * 1024).test_client()
     started = time.monotonic()
@@ -173,8 +176,9 @@ def test_a_huge_key_set_is_refused_without_reading_it_all(host: KeyHost, keys: K
     assert time.monotonic() - started < 3
 
 
-def test_after_a_failure_no_request_refetches_within_the_cooldown(host: KeyHost, keys: Keys,
-                                                                  tmp_path: Path) -> None:
+def test_after_a_failure_no_request_refetches_within_the_cooldown(
+    host: KeyHost, keys: Keys, tmp_path: Path
+) -> None:
     host.mode = "down"
     client = app_for(host.url, tmp_path, AUTH_JWKS_COOLDOWN=60).test_client()
     for _ in range(5):
@@ -313,13 +317,20 @@ def test_the_token_type_must_be_jwt_or_at_jwt(
     import jwt as pyjwt
 
     now = int(time.time())
-    body = {"iss": ISSUER, "aud": AUDIENCE, "sub": "ehr-1", "scope": "system/*.*",
-            "iat": now, "exp": now + 300}
+    body = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "ehr-1",
+        "scope": "system/*.*",
+        "iat": now,
+        "exp": now + 300,
+    }
     headers: dict[str, t.Any] = {"kid": "rsa-1", "typ": typ}
     token = pyjwt.encode(body, keys.rsa, algorithm="RS256", headers=headers)
     if typ is None:  # PyJWT writes typ JWT unless told not to
-        token = pyjwt.encode(body, keys.rsa, algorithm="RS256",
-                             headers={"kid": "rsa-1", "typ": None})
+        token = pyjwt.encode(
+            body, keys.rsa, algorithm="RS256", headers={"kid": "rsa-1", "typ": None}
+        )
         assert "typ" not in pyjwt.get_unverified_header(token)
     response = get(client, token)
     if accepted:
@@ -335,9 +346,13 @@ def test_the_token_type_must_be_jwt_or_at_jwt(
     "path", ["/.well-known/smart-configuration", "/fhir/.well-known/smart-configuration"]
 )
 def test_the_smart_configuration_is_public(tmp_path: Path, host: KeyHost, path: str) -> None:
-    app = create_app(settings("https://issuer.example.org/jwks.json",
-                              SQLITE_PATH=str(tmp_path / "s.sqlite3"),
-                              AUTH_TOKEN_ENDPOINT="https://issuer.example.org/token"))
+    app = create_app(
+        settings(
+            "https://issuer.example.org/jwks.json",
+            SQLITE_PATH=str(tmp_path / "s.sqlite3"),
+            AUTH_TOKEN_ENDPOINT="https://issuer.example.org/token",
+        )
+    )
     response = app.test_client().get(path)  # no token
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "application/json"

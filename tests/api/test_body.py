@@ -24,19 +24,27 @@ SAMPLE = (DATA / "samples" / "l5-left.json").read_bytes()
 @pytest.fixture
 def small(tmp_path: Path) -> t.Any:
     """A client of an app whose body limit is 1 MiB."""
-    app = create_app({"TESTING": True, "MAX_BODY_BYTES": 1 << 20,
-                      "SQLITE_PATH": str(tmp_path / "db.sqlite3")})
+    app = create_app(
+        {"TESTING": True, "MAX_BODY_BYTES": 1 << 20, "SQLITE_PATH": str(tmp_path / "db.sqlite3")}
+    )
     return app.test_client()
 
 
-def _chunked(client: t.Any, body: bytes | t.IO[bytes], headers: dict[str, str] | None = None,
-             path: str = OPERATION) -> t.Any:
+def _chunked(
+    client: t.Any,
+    body: bytes | t.IO[bytes],
+    headers: dict[str, str] | None = None,
+    path: str = OPERATION,
+) -> t.Any:
     """POST *body* as a server does for Transfer-Encoding: chunked: no Content-Length, and the
     stream ends where the body does (``wsgi.input_terminated``)."""
     stream = io.BytesIO(body) if isinstance(body, bytes) else body
-    return client.post(path, input_stream=stream,
-                       headers={**FHIR_HEADERS, "Transfer-Encoding": "chunked", **(headers or {})},
-                       environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": ""})
+    return client.post(
+        path,
+        input_stream=stream,
+        headers={**FHIR_HEADERS, "Transfer-Encoding": "chunked", **(headers or {})},
+        environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": ""},
+    )
 
 
 def _outcome(response: t.Any, status: int, expression: str | None = None) -> dict[str, t.Any]:
@@ -72,16 +80,23 @@ def test_a_content_length_over_the_limit_is_413_before_reading(small: t.Any) -> 
         def read(self, *args: t.Any) -> bytes:
             raise AssertionError("the body was read")
 
-    response = small.post(OPERATION, input_stream=Unread(), headers=FHIR_HEADERS,
-                          environ_overrides={"CONTENT_LENGTH": str((1 << 20) + 1)})
+    response = small.post(
+        OPERATION,
+        input_stream=Unread(),
+        headers=FHIR_HEADERS,
+        environ_overrides={"CONTENT_LENGTH": str((1 << 20) + 1)},
+    )
     _outcome(response, 413)
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "x-gzip", "GZIP", "identity, gzip"])
 def test_a_gzip_body_is_decoded(client: t.Any, encoding: str) -> None:
     plain = client.post(OPERATION, data=SAMPLE, headers=FHIR_HEADERS).get_json()
-    response = client.post(OPERATION, data=gzip.compress(SAMPLE),
-                           headers={**FHIR_HEADERS, "Content-Encoding": encoding})
+    response = client.post(
+        OPERATION,
+        data=gzip.compress(SAMPLE),
+        headers={**FHIR_HEADERS, "Content-Encoding": encoding},
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     assert response.get_json()["id"] == plain["id"]  # the same exam: the stored result
 
@@ -96,16 +111,18 @@ def test_a_chunked_gzip_body_is_decoded(client: t.Any) -> None:
 def test_a_deflate_body_is_decoded(client: t.Any, wbits: int) -> None:
     packer = zlib.compressobj(wbits=wbits)
     body = packer.compress(SAMPLE) + packer.flush()
-    response = client.post(OPERATION, data=body,
-                           headers={**FHIR_HEADERS, "Content-Encoding": "deflate"})
+    response = client.post(
+        OPERATION, data=body, headers={**FHIR_HEADERS, "Content-Encoding": "deflate"}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
 
 
 def test_the_limit_applies_after_decoding(small: t.Any) -> None:
     body = gzip.compress(_padded(2 << 20))  # 2 MiB of JSON in a few kB
     assert len(body) < 100_000
-    outcome = _outcome(small.post(OPERATION, data=body, headers={
-        **FHIR_HEADERS, "Content-Encoding": "gzip"}), 413)
+    outcome = _outcome(
+        small.post(OPERATION, data=body, headers={**FHIR_HEADERS, "Content-Encoding": "gzip"}), 413
+    )
     assert "decoded" in outcome["issue"][0]["diagnostics"]
 
 
@@ -114,8 +131,9 @@ def test_a_gzip_bomb_is_refused_without_inflating_it(small: t.Any) -> None:
     assert len(bomb) < 300_000
     tracemalloc.start()
     try:
-        response = small.post(OPERATION, data=bomb,
-                              headers={**FHIR_HEADERS, "Content-Encoding": "gzip"})
+        response = small.post(
+            OPERATION, data=bomb, headers={**FHIR_HEADERS, "Content-Encoding": "gzip"}
+        )
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -125,18 +143,26 @@ def test_a_gzip_bomb_is_refused_without_inflating_it(small: t.Any) -> None:
 
 @pytest.mark.parametrize("encoding", ["br", "compress", "zstd", "gzip, gzip", "deflate, gzip"])
 def test_other_content_encodings_are_415_naming_the_header(client: t.Any, encoding: str) -> None:
-    outcome = _outcome(client.post(OPERATION, data=SAMPLE, headers={
-        **FHIR_HEADERS, "Content-Encoding": encoding}), 415, "http.Content-Encoding")
+    outcome = _outcome(
+        client.post(OPERATION, data=SAMPLE, headers={**FHIR_HEADERS, "Content-Encoding": encoding}),
+        415,
+        "http.Content-Encoding",
+    )
     assert "Content-Encoding" in outcome["issue"][0]["diagnostics"]
     assert outcome["issue"][0]["code"] == "not-supported"
 
 
-@pytest.mark.parametrize("body", [b"not gzip at all", gzip.compress(SAMPLE)[:-20],
-                                  gzip.compress(SAMPLE) + b"trailing"],
-                         ids=["garbage", "truncated", "trailing"])
+@pytest.mark.parametrize(
+    "body",
+    [b"not gzip at all", gzip.compress(SAMPLE)[:-20], gzip.compress(SAMPLE) + b"trailing"],
+    ids=["garbage", "truncated", "trailing"],
+)
 def test_bytes_that_do_not_decode_are_400(client: t.Any, body: bytes) -> None:
-    _outcome(client.post(OPERATION, data=body, headers={
-        **FHIR_HEADERS, "Content-Encoding": "gzip"}), 400, "http.Content-Encoding")
+    _outcome(
+        client.post(OPERATION, data=body, headers={**FHIR_HEADERS, "Content-Encoding": "gzip"}),
+        400,
+        "http.Content-Encoding",
+    )
 
 
 def test_a_client_that_stops_sending_gets_408(client: t.Any) -> None:
@@ -149,20 +175,31 @@ def test_a_client_that_stops_sending_gets_408(client: t.Any) -> None:
 
 
 def test_a_body_shorter_than_its_content_length_is_400(client: t.Any) -> None:
-    response = client.post(OPERATION, input_stream=io.BytesIO(SAMPLE[:100]),
-                           headers=FHIR_HEADERS,
-                           environ_overrides={"CONTENT_LENGTH": str(len(SAMPLE))})
+    response = client.post(
+        OPERATION,
+        input_stream=io.BytesIO(SAMPLE[:100]),
+        headers=FHIR_HEADERS,
+        environ_overrides={"CONTENT_LENGTH": str(len(SAMPLE))},
+    )
     _outcome(response, 400, "http.body")
 
 
 def test_translate_reads_gzip_bodies_too(client: t.Any) -> None:
-    parameters = (b'{"resourceType": "Parameters", "parameter": [{"name": "url", "valueUri": '
-                  b'"http://example.org/none"}]}')
+    parameters = (
+        b'{"resourceType": "Parameters", "parameter": [{"name": "url", "valueUri": '
+        b'"http://example.org/none"}]}'
+    )
     plain = client.post("/fhir/ConceptMap/$translate", data=parameters, headers=FHIR_HEADERS)
-    packed = client.post("/fhir/ConceptMap/$translate", data=gzip.compress(parameters),
-                         headers={**FHIR_HEADERS, "Content-Encoding": "gzip"})
+    packed = client.post(
+        "/fhir/ConceptMap/$translate",
+        data=gzip.compress(parameters),
+        headers={**FHIR_HEADERS, "Content-Encoding": "gzip"},
+    )
     assert packed.status_code == plain.status_code
     assert packed.get_json() == plain.get_json()
-    refused = client.post("/fhir/ConceptMap/$translate", data=parameters,
-                          headers={**FHIR_HEADERS, "Content-Encoding": "br"})
+    refused = client.post(
+        "/fhir/ConceptMap/$translate",
+        data=parameters,
+        headers={**FHIR_HEADERS, "Content-Encoding": "br"},
+    )
     _outcome(refused, 415, "http.Content-Encoding")

@@ -25,8 +25,9 @@ SEARCH = "/fhir/ClinicalImpression"
 def results(app: Flask) -> list[Stored]:
     """Seven results for Patient/p1 on Jan 1..7 2026 (oldest first), one for Patient/p2."""
     store: Store = app.extensions["store"]
-    saved = [store.save(make_result(date=datetime(2026, 1, day, 12, tzinfo=UTC)))
-             for day in range(1, 8)]
+    saved = [
+        store.save(make_result(date=datetime(2026, 1, day, 12, tzinfo=UTC))) for day in range(1, 8)
+    ]
     store.save(make_result(subject="Patient/p2", date=datetime(2026, 1, 3, tzinfo=UTC)))
     return saved
 
@@ -61,7 +62,8 @@ def test_last_updated_takes_prefixes(client: FlaskClient, results: list[Stored])
 
 
 def test_count_is_clamped_not_refused_and_zero_counts(
-        client: FlaskClient, results: list[Stored]) -> None:
+    client: FlaskClient, results: list[Stored]
+) -> None:
     assert len(get(client, f"{SEARCH}?_count=100000")["entry"]) == 8
     only = get(client, f"{SEARCH}?_count=0")
     assert only["total"] == 8 and "entry" not in only
@@ -74,8 +76,11 @@ def test_summary_count_and_true(client: FlaskClient, results: list[Stored]) -> N
     resource = summary["entry"][0]["resource"]
     assert "finding" in results[-1].impression and "finding" not in resource
     assert resource["subject"] == {"reference": "Patient/p1"}
-    assert {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
-            "code": "SUBSETTED", "display": "subsetted"} in resource["meta"]["tag"]
+    assert {
+        "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+        "code": "SUBSETTED",
+        "display": "subsetted",
+    } in resource["meta"]["tag"]
 
 
 def test_elements_on_search_and_read(client: FlaskClient, results: list[Stored]) -> None:
@@ -89,18 +94,30 @@ def test_elements_on_search_and_read(client: FlaskClient, results: list[Stored])
     assert body["issue"][0]["expression"] == ["http._elements"]
 
 
-@pytest.mark.parametrize(("query", "has_total"), [
-    ("_total=none", False), ("_total=accurate", True), ("_total=estimate", True),
-    ("_totalMethod=count", True), ("_totalMethod=none", False), ("", True)])
-def test_total_modes(client: FlaskClient, results: list[Stored], query: str,
-                     has_total: bool) -> None:
+@pytest.mark.parametrize(
+    ("query", "has_total"),
+    [
+        ("_total=none", False),
+        ("_total=accurate", True),
+        ("_total=estimate", True),
+        ("_totalMethod=count", True),
+        ("_totalMethod=none", False),
+        ("", True),
+    ],
+)
+def test_total_modes(
+    client: FlaskClient, results: list[Stored], query: str, has_total: bool
+) -> None:
     assert ("total" in get(client, f"{SEARCH}?{query}")) is has_total
 
 
 def test_include_on_provenance_adds_the_clinical_impression(
-        client: FlaskClient, results: list[Stored]) -> None:
-    bundle = get(client, f"/fhir/Provenance?target=ClinicalImpression/{results[1].id}"
-                 "&_include=Provenance:target")
+    client: FlaskClient, results: list[Stored]
+) -> None:
+    bundle = get(
+        client,
+        f"/fhir/Provenance?target=ClinicalImpression/{results[1].id}&_include=Provenance:target",
+    )
     assert [e["search"]["mode"] for e in bundle["entry"]] == ["match", "include"]
     assert bundle["entry"][1]["resource"] == results[1].impression
 
@@ -108,25 +125,46 @@ def test_include_on_provenance_adds_the_clinical_impression(
 def test_post_search_has_the_semantics_of_get(client: FlaskClient, results: list[Stored]) -> None:
     query = "patient=p1&date=ge2026-01-03&date=le2026-01-05&_sort=date"
     by_get = get(client, f"{SEARCH}?{query}")
-    response = client.post(f"{SEARCH}/_search", data=query, headers={
-        **FHIR_HEADERS, "Content-Type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        f"{SEARCH}/_search",
+        data=query,
+        headers={**FHIR_HEADERS, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 200
     assert match_ids(response.get_json()) == match_ids(by_get) == [r.id for r in results[2:5]]
-    bad = client.post(f"{SEARCH}/_search", data="colour=red", headers={
-        "Content-Type": "application/x-www-form-urlencoded"})
+    bad = client.post(
+        f"{SEARCH}/_search",
+        data="colour=red",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert bad.status_code == 400 and bad.get_json()["issue"][0]["expression"] == ["http.colour"]
-    json_body = client.post(f"{SEARCH}/_search", data=b"{}",
-                            headers={"Content-Type": "application/json"})
+    json_body = client.post(
+        f"{SEARCH}/_search", data=b"{}", headers={"Content-Type": "application/json"}
+    )
     assert json_body.status_code == 415
 
 
 def test_if_modified_since_answers_304(client: FlaskClient, results: list[Stored]) -> None:
     url = f"{SEARCH}/{results[0].id}"
     stamp = results[0].last_updated
-    assert client.get(url, headers={"If-Modified-Since": format_datetime(
-        stamp + timedelta(seconds=1), usegmt=True)}).status_code == 304
-    assert client.get(url, headers={"If-Modified-Since": format_datetime(
-        stamp - timedelta(seconds=2), usegmt=True)}).status_code == 200
+    assert (
+        client.get(
+            url,
+            headers={
+                "If-Modified-Since": format_datetime(stamp + timedelta(seconds=1), usegmt=True)
+            },
+        ).status_code
+        == 304
+    )
+    assert (
+        client.get(
+            url,
+            headers={
+                "If-Modified-Since": format_datetime(stamp - timedelta(seconds=2), usegmt=True)
+            },
+        ).status_code
+        == 200
+    )
 
 
 def _links(bundle: dict[str, t.Any]) -> dict[str, str]:
@@ -135,15 +173,19 @@ def _links(bundle: dict[str, t.Any]) -> dict[str, str]:
 
 @pytest.mark.parametrize("sort", ["-date", "date", "-_lastUpdated"])
 def test_paging_neither_repeats_nor_skips_while_results_arrive(
-        app: Flask, client: FlaskClient, results: list[Stored], sort: str) -> None:
+    app: Flask, client: FlaskClient, results: list[Stored], sort: str
+) -> None:
     store: Store = app.extensions["store"]
     page = get(client, f"{SEARCH}?patient=p1&_count=2&_sort={sort}")
     seen = match_ids(page)
     day = 0
     while "next" in _links(page):
         day += 1  # new results land before, inside and after the pages still to come
-        for date in (datetime(2025, 12, day, tzinfo=UTC), datetime(2026, 1, 4, 6, tzinfo=UTC),
-                     datetime(2026, 2, day, tzinfo=UTC)):
+        for date in (
+            datetime(2025, 12, day, tzinfo=UTC),
+            datetime(2026, 1, 4, 6, tzinfo=UTC),
+            datetime(2026, 2, day, tzinfo=UTC),
+        ):
             store.save(make_result(date=date))
         page = get(client, _links(page)["next"])
         seen += match_ids(page)
@@ -152,7 +194,7 @@ def test_paging_neither_repeats_nor_skips_while_results_arrive(
     assert len(seen) == len(set(seen)), "an entry was repeated"
     assert set(found) == original, "an entry present from the start was skipped"
     previous = get(client, _links(page)["previous"])  # and back again, by cursor
-    assert match_ids(previous) == seen[-len(match_ids(page)) - 2:-len(match_ids(page))]
+    assert match_ids(previous) == seen[-len(match_ids(page)) - 2 : -len(match_ids(page))]
 
 
 def test_a_cursor_that_is_not_ours_is_a_400(client: FlaskClient, results: list[Stored]) -> None:
@@ -207,4 +249,5 @@ def test_fhirclient_searches_and_reads(base_url: str, results: list[Stored]) -> 
     assert sorted(found) == sorted(r.id for r in results)
     provenance = Provenance.where(struct={"target": f"ClinicalImpression/{results[0].id}"})
     assert [p.id for p in provenance.perform_resources_iter(smart.server)] == [
-        results[0].provenance["id"]]
+        results[0].provenance["id"]
+    ]

@@ -61,7 +61,8 @@ def test_reference_case_through_http(stateless: t.Any, case: dict[str, t.Any]) -
 
 
 def test_generated_exams_through_http_agree_with_the_reference(
-    stateless: t.Any, reference: t.Any  # noqa: F811
+    stateless: t.Any,
+    reference: t.Any,  # noqa: F811
 ) -> None:
     batch = list(exams(20260302, N))
     theirs = reference(batch)
@@ -86,13 +87,18 @@ def test_answer_is_a_collection_with_the_panel_first(stateless: t.Any) -> None:
     bundle = ok(post(stateless, document))
     assert bundle["type"] == "collection" and len(bundle["entry"]) == 26
     panel = bundle["entry"][0]["resource"]
-    assert panel["code"]["coding"][0] == {"system": ISNCSCI, "code": "classification",
-                                          "display": "ISNCSCI classification"}
-    assert [m["reference"] for m in panel["hasMember"]] == [e["fullUrl"]
-                                                           for e in bundle["entry"][1:]]
+    assert panel["code"]["coding"][0] == {
+        "system": ISNCSCI,
+        "code": "classification",
+        "display": "ISNCSCI classification",
+    }
+    assert [m["reference"] for m in panel["hasMember"]] == [
+        e["fullUrl"] for e in bundle["entry"][1:]
+    ]
     assert all(e["fullUrl"].startswith("urn:uuid:") for e in bundle["entry"])
-    assert [r["reference"] for r in panel["derivedFrom"]] == [e["fullUrl"]
-                                                              for e in document["entry"]]
+    assert [r["reference"] for r in panel["derivedFrom"]] == [
+        e["fullUrl"] for e in document["entry"]
+    ]
     assert panel["subject"] == {"reference": "Patient/isncsci-1"}
     assert panel["effectiveDateTime"] == "2026-03-02T10:00:00Z"
     assert any("sensory level" in n["text"].lower() for n in panel["note"])
@@ -110,8 +116,9 @@ def test_decided_values_are_coded_and_undecided_ones_are_components(stateless: t
     assert ais["text"] == case["totals"]["asiaImpairmentScale"] and "coding" not in ais
     values = [c["valueCodeableConcept"] for c in found["asia-impairment-scale"]["component"]]
     assert ",".join(v["text"] for v in values) == ais["text"]
-    assert {c["code"]["coding"][0]["code"] for c in found["asia-impairment-scale"]["component"]
-            } == {"possible-value"}
+    assert {
+        c["code"]["coding"][0]["code"] for c in found["asia-impairment-scale"]["component"]
+    } == {"possible-value"}
     assert all(v["coding"][0]["system"] == ISNCSCI for v in values)
 
     first = by_code(ok(post(stateless, exam_bundle(case_exam(CASES[0])))))
@@ -123,21 +130,57 @@ def test_decided_values_are_coded_and_undecided_ones_are_components(stateless: t
 
 
 def test_intact_exam_codes_int_na_and_e(stateless: t.Any) -> None:
-    normal = {side: {"lightTouch": dict.fromkeys(CASE_LEVELS[0], "2"),
-                     "pinPrick": dict.fromkeys(CASE_LEVELS[0], "2"),
-                     "motor": dict.fromkeys(CASE_LEVELS[1], "5")} for side in ("right", "left")}
+    normal = {
+        side: {
+            "lightTouch": dict.fromkeys(CASE_LEVELS[0], "2"),
+            "pinPrick": dict.fromkeys(CASE_LEVELS[0], "2"),
+            "motor": dict.fromkeys(CASE_LEVELS[1], "5"),
+        }
+        for side in ("right", "left")
+    }
     exam = {**normal, "voluntaryAnalContraction": "Yes", "deepAnalPressure": "Yes"}
     found = by_code(ok(post(stateless, exam_bundle(exam))))
     assert found["neurological-level-of-injury"]["valueCodeableConcept"]["coding"][0] == {
-        "system": SEGMENT, "code": "INT", "display": "Intact (no level)"}
+        "system": SEGMENT,
+        "code": "INT",
+        "display": "Intact (no level)",
+    }
     assert found["zpp-motor-left"]["valueCodeableConcept"]["coding"][0]["code"] == "NA"
     assert found["asia-impairment-scale"]["valueCodeableConcept"]["text"] == "E"
     assert found["light-touch"]["valueInteger"] == 112
 
 
 CASE_LEVELS = (
-    ["C2", "C3", "C4", "C5", "C6", "C7", "C8", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8",
-     "T9", "T10", "T11", "T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4_5"],
+    [
+        "C2",
+        "C3",
+        "C4",
+        "C5",
+        "C6",
+        "C7",
+        "C8",
+        "T1",
+        "T2",
+        "T3",
+        "T4",
+        "T5",
+        "T6",
+        "T7",
+        "T8",
+        "T9",
+        "T10",
+        "T11",
+        "T12",
+        "L1",
+        "L2",
+        "L3",
+        "L4",
+        "L5",
+        "S1",
+        "S2",
+        "S3",
+        "S4_5",
+    ],
     ["C5", "C6", "C7", "C8", "T1", "L2", "L3", "L4", "L5", "S1"],
 )
 
@@ -152,10 +195,12 @@ def test_nd_totals_are_data_absent_unknown(stateless: t.Any) -> None:
 
 def test_missing_items_count_as_nt_and_are_listed(stateless: t.Any) -> None:
     document = exam_bundle(case_exam(CASES[0]))
-    document["entry"] = [e for e in document["entry"]
-                         if e["resource"]["code"]["coding"][0]["code"] != "deep-anal-pressure"
-                         and e["resource"].get("bodySite", {}).get("coding", [{}])[0].get("code")
-                         != "T4"]
+    document["entry"] = [
+        e
+        for e in document["entry"]
+        if e["resource"]["code"]["coding"][0]["code"] != "deep-anal-pressure"
+        and e["resource"].get("bodySite", {}).get("coding", [{}])[0].get("code") != "T4"
+    ]
     bundle = ok(post(stateless, document))
     notes = " ".join(n["text"] for n in bundle["entry"][0]["resource"]["note"])
     assert "5 items not in the exam, counted as not testable (NT)" in notes
@@ -166,24 +211,41 @@ def test_missing_items_count_as_nt_and_are_listed(stateless: t.Any) -> None:
 def test_effective_period_when_times_differ_and_parameters_form(stateless: t.Any) -> None:
     document = exam_bundle(case_exam(CASES[0]))
     document["entry"][-1]["resource"]["effectiveDateTime"] = "2026-03-02T11:30:00Z"
-    parameters = {"resourceType": "Parameters",
-                  "parameter": [{"name": "observation", "resource": e["resource"]}
-                                for e in document["entry"]]}
+    parameters = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "observation", "resource": e["resource"]} for e in document["entry"]
+        ],
+    }
     panel = ok(post(stateless, parameters))["entry"][0]["resource"]
-    assert panel["effectivePeriod"] == {"start": "2026-03-02T10:00:00Z",
-                                        "end": "2026-03-02T11:30:00Z"}
+    assert panel["effectivePeriod"] == {
+        "start": "2026-03-02T10:00:00Z",
+        "end": "2026-03-02T11:30:00Z",
+    }
 
 
 def test_snomed_key_point_and_bilateral_side(stateless: t.Any) -> None:
     document = exam_bundle(case_exam(CASES[0]))
-    kept = [e for e in document["entry"]
-            if not (e["resource"]["code"]["coding"][0]["code"] == "light-touch"
-                    and e["resource"]["bodySite"]["coding"][0]["code"] == "T12")]
-    item = observation("light-touch", subject="Patient/isncsci-1", when="2026-03-02T10:00:00Z",
-                       side="bilateral", token="0")
+    kept = [
+        e
+        for e in document["entry"]
+        if not (
+            e["resource"]["code"]["coding"][0]["code"] == "light-touch"
+            and e["resource"]["bodySite"]["coding"][0]["code"] == "T12"
+        )
+    ]
+    item = observation(
+        "light-touch",
+        subject="Patient/isncsci-1",
+        when="2026-03-02T10:00:00Z",
+        side="bilateral",
+        token="0",
+    )
     item["bodySite"]["coding"] = [{"system": SNOMED, "code": "26893007"}]  # inguinal: T12
-    document["entry"] = [*kept, {"fullUrl": "urn:uuid:1b0c0000-0000-4000-8000-000000000001",
-                                 "resource": item}]
+    document["entry"] = [
+        *kept,
+        {"fullUrl": "urn:uuid:1b0c0000-0000-4000-8000-000000000001", "resource": item},
+    ]
     bundle = ok(post(stateless, document))
     assert answer_as_text(bundle) == case_expected(CASES[0])  # both T12 were 0
     notes = bundle["entry"][0]["resource"]["note"]
@@ -202,7 +264,8 @@ def test_emitted_resources_pass_fhirjs(stateless: t.Any, tmp_path: Path) -> None
     stored = ok(post(client, exam_bundle(case_exam(CASES[0]))))
     resources.append(stored)
     provenance = client.get(
-        f"/fhir/Provenance?target=Observation/{stored['entry'][0]['resource']['id']}").get_json()
+        f"/fhir/Provenance?target=Observation/{stored['entry'][0]['resource']['id']}"
+    ).get_json()
     resources.append(provenance["entry"][0]["resource"])
     assert_valid_r4(provenance["entry"][0]["resource"])
     report = run_fhirjs(resources)
@@ -229,19 +292,24 @@ def test_stored_observations_are_read_searched_and_replayed(client: t.Any) -> No
         assert read.headers["ETag"] == 'W/"1"'
     # replay: the stored answer, same ids
     again = ok(post(client, document))
-    assert [e["resource"]["id"] for e in again["entry"]] == [e["resource"]["id"]
-                                                             for e in bundle["entry"]]
+    assert [e["resource"]["id"] for e in again["entry"]] == [
+        e["resource"]["id"] for e in bundle["entry"]
+    ]
     # the same identifier with another exam: 409
     other = exam_bundle(case_exam(CASES[1]), identifier="urn:uuid:exam-1")
     assert post(client, other).status_code == 409
     # search by subject and code
-    found = client.get("/fhir/Observation?subject=Patient/isncsci-1&code=asia-impairment-scale",
-                       headers=FHIR_HEADERS).get_json()
+    found = client.get(
+        "/fhir/Observation?subject=Patient/isncsci-1&code=asia-impairment-scale",
+        headers=FHIR_HEADERS,
+    ).get_json()
     assert found["type"] == "searchset" and found["total"] == 1
     assert found["entry"][0]["resource"]["valueCodeableConcept"]["text"] == "A"
     assert_valid_r4(found)
-    both = client.get(f"/fhir/Observation?patient=isncsci-1&code={ISNCSCI}|classification,"
-                      "motor-left", headers=FHIR_HEADERS).get_json()
+    both = client.get(
+        f"/fhir/Observation?patient=isncsci-1&code={ISNCSCI}|classification,motor-left",
+        headers=FHIR_HEADERS,
+    ).get_json()
     assert both["total"] == 2
     assert client.get("/fhir/Observation?subject=Patient/nobody").get_json()["total"] == 0
     assert client.get("/fhir/Observation?code=http://loinc.org|1").status_code == 400
@@ -261,8 +329,12 @@ def test_observations_follow_the_search_conventions_and_openapi(client: t.Any) -
     openapi.yaml declares for it."""
     from tests.api.test_openapi_schemas import assert_conforms
 
-    response = post(client, exam_bundle(case_exam(CASES[2]), subject="Patient/isncsci-3",
-                                        identifier="urn:uuid:paging-1"))
+    response = post(
+        client,
+        exam_bundle(
+            case_exam(CASES[2]), subject="Patient/isncsci-3", identifier="urn:uuid:paging-1"
+        ),
+    )
     assert_conforms(OPERATION, "post", response)
     panel = response.get_json()["entry"][0]["resource"]
     version = client.get(response.headers["Content-Location"], headers=FHIR_HEADERS)
@@ -280,12 +352,19 @@ def test_observations_follow_the_search_conventions_and_openapi(client: t.Any) -
         seen += [e["resource"]["id"] for e in body.get("entry", [])]
         url = next((link["url"] for link in body["link"] if link["relation"] == "next"), None)
     assert len(seen) == len(set(seen)) == 26 and panel["id"] in seen
-    posted = client.post("/fhir/Observation/_search", data={"_id": panel["id"]},
-                         headers={"Accept": "application/fhir+json"})
+    posted = client.post(
+        "/fhir/Observation/_search",
+        data={"_id": panel["id"]},
+        headers={"Accept": "application/fhir+json"},
+    )
     body = assert_conforms("/fhir/Observation/_search", "post", posted)
     assert body["total"] == 1 and body["entry"][0]["resource"]["id"] == panel["id"]
-    assert client.get("/fhir/Observation?patient=isncsci-3&_lastUpdated=lt2000-01-01"
-                      ).get_json()["total"] == 0
+    assert (
+        client.get("/fhir/Observation?patient=isncsci-3&_lastUpdated=lt2000-01-01").get_json()[
+            "total"
+        ]
+        == 0
+    )
     bad = client.get("/fhir/Observation?code=http://loinc.org|1")
     assert bad.status_code == 400 and bad.get_json()["issue"][0]["expression"] == ["http.code"]
     mixed = client.get(f"/fhir/Provenance?target=Observation/{panel['id']}&_count=1")
@@ -345,16 +424,21 @@ def _breakers() -> dict[str, tuple[t.Callable[[dict[str, t.Any]], dict[str, t.An
         item = _first(d, "light-touch", "C2")
         item["valueInteger"] = 2
         item.pop("dataAbsentReason", None)
-        item["extension"] = [{"url": "http://neuroroot.org/fhir/StructureDefinition/"
-                                     "isncsci-non-sci-impairment", "valueCode": "consider-normal"}]
+        item["extension"] = [
+            {
+                "url": "http://neuroroot.org/fhir/StructureDefinition/isncsci-non-sci-impairment",
+                "valueCode": "consider-normal",
+            }
+        ]
         return item
 
     def conflicting(d: dict[str, t.Any]) -> dict[str, t.Any]:
         item = copy.deepcopy(_first(d, "knee-extension"))
         item["valueInteger"] = 4 if item.get("valueInteger") != 4 else 3
         item.pop("dataAbsentReason", None)
-        d["entry"].append({"fullUrl": "urn:uuid:1b0c0000-0000-4000-8000-000000000002",
-                           "resource": item})
+        d["entry"].append(
+            {"fullUrl": "urn:uuid:1b0c0000-0000-4000-8000-000000000002", "resource": item}
+        )
         return item
 
     def vac_as_integer(d: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -406,15 +490,27 @@ def test_two_conflicting_items_are_both_named(stateless: t.Any) -> None:
     item = _breakers()["two values for one item"][0](document)
     first = _first(document, "knee-extension")
     expressions = post(stateless, document).get_json()["issue"][0]["expression"]
-    assert expressions == [f"Bundle.entry[{_index(document, first)}].resource.valueInteger",
-                           f"Bundle.entry[{_index(document, item)}].resource.valueInteger"]
+    assert expressions == [
+        f"Bundle.entry[{_index(document, first)}].resource.valueInteger",
+        f"Bundle.entry[{_index(document, item)}].resource.valueInteger",
+    ]
 
 
 def test_an_exam_with_nothing_for_isncsci_is_a_422(stateless: t.Any) -> None:
-    document = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
-        "resourceType": "Observation", "status": "final",
-        "code": {"coding": [{"system": SNOMED, "code": "299913001"}]},
-        "subject": {"reference": "Patient/p"}}}]}
+    document = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "code": {"coding": [{"system": SNOMED, "code": "299913001"}]},
+                    "subject": {"reference": "Patient/p"},
+                }
+            }
+        ],
+    }
     response = post(stateless, document)
     assert response.status_code == 422
     assert "nothing usable for ISNCSCI" in response.get_json()["issue"][0]["diagnostics"]

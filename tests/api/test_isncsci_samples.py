@@ -23,9 +23,17 @@ CASES = sorted(p.name.removesuffix(".expected.json") for p in SAMPLES.glob("*.ex
 
 def test_there_are_at_least_ten_samples_covering_the_brief() -> None:
     assert len(CASES) >= 10
-    for needed in ("complete-tetraplegia", "incomplete-tetraplegia", "complete-paraplegia",
-                   "incomplete-paraplegia", "central-cord", "brown-sequard", "not-testable",
-                   "starred", "ais-e"):
+    for needed in (
+        "complete-tetraplegia",
+        "incomplete-tetraplegia",
+        "complete-paraplegia",
+        "incomplete-paraplegia",
+        "central-cord",
+        "brown-sequard",
+        "not-testable",
+        "starred",
+        "ais-e",
+    ):
         assert any(needed in case for case in CASES), needed
 
 
@@ -33,8 +41,9 @@ def test_there_are_at_least_ten_samples_covering_the_brief() -> None:
 def test_sample_classifies_as_the_reference(client: t.Any, case: str) -> None:
     document = json.loads((SAMPLES / f"{case}.json").read_text())
     expected = json.loads((SAMPLES / f"{case}.expected.json").read_text())["expected"]
-    response = client.post("/fhir/Observation/$classify-isncsci", data=json.dumps(document),
-                           headers=FHIR_HEADERS)
+    response = client.post(
+        "/fhir/Observation/$classify-isncsci", data=json.dumps(document), headers=FHIR_HEADERS
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     bundle = response.get_json()
     assert answer_as_text(bundle) == expected
@@ -42,5 +51,7 @@ def test_sample_classifies_as_the_reference(client: t.Any, case: str) -> None:
     panel = bundle["entry"][0]["resource"]
     assert panel["subject"] == {"reference": f"Patient/{case}"}
     found = client.get(f"/fhir/Observation?subject=Patient/{case}&code=asia-impairment-scale")
-    assert found.get_json()["entry"][0]["resource"]["valueCodeableConcept"]["text"] == expected[
-        "asia_impairment_scale"]
+    assert (
+        found.get_json()["entry"][0]["resource"]["valueCodeableConcept"]["text"]
+        == expected["asia_impairment_scale"]
+    )

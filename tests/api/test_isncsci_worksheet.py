@@ -29,8 +29,9 @@ def test_every_reference_exam_round_trips_through_the_extension(case: dict[str, 
 
 def test_stored_panel_carries_the_grid_and_is_valid_r4(client: t.Any) -> None:
     exam = case_exam(next(c for c in CASES if "*" in str(case_exam(c))))
-    answer = client.post("/fhir/Observation/$classify-isncsci", json=exam_bundle(exam),
-                         headers=FHIR_HEADERS)
+    answer = client.post(
+        "/fhir/Observation/$classify-isncsci", json=exam_bundle(exam), headers=FHIR_HEADERS
+    )
     assert answer.status_code == 200
     panel = answer.get_json()["entry"][0]["resource"]
     assert [e["url"] for e in panel["extension"]] == [WORKSHEET]
@@ -68,7 +69,8 @@ def _no_vac(ext: dict[str, t.Any]) -> None:
 
 @pytest.mark.parametrize("spoil", [_drop_level, _drop_cell, _unknown, _bad_segment, _no_vac])
 def test_reader_refuses_an_extension_it_does_not_understand(
-        spoil: t.Callable[[dict[str, t.Any]], None]) -> None:
+    spoil: t.Callable[[dict[str, t.Any]], None],
+) -> None:
     ext = copy.deepcopy(_extension())
     assert worksheet_grid({"extension": [ext]}) is not None
     spoil(ext)
@@ -78,7 +80,8 @@ def test_reader_refuses_an_extension_it_does_not_understand(
 
 
 def test_panel_stored_without_the_extension_has_no_page(
-        client: t.Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    client: t.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     original = isncsci_api.classify_isncsci
 
     def without(*args: t.Any, **kwargs: t.Any) -> t.Any:  # a panel stored by an older release
@@ -87,8 +90,11 @@ def test_panel_stored_without_the_extension_has_no_page(
         return done
 
     monkeypatch.setattr(isncsci_api, "classify_isncsci", without)
-    answer = client.post("/fhir/Observation/$classify-isncsci",
-                         json=exam_bundle(case_exam(CASES[0])), headers=FHIR_HEADERS)
+    answer = client.post(
+        "/fhir/Observation/$classify-isncsci",
+        json=exam_bundle(case_exam(CASES[0])),
+        headers=FHIR_HEADERS,
+    )
     panel_id = answer.get_json()["entry"][0]["resource"]["id"]
     page = client.get(f"/fhir/Observation/{panel_id}?_format=html")
     assert page.status_code == 406

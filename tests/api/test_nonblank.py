@@ -8,11 +8,15 @@ import typing as t
 
 
 def test_a_value_with_leading_white_space_is_not_blank(client: t.Any) -> None:
-    ok = client.get("/fhir/ConceptMap/$translate",
-                    query_string={"system": "http://snomed.info/sct", "code": "\x0c6417001"})
+    ok = client.get(
+        "/fhir/ConceptMap/$translate",
+        query_string={"system": "http://snomed.info/sct", "code": "\x0c6417001"},
+    )
     assert ok.status_code != 400, ok.get_json()
-    blank = client.get("/fhir/ConceptMap/$translate",
-                       query_string={"system": "http://snomed.info/sct", "code": " \x0c "})
+    blank = client.get(
+        "/fhir/ConceptMap/$translate",
+        query_string={"system": "http://snomed.info/sct", "code": " \x0c "},
+    )
     assert blank.status_code == 400
     assert blank.get_json()["issue"][0]["expression"] == ["http.code"]
 
@@ -20,9 +24,10 @@ def test_a_value_with_leading_white_space_is_not_blank(client: t.Any) -> None:
 def test_an_echoed_code_keeps_the_answer_valid_r4(client: t.Any) -> None:
     from tests.validation import assert_valid_r4
 
-    answer = client.get("/fhir/ConceptMap/$translate",
-                        query_string={"system": "http://snomed.info/sct",
-                                      "code": "\x0c\x07x\x1fy\u2028"})
+    answer = client.get(
+        "/fhir/ConceptMap/$translate",
+        query_string={"system": "http://snomed.info/sct", "code": "\x0c\x07x\x1fy\u2028"},
+    )
     assert answer.status_code == 200
     assert_valid_r4(answer.get_json())
     message = answer.get_json()["parameter"][1]["valueString"]

@@ -24,7 +24,8 @@ from tests.conftest import FHIR_HEADERS
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted(
-    p for p in (ROOT / "tests" / "data" / "samples").glob("*.json")
+    p
+    for p in (ROOT / "tests" / "data" / "samples").glob("*.json")
     if not p.name.endswith(".expected.json")
 )
 OPERATION = "/fhir/ClinicalImpression/$localize-root"
@@ -89,35 +90,59 @@ def test_every_sample_answer_and_its_stored_copies_match_the_response_schemas(
     if answer.status_code != 200:
         return
     ident = body["id"]
-    for path in (f"/fhir/ClinicalImpression/{ident}",
-                 f"/fhir/ClinicalImpression/{ident}/_history/1"):
+    for path in (
+        f"/fhir/ClinicalImpression/{ident}",
+        f"/fhir/ClinicalImpression/{ident}/_history/1",
+    ):
         assert assert_conforms(path, "get", served.get(path))["id"] == ident
-    search = f"/fhir/ClinicalImpression?subject={body['subject']['reference']}" \
-             "&_revinclude=Provenance:target"
+    search = (
+        f"/fhir/ClinicalImpression?subject={body['subject']['reference']}"
+        "&_revinclude=Provenance:target"
+    )
     bundle = assert_conforms("/fhir/ClinicalImpression", "get", served.get(search))
     assert bundle["total"] >= 1 and bundle["link"][0]["relation"] == "self"
     found = served.get(f"/fhir/Provenance?target=ClinicalImpression/{ident}")
     provenance = assert_conforms("/fhir/Provenance", "get", found)["entry"][0]["resource"]
-    assert_conforms(f"/fhir/Provenance/{provenance['id']}", "get",
-                    served.get(f"/fhir/Provenance/{provenance['id']}"))
+    assert_conforms(
+        f"/fhir/Provenance/{provenance['id']}",
+        "get",
+        served.get(f"/fhir/Provenance/{provenance['id']}"),
+    )
     for resource, schema in ((body, "ClinicalImpression"), (provenance, "Provenance")):
         errors = list(_component(schema).iter_errors(resource))
         assert not errors, errors[:3]
 
 
-@pytest.mark.parametrize("path", [
-    "/fhir/metadata", "/fhir/metadata?mode=terminology", "/fhir/metadata?mode=AAA",
-    "/fhir/OperationDefinition/localize-root", "/fhir/OperationDefinition/other",
-    "/fhir/CodeSystem", "/fhir/CodeSystem?_id=neuro-exam", "/fhir/CodeSystem/spinal-segment",
-    "/fhir/CodeSystem/neuro-exam", "/fhir/CodeSystem/neuro-pattern", "/fhir/CodeSystem/nothing",
-    "/fhir/ConceptMap", "/fhir/ConceptMap/site-to-segment", "/fhir/ConceptMap/reflex-to-segment",
-    "/fhir/ConceptMap/movement-to-segment", "/fhir/ConceptMap?url=nothing",
-    "/fhir/ConceptMap/$translate?system=http://snomed.info/sct&code=6417001",
-    "/fhir/ConceptMap/$translate?code=6417001",
-    "/fhir/ClinicalImpression?date=ge2026-01-01&_count=1", "/fhir/ClinicalImpression?date=x",
-    "/fhir/ClinicalImpression/no-such-id", "/fhir/Provenance?target=ClinicalImpression/none",
-    "/fhir/Provenance/none", "/healthz", "/readyz",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/fhir/metadata",
+        "/fhir/metadata?mode=terminology",
+        "/fhir/metadata?mode=AAA",
+        "/fhir/OperationDefinition/localize-root",
+        "/fhir/OperationDefinition/other",
+        "/fhir/CodeSystem",
+        "/fhir/CodeSystem?_id=neuro-exam",
+        "/fhir/CodeSystem/spinal-segment",
+        "/fhir/CodeSystem/neuro-exam",
+        "/fhir/CodeSystem/neuro-pattern",
+        "/fhir/CodeSystem/nothing",
+        "/fhir/ConceptMap",
+        "/fhir/ConceptMap/site-to-segment",
+        "/fhir/ConceptMap/reflex-to-segment",
+        "/fhir/ConceptMap/movement-to-segment",
+        "/fhir/ConceptMap?url=nothing",
+        "/fhir/ConceptMap/$translate?system=http://snomed.info/sct&code=6417001",
+        "/fhir/ConceptMap/$translate?code=6417001",
+        "/fhir/ClinicalImpression?date=ge2026-01-01&_count=1",
+        "/fhir/ClinicalImpression?date=x",
+        "/fhir/ClinicalImpression/no-such-id",
+        "/fhir/Provenance?target=ClinicalImpression/none",
+        "/fhir/Provenance/none",
+        "/healthz",
+        "/readyz",
+    ],
+)
 def test_conformance_terminology_and_error_answers_match_the_response_schemas(
     served: t.Any, path: str
 ) -> None:
@@ -126,7 +151,8 @@ def test_conformance_terminology_and_error_answers_match_the_response_schemas(
 
 def _component(name: str) -> t.Any:
     return jsonschema_rs.Draft4Validator(
-        {"$ref": f"#/components/schemas/{name}", "components": document()["components"]})
+        {"$ref": f"#/components/schemas/{name}", "components": document()["components"]}
+    )
 
 
 def test_the_schemas_fail_a_wrong_answer(served: t.Any) -> None:
@@ -134,16 +160,21 @@ def test_the_schemas_fail_a_wrong_answer(served: t.Any) -> None:
     sample = (ROOT / "tests" / "data" / "samples" / "l5-left.json").read_bytes()
     good = served.post(OPERATION, data=sample, headers=FHIR_HEADERS).get_json()
     assert _component("ClinicalImpression").is_valid(good)
-    for broken in ({**good, "id": 12}, {k: v for k, v in good.items() if k != "subject"},
-                   {**good, "date": "yesterday"}, {**good, "meta": {"lastUpdated": "now"}}):
+    for broken in (
+        {**good, "id": 12},
+        {k: v for k, v in good.items() if k != "subject"},
+        {**good, "date": "yesterday"},
+        {**good, "meta": {"lastUpdated": "now"}},
+    ):
         assert not _component("ClinicalImpression").is_valid(broken)
     bundle = served.get("/fhir/ClinicalImpression").get_json()
     assert _component("Bundle").is_valid(bundle)
     wrong = copy.deepcopy(bundle)
     wrong["total"] = "1"
     assert not _component("Bundle").is_valid(wrong)
-    assert not _component("OperationOutcome").is_valid({"resourceType": "OperationOutcome",
-                                                         "issue": []})
+    assert not _component("OperationOutcome").is_valid(
+        {"resourceType": "OperationOutcome", "issue": []}
+    )
 
 
 def _resolve(schema: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -164,38 +195,48 @@ def _property(schema_name: str, *path: str) -> dict[str, t.Any]:
     return schema
 
 
-@pytest.mark.parametrize(("schema", "path", "kind"), [
-    ("ClinicalImpression", ("id",), "string"),
-    ("ClinicalImpression", ("meta", "versionId"), "string"),
-    ("ClinicalImpression", ("meta", "lastUpdated"), "string"),
-    ("ClinicalImpression", ("subject", "reference"), "string"),
-    ("ClinicalImpression", ("date",), "string"),
-    ("ClinicalImpression", ("status",), "string"),
-    ("ClinicalImpression", ("summary",), "string"),
-    ("ClinicalImpression", ("finding", "[]", "basis"), "string"),
-    ("ClinicalImpression", ("finding", "[]", "itemCodeableConcept", "coding", "[]", "code"),
-     "string"),
-    ("ClinicalImpression", ("finding", "[]", "extension", "[]", "url"), "string"),
-    ("ClinicalImpression", ("finding", "[]", "extension", "[]", "valueDecimal"), "number"),
-    ("ClinicalImpression", ("extension", "[]", "url"), "string"),
-    ("Bundle", ("total",), "integer"),
-    ("Bundle", ("link", "[]", "relation"), "string"),
-    ("Bundle", ("link", "[]", "url"), "string"),
-    ("Bundle", ("entry", "[]", "fullUrl"), "string"),
-    ("Bundle", ("entry", "[]", "resource", "id"), "string"),
-    ("Bundle", ("entry", "[]", "search", "mode"), "string"),
-    ("Provenance", ("id",), "string"),
-    ("Provenance", ("target", "[]", "reference"), "string"),
-    ("Provenance", ("recorded",), "string"),
-    ("OperationOutcome", ("issue", "[]", "expression", "[]"), "string"),
-    ("CapabilityStatement", ("rest", "[]", "resource", "[]", "searchParam", "[]", "name"),
-     "string"),
-    ("CodeSystem", ("concept", "[]", "code"), "string"),
-    ("ConceptMap", ("group", "[]", "element", "[]", "target", "[]", "code"), "string"),
-    ("OperationDefinition", ("parameter", "[]", "name"), "string"),
-])
-def test_a_generated_client_can_read_the_fields(schema: str, path: tuple[str, ...],
-                                                kind: str) -> None:
+@pytest.mark.parametrize(
+    ("schema", "path", "kind"),
+    [
+        ("ClinicalImpression", ("id",), "string"),
+        ("ClinicalImpression", ("meta", "versionId"), "string"),
+        ("ClinicalImpression", ("meta", "lastUpdated"), "string"),
+        ("ClinicalImpression", ("subject", "reference"), "string"),
+        ("ClinicalImpression", ("date",), "string"),
+        ("ClinicalImpression", ("status",), "string"),
+        ("ClinicalImpression", ("summary",), "string"),
+        ("ClinicalImpression", ("finding", "[]", "basis"), "string"),
+        (
+            "ClinicalImpression",
+            ("finding", "[]", "itemCodeableConcept", "coding", "[]", "code"),
+            "string",
+        ),
+        ("ClinicalImpression", ("finding", "[]", "extension", "[]", "url"), "string"),
+        ("ClinicalImpression", ("finding", "[]", "extension", "[]", "valueDecimal"), "number"),
+        ("ClinicalImpression", ("extension", "[]", "url"), "string"),
+        ("Bundle", ("total",), "integer"),
+        ("Bundle", ("link", "[]", "relation"), "string"),
+        ("Bundle", ("link", "[]", "url"), "string"),
+        ("Bundle", ("entry", "[]", "fullUrl"), "string"),
+        ("Bundle", ("entry", "[]", "resource", "id"), "string"),
+        ("Bundle", ("entry", "[]", "search", "mode"), "string"),
+        ("Provenance", ("id",), "string"),
+        ("Provenance", ("target", "[]", "reference"), "string"),
+        ("Provenance", ("recorded",), "string"),
+        ("OperationOutcome", ("issue", "[]", "expression", "[]"), "string"),
+        (
+            "CapabilityStatement",
+            ("rest", "[]", "resource", "[]", "searchParam", "[]", "name"),
+            "string",
+        ),
+        ("CodeSystem", ("concept", "[]", "code"), "string"),
+        ("ConceptMap", ("group", "[]", "element", "[]", "target", "[]", "code"), "string"),
+        ("OperationDefinition", ("parameter", "[]", "name"), "string"),
+    ],
+)
+def test_a_generated_client_can_read_the_fields(
+    schema: str, path: tuple[str, ...], kind: str
+) -> None:
     """What a code generator sees: each field is declared, with its JSON type."""
     assert _property(schema, *path).get("type") == kind
 
@@ -207,20 +248,27 @@ def test_cds_hooks_answers_match_the_response_schemas(served: t.Any) -> None:
     from tests.cds_support import exam_sign, hook_request, sample
 
     assert_conforms("/cds-services", "get", served.get("/cds-services"))
-    signed = served.post("/cds-services/neuroroot-exam-sign",
-                         json=exam_sign(sample("cauda-equina")))
+    signed = served.post(
+        "/cds-services/neuroroot-exam-sign", json=exam_sign(sample("cauda-equina"))
+    )
     cards = assert_conforms("/cds-services/neuroroot-exam-sign", "post", signed)["cards"]
     assert signed.status_code == 200 and cards[0]["indicator"] == "critical"
-    no_prefetch = served.post("/cds-services/neuroroot-patient-view",
-                              json=hook_request("patient-view", "p-1"))
+    no_prefetch = served.post(
+        "/cds-services/neuroroot-patient-view", json=hook_request("patient-view", "p-1")
+    )
     assert no_prefetch.status_code == 412
     assert_conforms("/cds-services/neuroroot-patient-view", "post", no_prefetch)
-    item = {"card": cards[0]["uuid"], "outcome": "overridden",
-            "outcomeTimestamp": "2026-01-02T03:04:05Z"}
+    item = {
+        "card": cards[0]["uuid"],
+        "outcome": "overridden",
+        "outcomeTimestamp": "2026-01-02T03:04:05Z",
+    }
     stored = served.post("/cds-services/neuroroot-exam-sign/feedback", json={"feedback": [item]})
     assert stored.status_code == 200 and not stored.get_data()
-    unknown = served.post("/cds-services/neuroroot-exam-sign/feedback",
-                          json={"feedback": [{**item, "card": "no-such-card"}]})
+    unknown = served.post(
+        "/cds-services/neuroroot-exam-sign/feedback",
+        json={"feedback": [{**item, "card": "no-such-card"}]},
+    )
     assert unknown.status_code == 404
     assert_conforms("/cds-services/neuroroot-exam-sign/feedback", "post", unknown)
     card = _component("CdsCard")

@@ -152,10 +152,14 @@ def test_validate_reports_what_would_be_a_422(client: t.Any) -> None:
     ("parameters", "where"),
     [
         ([{"name": "resource"}], "Parameters.parameter[0].resource"),
-        ([{"name": "resource", "resource": {}}, {"name": "profile", "valueUri": "x"}],
-         "Parameters.parameter[1].name"),
-        ([{"name": "resource", "resource": {}}, {"name": "mode", "valueCode": "delete"}],
-         "Parameters.parameter[1].valueCode"),
+        (
+            [{"name": "resource", "resource": {}}, {"name": "profile", "valueUri": "x"}],
+            "Parameters.parameter[1].name",
+        ),
+        (
+            [{"name": "resource", "resource": {}}, {"name": "mode", "valueCode": "delete"}],
+            "Parameters.parameter[1].valueCode",
+        ),
     ],
 )
 def test_validate_refuses_a_bad_wrapper_with_400(

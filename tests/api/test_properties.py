@@ -292,13 +292,17 @@ def test_the_generated_exams_cover_every_kind_side_and_result(table: Table) -> N
 # -- store-facing shapes, on every database ------------------------------------------------------
 
 #: results at the edges of the calendar, for the generated date searches to match against.
-EDGE_DATES = (datetime(1, 1, 1, tzinfo=UTC), datetime(2026, 3, 1, 12, tzinfo=UTC),
-              datetime.max.replace(tzinfo=UTC))
+EDGE_DATES = (
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(2026, 3, 1, 12, tzinfo=UTC),
+    datetime.max.replace(tzinfo=UTC),
+)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def on_each_database(request: pytest.FixtureRequest,
-                     tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.Any]:
+def on_each_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> t.Iterator[t.Any]:
     """A test client of an app storing in SQLite, then in PostgreSQL, with results at the
     edges of the calendar."""
     if request.param == "sqlite":
@@ -314,8 +318,11 @@ def on_each_database(request: pytest.FixtureRequest,
 
 
 @settings(HTTP, max_examples=40)
-@given(items=exams(TABLE, min_size=1, max_size=3), reference=subject_references(),
-       identifier=st.sampled_from([None, "exam-1", "exam-2"]))
+@given(
+    items=exams(TABLE, min_size=1, max_size=3),
+    reference=subject_references(),
+    identifier=st.sampled_from([None, "exam-1", "exam-2"]),
+)
 def test_an_exam_about_any_subject_reference_never_answers_5xx(
     on_each_database: t.Any, items: list[ExamItem], reference: str, identifier: str | None
 ) -> None:
@@ -334,8 +341,12 @@ def test_an_exam_about_any_subject_reference_never_answers_5xx(
         assert body["resourceType"] == "OperationOutcome" and body["issue"][0]["expression"]
         assert_valid_r4(body)
         if len(reference) > 256 and response.status_code == 422:
-            assert body["issue"][0]["code"] in {"too-long", "business-rule", "not-supported",
-                                                "processing"}
+            assert body["issue"][0]["code"] in {
+                "too-long",
+                "business-rule",
+                "not-supported",
+                "processing",
+            }
 
 
 @settings(HTTP, max_examples=150)
@@ -360,8 +371,9 @@ def test_every_store_route_answers_any_reference_date_and_offset_below_500(
 def test_every_valid_date_from_year_1_to_9999_with_any_prefix_is_searchable(
     on_each_database: t.Any, value: str, sort: str
 ) -> None:
-    response = on_each_database.get("/fhir/ClinicalImpression",
-                                    query_string={"date": value, "_sort": sort})
+    response = on_each_database.get(
+        "/fhir/ClinicalImpression", query_string={"date": value, "_sort": sort}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     bundle = response.get_json()
     assert bundle["type"] == "searchset" and bundle["total"] >= len(bundle.get("entry", []))

@@ -64,22 +64,67 @@ MAX_EXAMPLES = 25
 #: create, nothing else) are a 400 no schema of "any resource" can rule out.
 #: A CDS hook call may also get 412: patient-view without the prefetch and without a FHIR server
 #: on NEUROROOT_CDS_FHIR_SERVERS (none in this app) cannot get the exams (openapi.yaml says so).
-CONFIG = SchemathesisConfig.from_dict({
-    "operations": [{
-        "include-operation-id": operation_id,
-        "checks": {"positive_data_acceptance": {
-            "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]}},
-    } for operation_id in ("localizeRoot", "classifyIsncsci")] + [{
-        "include-operation-id": "validateExam",
-        "checks": {"positive_data_acceptance": {
-            "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "429"]}},
-    }, {
-        "include-operation-id": "cdsCall",
-        "checks": {"positive_data_acceptance": {
-            "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "412", "422",
-                                  "429"]}},
-    }],
-})
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "operations": [
+            {
+                "include-operation-id": operation_id,
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": [
+                            "2xx",
+                            "3xx",
+                            "401",
+                            "403",
+                            "404",
+                            "409",
+                            "422",
+                            "429",
+                        ]
+                    }
+                },
+            }
+            for operation_id in ("localizeRoot", "classifyIsncsci")
+        ]
+        + [
+            {
+                "include-operation-id": "validateExam",
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": [
+                            "2xx",
+                            "3xx",
+                            "400",
+                            "401",
+                            "403",
+                            "404",
+                            "409",
+                            "429",
+                        ]
+                    }
+                },
+            },
+            {
+                "include-operation-id": "cdsCall",
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": [
+                            "2xx",
+                            "3xx",
+                            "401",
+                            "403",
+                            "404",
+                            "409",
+                            "412",
+                            "422",
+                            "429",
+                        ]
+                    }
+                },
+            },
+        ],
+    }
+)
 
 schema = schemathesis.openapi.from_path(OPENAPI, config=CONFIG)
 
@@ -141,8 +186,10 @@ def filter_query(context: t.Any, query: t.Any) -> bool:
 
 
 CDS_CALL_PATH = "/cds-services/{id}"
-CDS_HOOKS = {"neuroroot-patient-view": "patient-view",
-             "neuroroot-exam-sign": "org.neuroroot.exam-sign"}
+CDS_HOOKS = {
+    "neuroroot-patient-view": "patient-view",
+    "neuroroot-exam-sign": "org.neuroroot.exam-sign",
+}
 
 
 def _fits_the_cds_service(service_id: t.Any, body: t.Any) -> bool:
@@ -189,9 +236,16 @@ def wsgi_app(tmp_path_factory: pytest.TempPathFactory) -> t.Any:
 
 def test_every_check_schemathesis_has_runs() -> None:
     names = {getattr(check, "__name__", type(check).__name__) for check in CHECKS}
-    assert {"positive_data_acceptance", "negative_data_rejection", "not_a_server_error",
-            "response_schema_conformance", "unsupported_method", "missing_required_header",
-            "use_after_free", "ignored_auth"} <= names
+    assert {
+        "positive_data_acceptance",
+        "negative_data_rejection",
+        "not_a_server_error",
+        "response_schema_conformance",
+        "unsupported_method",
+        "missing_required_header",
+        "use_after_free",
+        "ignored_auth",
+    } <= names
     assert len(CHECKS) == len(REGISTERED.get_all()) + 1 >= 14
 
 
@@ -250,8 +304,9 @@ def test_the_openapi_example_exam_is_answered_left_l5_and_stored(wsgi_app: t.Any
     content = document["paths"][OPERATION_PATH]["post"]["requestBody"]["content"]
     example = content["application/fhir+json"]["examples"]["leftL5"]["value"]
     client = wsgi_app.test_client()
-    response = client.post(OPERATION_PATH, json=example,
-                           headers={"Content-Type": "application/fhir+json"})
+    response = client.post(
+        OPERATION_PATH, json=example, headers={"Content-Type": "application/fhir+json"}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:800]
     assert response.headers["Content-Type"].startswith("application/fhir+json")
     impression = response.get_json()

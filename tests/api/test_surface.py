@@ -26,8 +26,9 @@ def _resolve(item: dict[str, t.Any]) -> dict[str, t.Any]:
 
 def _query_params(path: str, method: str) -> dict[str, dict[str, t.Any]]:
     operation = SPEC["paths"][path][method]
-    return {p["name"]: p for p in map(_resolve, operation.get("parameters", []))
-            if p["in"] == "query"}
+    return {
+        p["name"]: p for p in map(_resolve, operation.get("parameters", [])) if p["in"] == "query"
+    }
 
 
 def _declared(params: t.Iterable[t.Any]) -> dict[str, dict[str, t.Any]]:
@@ -59,8 +60,11 @@ def test_openapi_query_parameters_are_exactly_the_declared_ones() -> None:
 def test_every_declared_filter_exists_and_every_filter_is_declared() -> None:
     for kind, resource in RESOURCES.items():
         names = {p.filter for p in resource.params if p.filter}
-        registry = FILTERS.get(kind) if kind in FILTERS else (
-            terminology.FILTERS if resource.search else {})
+        registry = (
+            FILTERS.get(kind)
+            if kind in FILTERS
+            else (terminology.FILTERS if resource.search else {})
+        )
         assert names == set(registry), kind
         assert set(resource.sorts) <= set(SORTS.get(kind, {})), kind
 
@@ -79,9 +83,13 @@ def test_access_rules_are_generated_from_the_declaration() -> None:
     assert ROUTE_SCOPES[("PATCH", "retract.retract_impression")] == ("ClinicalImpression", "u")
     assert ROUTE_SCOPES[("POST", "validate.validate_bundle")] == ("ClinicalImpression", "c")
     assert PARAMETER_SCOPES[("GET", "results.search_impressions", "_revinclude")] == (
-        "Provenance", "s")
+        "Provenance",
+        "s",
+    )
     assert PARAMETER_SCOPES[("POST", "results.search_provenance", "_include")] == (
-        "ClinicalImpression", "s")
+        "ClinicalImpression",
+        "s",
+    )
 
 
 def test_capability_search_params_are_the_declared_filters(client: t.Any) -> None:

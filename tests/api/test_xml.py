@@ -110,14 +110,16 @@ def test_every_emitted_resource_as_xml_parses_back_to_the_same_json(client: t.An
 
 
 def test_the_operation_answers_xml_and_validate_takes_xml(client: t.Any) -> None:
-    response = client.post(OPERATION, data=xml_of(exam()),
-                           headers={"Content-Type": XML, "Accept": XML})
+    response = client.post(
+        OPERATION, data=xml_of(exam()), headers={"Content-Type": XML, "Accept": XML}
+    )
     assert response.status_code == 200
     impression = parsed_xml(response)
     assert impression["resourceType"] == "ClinicalImpression"
     assert response.headers["ETag"] == 'W/"1"'
-    report = client.post("/fhir/Bundle/$validate", data=xml_of(exam()),
-                         headers={"Content-Type": XML, "Accept": XML})
+    report = client.post(
+        "/fhir/Bundle/$validate", data=xml_of(exam()), headers={"Content-Type": XML, "Accept": XML}
+    )
     outcome = parsed_xml(report)
     assert outcome["resourceType"] == "OperationOutcome"
     assert outcome["issue"][0]["severity"] == "information"
@@ -129,17 +131,21 @@ def test_the_operation_answers_xml_and_validate_takes_xml(client: t.Any) -> None
         (b"<Bundle xmlns='http://hl7.org/fhir'><type value='collection'/>", "http.body"),
         (b"<Bundle/>", "http.body"),
         (b"<Nothing xmlns='http://hl7.org/fhir'/>", "http.body"),
-        (b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>"
-         b"<Bundle xmlns='http://hl7.org/fhir'><type value='&e;'/></Bundle>", None),
-        (b"<Bundle xmlns='http://hl7.org/fhir'><type value='collection'/><bogus/></Bundle>",
-         None),
+        (
+            b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>"
+            b"<Bundle xmlns='http://hl7.org/fhir'><type value='&e;'/></Bundle>",
+            None,
+        ),
+        (b"<Bundle xmlns='http://hl7.org/fhir'><type value='collection'/><bogus/></Bundle>", None),
     ],
 )
 def test_a_bad_xml_body_is_a_400_outcome_in_the_negotiated_format(
-        client: t.Any, body: bytes, where: str | None) -> None:
+    client: t.Any, body: bytes, where: str | None
+) -> None:
     for accept in ("application/fhir+json", XML):
-        response = client.post(OPERATION, data=body,
-                               headers={"Content-Type": XML, "Accept": accept})
+        response = client.post(
+            OPERATION, data=body, headers={"Content-Type": XML, "Accept": accept}
+        )
         assert response.status_code == 400, response.get_data(as_text=True)[:300]
         outcome = response.get_json() if accept != XML else parsed_xml(response)
         assert outcome["resourceType"] == "OperationOutcome"
@@ -158,8 +164,10 @@ def test_q_values_choose_the_format(client: t.Any) -> None:
     assert media("application/xml").startswith(XML)
     assert media("application/json").startswith("application/json")
     assert media(f"{XML}; fhirVersion=4.0").startswith(XML)
-    assert client.get("/fhir/metadata", headers={"Accept": f"{XML}; fhirVersion=3.0"}
-                      ).status_code == 406
+    assert (
+        client.get("/fhir/metadata", headers={"Accept": f"{XML}; fhirVersion=3.0"}).status_code
+        == 406
+    )
 
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.json")) if EXAMPLES.is_dir() else []
@@ -218,9 +226,13 @@ def test_openapi_describes_the_xml_the_server_serves(client: t.Any) -> None:
 
     document = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text())
     assert set(document["components"]["parameters"]["format"]["schema"]["enum"]) == set(_FORMATS)
-    responses = [(path, r) for path, item in document["paths"].items()
-                 for operation in item.values() if isinstance(operation, dict)
-                 for r in operation.get("responses", {}).values()]
+    responses = [
+        (path, r)
+        for path, item in document["paths"].items()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for r in operation.get("responses", {}).values()
+    ]
     responses += [(f"#/{name}", r) for name, r in document["components"]["responses"].items()]
     for path, response in responses:
         content = response.get("content", {})
@@ -228,11 +240,17 @@ def test_openapi_describes_the_xml_the_server_serves(client: t.Any) -> None:
             fhir = path.startswith(("/fhir/", "#/")) and "smart" not in path
             assert ("application/fhir+xml" in content) is fhir, path
             if fhir:
-                assert content["application/fhir+xml"]["schema"] == content[
-                    "application/fhir+json"]["schema"], path
+                assert (
+                    content["application/fhir+xml"]["schema"]
+                    == content["application/fhir+json"]["schema"]
+                ), path
     # and the server does answer XML there: a read, a search, the capability, an error
-    for path in ("/fhir/metadata", "/fhir/CodeSystem", "/fhir/CodeSystem/spinal-segment",
-                 "/fhir/ClinicalImpression/nothing-here"):
+    for path in (
+        "/fhir/metadata",
+        "/fhir/CodeSystem",
+        "/fhir/CodeSystem/spinal-segment",
+        "/fhir/ClinicalImpression/nothing-here",
+    ):
         response = client.get(path, query_string={"_format": "xml"})
         assert response.mimetype == XML, path
         assert_valid_r4(parsed_xml(response))
@@ -250,8 +268,11 @@ def test_classify_isncsci_takes_and_answers_xml(tmp_path: Path) -> None:
     client = create_app({"TESTING": True, "STORE_ENABLED": False}).test_client()
     document = json.loads((ISNCSCI / "brown-sequard-t4.json").read_text())
     expected = json.loads((ISNCSCI / "brown-sequard-t4.expected.json").read_text())["expected"]
-    response = client.post("/fhir/Observation/$classify-isncsci", data=xml_of(document),
-                           headers={"Content-Type": XML, "Accept": XML})
+    response = client.post(
+        "/fhir/Observation/$classify-isncsci",
+        data=xml_of(document),
+        headers={"Content-Type": XML, "Accept": XML},
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     bundle = parsed_xml(response)
     assert bundle["resourceType"] == "Bundle"

@@ -21,8 +21,9 @@ from sqlalchemy.engine import make_url
 from service.store import Store, upgrade
 from service.store.engine import sqlite_url
 
-SERVER_URL = os.environ.get("NEUROROOT_TEST_DATABASE_URL",
-                            "postgresql://postgres@127.0.0.1:5432/postgres")
+SERVER_URL = os.environ.get(
+    "NEUROROOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
@@ -36,8 +37,9 @@ class PostgresServer:
 
     def admin(self) -> psycopg.Connection[t.Any]:
         """An autocommit connection to the server's maintenance database."""
-        return psycopg.connect(self.url.render_as_string(hide_password=False), autocommit=True,
-                               connect_timeout=3)
+        return psycopg.connect(
+            self.url.render_as_string(hide_password=False), autocommit=True, connect_timeout=3
+        )
 
     def create_database(self) -> str:
         """A new empty database; its SQLAlchemy URL (psycopg driver)."""
@@ -73,8 +75,10 @@ def postgres() -> t.Iterator[PostgresServer]:
     try:
         server.admin().close()
     except psycopg.OperationalError as exc:
-        reason = (f"no PostgreSQL server answers at {':'.join(map(str, server.address))} "
-                  f"(set NEUROROOT_TEST_DATABASE_URL): {str(exc).strip()[:200]}")
+        reason = (
+            f"no PostgreSQL server answers at {':'.join(map(str, server.address))} "
+            f"(set NEUROROOT_TEST_DATABASE_URL): {str(exc).strip()[:200]}"
+        )
         if os.environ.get("NEUROROOT_REQUIRE_POSTGRES"):
             pytest.fail(reason)
         pytest.skip(reason)

@@ -80,8 +80,9 @@ def count_rows(app: Flask) -> int:
 # -- 1. idempotency by identifier ----------------------------------------------------------------
 
 
-def test_same_identifier_and_content_answer_the_stored_result(client: FlaskClient,
-                                                              app: Flask) -> None:
+def test_same_identifier_and_content_answer_the_stored_result(
+    client: FlaskClient, app: Flask
+) -> None:
     first = post(client, sample())
     again = post(client, sample())
     assert first.status_code == again.status_code == 200
@@ -90,7 +91,8 @@ def test_same_identifier_and_content_answer_the_stored_result(client: FlaskClien
 
 
 def test_another_patient_with_a_used_identifier_is_a_409_without_the_first_result(
-        client: FlaskClient, app: Flask) -> None:
+    client: FlaskClient, app: Flask
+) -> None:
     first = post(client, sample()).get_json()
     other = for_patient(sample(), "Patient/someone-else")
     response = post(client, other)
@@ -117,7 +119,8 @@ def keys() -> Keys:
 
 
 def test_a_client_replaying_another_clients_identifier_never_gets_its_result(
-        db_url: str, tmp_path: Path, keys: Keys) -> None:
+    db_url: str, tmp_path: Path, keys: Keys
+) -> None:
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps(keys.jwks()))
     app = make_app(db_url, **settings(str(jwks)))
@@ -142,8 +145,11 @@ def test_a_client_replaying_another_clients_identifier_never_gets_its_result(
         # each retry finds its own client's result; within a client, other content is a 409
         assert post(client, sample(), **alice).get_json()["id"] == first.get_json()["id"]
         assert post(client, sample(), **bob).get_json()["id"] == same.get_json()["id"]
-        body = assert_outcome(post(client, for_patient(sample(), "Patient/c-patient"), **bob),
-                              409, "Bundle.identifier")
+        body = assert_outcome(
+            post(client, for_patient(sample(), "Patient/c-patient"), **bob),
+            409,
+            "Bundle.identifier",
+        )
         assert first.get_json()["id"] not in json.dumps(body)
         assert count_rows(app) == 3
     finally:
@@ -155,7 +161,8 @@ def test_a_client_replaying_another_clients_identifier_never_gets_its_result(
 
 @pytest.mark.parametrize("length", [257, 300, 5000])
 def test_a_subject_reference_longer_than_the_column_is_a_422_naming_it(
-        client: FlaskClient, app: Flask, length: int) -> None:
+    client: FlaskClient, app: Flask, length: int
+) -> None:
     reference = "Patient/" + "x" * (length - len("Patient/"))
     response = post(client, for_patient(sample(), reference))
     body = assert_outcome(response, 422, "Bundle.entry[0].resource.subject.reference")
@@ -165,7 +172,8 @@ def test_a_subject_reference_longer_than_the_column_is_a_422_naming_it(
 
 
 def test_a_subject_reference_of_exactly_the_column_length_is_stored(
-        client: FlaskClient, app: Flask) -> None:
+    client: FlaskClient, app: Flask
+) -> None:
     reference = "Patient/" + "y" * (256 - len("Patient/"))
     response = post(client, for_patient(sample(), reference))
     assert response.status_code == 200
@@ -173,11 +181,13 @@ def test_a_subject_reference_of_exactly_the_column_length_is_stored(
     assert stored["subject"] == {"reference": reference}
 
 
-EDGES = {"first": datetime(1, 1, 1, tzinfo=UTC),
-         "year-one": datetime(1, 6, 1, 12, tzinfo=UTC),
-         "now": datetime(2026, 3, 1, 12, tzinfo=UTC),
-         "last-day": datetime(9999, 12, 31, 12, tzinfo=UTC),
-         "last": datetime.max.replace(tzinfo=UTC)}
+EDGES = {
+    "first": datetime(1, 1, 1, tzinfo=UTC),
+    "year-one": datetime(1, 6, 1, 12, tzinfo=UTC),
+    "now": datetime(2026, 3, 1, 12, tzinfo=UTC),
+    "last-day": datetime(9999, 12, 31, 12, tzinfo=UTC),
+    "last": datetime.max.replace(tzinfo=UTC),
+}
 
 
 @pytest.fixture
@@ -186,29 +196,34 @@ def edges(app: Flask) -> dict[str, str]:
     return {store.save(make_result(date=when)).id: name for name, when in EDGES.items()}
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("ge0001-01-01", set(EDGES)),
-    ("0001", {"first", "year-one"}),
-    ("0001-01-01", {"first"}),
-    ("le0001-01-01T00:00:00Z", {"first"}),
-    ("lt0001-01-01T00:00:00Z", set()),
-    ("eb0001-01-01", set()),
-    ("gt0001-01-01", set(EDGES) - {"first"}),
-    ("ne0001", {"now", "last-day", "last"}),
-    ("ge0001-01-01T00:00:00+02:00", set(EDGES)),
-    ("9999-12-31", {"last-day", "last"}),
-    ("9999", {"last-day", "last"}),
-    ("ge9999-12-31T23:59:59.999999Z", {"last"}),
-    ("gt9999-12-31", set()),
-    ("sa9999-12-30", {"last-day", "last"}),
-    ("le9999-12-31T23:59:59Z", set(EDGES)),
-    ("lt9999-12-31T23:00:00-05:00", set(EDGES)),
-    ("ne2026", set(EDGES) - {"now"}),
-    ("ap2026-03-01", {"now"}),
-    ("eq2026-03-01T12:00:00.000000001Z", {"now"}),
-], ids=lambda value: value if isinstance(value, str) else "")
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("ge0001-01-01", set(EDGES)),
+        ("0001", {"first", "year-one"}),
+        ("0001-01-01", {"first"}),
+        ("le0001-01-01T00:00:00Z", {"first"}),
+        ("lt0001-01-01T00:00:00Z", set()),
+        ("eb0001-01-01", set()),
+        ("gt0001-01-01", set(EDGES) - {"first"}),
+        ("ne0001", {"now", "last-day", "last"}),
+        ("ge0001-01-01T00:00:00+02:00", set(EDGES)),
+        ("9999-12-31", {"last-day", "last"}),
+        ("9999", {"last-day", "last"}),
+        ("ge9999-12-31T23:59:59.999999Z", {"last"}),
+        ("gt9999-12-31", set()),
+        ("sa9999-12-30", {"last-day", "last"}),
+        ("le9999-12-31T23:59:59Z", set(EDGES)),
+        ("lt9999-12-31T23:00:00-05:00", set(EDGES)),
+        ("ne2026", set(EDGES) - {"now"}),
+        ("ap2026-03-01", {"now"}),
+        ("eq2026-03-01T12:00:00.000000001Z", {"now"}),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
 def test_dates_from_year_1_to_9999_search_with_every_prefix(
-        client: FlaskClient, edges: dict[str, str], value: str, expected: set[str]) -> None:
+    client: FlaskClient, edges: dict[str, str], value: str, expected: set[str]
+) -> None:
     response = client.get(SEARCH, query_string={"date": value, "_count": 100})
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     bundle = response.get_json()
@@ -217,8 +232,9 @@ def test_dates_from_year_1_to_9999_search_with_every_prefix(
     assert bundle["total"] == len(expected)
 
 
-@pytest.mark.parametrize("value", ["0000", "10000-01-01", "2026-02-30", "xx2026",
-                                   "2026-01-01T10:00+25:00"])
+@pytest.mark.parametrize(
+    "value", ["0000", "10000-01-01", "2026-02-30", "xx2026", "2026-01-01T10:00+25:00"]
+)
 def test_dates_that_are_not_dates_are_a_400_naming_date(client: FlaskClient, value: str) -> None:
     assert_outcome(client.get(SEARCH, query_string={"date": value}), 400, "http.date")
 
@@ -227,8 +243,7 @@ def test_dates_that_are_not_dates_are_a_400_naming_date(client: FlaskClient, val
 
 
 def test_offset_beyond_the_maximum_is_a_400_naming_it(client: FlaskClient) -> None:
-    body = assert_outcome(client.get(SEARCH, query_string={"_offset": 10_001}), 400,
-                          "http._offset")
+    body = assert_outcome(client.get(SEARCH, query_string={"_offset": 10_001}), 400, "http._offset")
     assert "narrow the search" in body["issue"][0]["diagnostics"]
     assert client.get(SEARCH, query_string={"_offset": 10_000}).status_code == 200
     assert_outcome(client.get(SEARCH, query_string={"_offset": 1_000_000}), 400, "http._offset")
@@ -257,8 +272,7 @@ def test_the_offset_maximum_is_configurable_and_next_links_page_on_by_cursor(db_
 
 
 @pytest.mark.postgres
-def test_the_statement_timeout_is_set_on_the_apps_postgresql_connections(
-        postgres: t.Any) -> None:
+def test_the_statement_timeout_is_set_on_the_apps_postgresql_connections(postgres: t.Any) -> None:
     app = make_app(postgres.create_database(), DB_STATEMENT_TIMEOUT_MS=1234)
     store: Store = app.extensions["store"]
     try:
@@ -284,8 +298,9 @@ def test_the_statement_timeout_is_set_on_the_apps_postgresql_connections(
 
 
 @pytest.mark.postgres
-def test_a_statement_past_the_timeout_answers_503(postgres: t.Any,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_statement_past_the_timeout_answers_503(
+    postgres: t.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(postgres.create_database(), DB_STATEMENT_TIMEOUT_MS=200)
     store: Store = app.extensions["store"]
 

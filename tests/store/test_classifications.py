@@ -18,13 +18,28 @@ from tests.isncsci_support import case_exam, load_cases
 CASES = load_cases()
 
 
-def _new(case: dict[str, t.Any], *, subject: str = "Patient/s1", identifier: str | None = None,
-         client: str | None = None) -> NewClassification:
-    done = classify_isncsci(exam_bundle(case_exam(case), subject=subject, identifier=identifier),
-                            default_table(), max_entries=5000,
-                            now=datetime(2026, 3, 2, 10, tzinfo=UTC))
-    return NewClassification(done.observations, done.provenance, done.subject, done.date,
-                             done.identifier_key, done.content_key, client)
+def _new(
+    case: dict[str, t.Any],
+    *,
+    subject: str = "Patient/s1",
+    identifier: str | None = None,
+    client: str | None = None,
+) -> NewClassification:
+    done = classify_isncsci(
+        exam_bundle(case_exam(case), subject=subject, identifier=identifier),
+        default_table(),
+        max_entries=5000,
+        now=datetime(2026, 3, 2, 10, tzinfo=UTC),
+    )
+    return NewClassification(
+        done.observations,
+        done.provenance,
+        done.subject,
+        done.date,
+        done.identifier_key,
+        done.content_key,
+        client,
+    )
 
 
 def test_save_read_search_replay_and_conflict(store: Store) -> None:
@@ -40,17 +55,20 @@ def test_save_read_search_replay_and_conflict(store: Store) -> None:
     other_client = store.classifications.save(_new(CASES[0], identifier="urn:x|1", client="b"))
     assert other_client.created and other_client.id != first.id
     page = store.classifications.search(
-        [("subject", "Patient/s1"), ("code", ("asia-impairment-scale",))])
+        [("subject", "Patient/s1"), ("code", ("asia-impairment-scale",))]
+    )
     assert page.total == 2 and all(
-        f.resource["code"]["coding"][0]["code"] == "asia-impairment-scale" for f in page.results)
-    first_page = store.classifications.search([("subject", "Patient/s1")],
-                                              count=30)
+        f.resource["code"]["coding"][0]["code"] == "asia-impairment-scale" for f in page.results
+    )
+    first_page = store.classifications.search([("subject", "Patient/s1")], count=30)
     assert first_page.total == 52 and first_page.more and len(first_page.results) == 30
-    rest = store.classifications.search([("subject", "Patient/s1")], count=30,
-                                        after=first_page.keys[-1])
+    rest = store.classifications.search(
+        [("subject", "Patient/s1")], count=30, after=first_page.keys[-1]
+    )
     assert not rest.more and len(rest.results) == 22
     assert not {f.resource["id"] for f in rest.results} & {
-        f.resource["id"] for f in first_page.results}
+        f.resource["id"] for f in first_page.results
+    }
     provenance = store.classifications.provenance_for(first.observations[5]["id"])
     assert provenance is not None and provenance == first.provenance
     assert store.classifications.provenance(provenance["id"]) == provenance

@@ -28,18 +28,23 @@ from service.store.engine import BUSY_TIMEOUT_MS, normalize_url, sqlite_url
 from service.store.schema import metadata
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("postgres://u:p@db:5432/n", "postgresql+psycopg://u:p@db:5432/n"),
-    ("postgresql://u@db/n", "postgresql+psycopg://u@db/n"),
-    ("postgresql+psycopg://u@db/n", "postgresql+psycopg://u@db/n"),
-    ("sqlite:////var/x.sqlite3", "sqlite:////var/x.sqlite3"),
-], ids=["heroku-style", "libpq-style", "already-psycopg", "sqlite"])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@db:5432/n", "postgresql+psycopg://u:p@db:5432/n"),
+        ("postgresql://u@db/n", "postgresql+psycopg://u@db/n"),
+        ("postgresql+psycopg://u@db/n", "postgresql+psycopg://u@db/n"),
+        ("sqlite:////var/x.sqlite3", "sqlite:////var/x.sqlite3"),
+    ],
+    ids=["heroku-style", "libpq-style", "already-psycopg", "sqlite"],
+)
 def test_postgres_urls_get_the_psycopg_driver(given: str, expected: str) -> None:
     assert normalize_url(given) == expected
 
 
 def test_database_url_prefers_database_url_then_sqlite_path_then_instance_folder(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     config = dict(DEFAULTS)
     assert database_url(config, tmp_path) == sqlite_url(tmp_path / "neuroroot.sqlite3")
     config["SQLITE_PATH"] = str(tmp_path / "elsewhere.db")
@@ -73,8 +78,9 @@ def test_without_auto_migrate_nothing_is_created(tmp_path: Path) -> None:
 
 
 def test_store_disabled_means_stateless(tmp_path: Path) -> None:
-    app = create_app({"TESTING": True, "STORE_ENABLED": False,
-                      "SQLITE_PATH": str(tmp_path / "x.db")})
+    app = create_app(
+        {"TESTING": True, "STORE_ENABLED": False, "SQLITE_PATH": str(tmp_path / "x.db")}
+    )
     assert app.extensions["store"] is None
     assert not (tmp_path / "x.db").exists()
     response = app.test_client().get("/readyz")
@@ -109,8 +115,14 @@ def test_migrations_create_exactly_the_declared_schema(db_url: str) -> None:
         tables = set(inspect(connection).get_table_names())
     engine.dispose()
     assert diff == []
-    assert {"clinical_impression", "provenance", "alembic_version", "cds_card", "cds_feedback",
-            "cds_jti"} <= tables
+    assert {
+        "clinical_impression",
+        "provenance",
+        "alembic_version",
+        "cds_card",
+        "cds_feedback",
+        "cds_jti",
+    } <= tables
 
 
 def _upgrade_after(barrier: t.Any, url: str) -> None:
@@ -140,6 +152,8 @@ def test_the_subject_column_holds_every_reference_the_operation_accepts() -> Non
     from service.store.schema import impressions
 
     assert impressions.c.subject.type.length == MAX_REFERENCE_LENGTH
+
+
 # --- file permissions -----------------------------------------------------------------------------
 
 
@@ -160,7 +174,9 @@ def test_the_sqlite_files_are_readable_by_their_owner_only(tmp_path: Path) -> No
         app = create_app({"TESTING": True, "SQLITE_PATH": str(database)})
         answer = app.test_client().post(
             "/fhir/ClinicalImpression/$localize-root",
-            data=(DATA / "samples" / "l5-left.json").read_bytes(), headers=FHIR_HEADERS)
+            data=(DATA / "samples" / "l5-left.json").read_bytes(),
+            headers=FHIR_HEADERS,
+        )
         assert answer.status_code == 200
         files = [database, Path(f"{database}-wal"), Path(f"{database}-shm")]
         assert all(f.exists() for f in files)  # WAL mode, a connection open

@@ -27,8 +27,10 @@ INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|\+00:00)$")
 def rows(store: Store) -> tuple[int, int]:
     """How many ClinicalImpression and Provenance rows the database holds."""
     with store.engine.connect() as connection:
-        return (connection.execute(select(func.count()).select_from(impressions)).scalar_one(),
-                connection.execute(select(func.count()).select_from(provenances)).scalar_one())
+        return (
+            connection.execute(select(func.count()).select_from(impressions)).scalar_one(),
+            connection.execute(select(func.count()).select_from(provenances)).scalar_one(),
+        )
 
 
 def test_saved_result_reads_back_identically(store: Store) -> None:
@@ -37,7 +39,10 @@ def test_saved_result_reads_back_identically(store: Store) -> None:
     assert read is not None
     assert saved.created and not read.created
     assert (read.id, read.version_id, read.last_updated) == (
-        saved.id, saved.version_id, saved.last_updated)
+        saved.id,
+        saved.version_id,
+        saved.last_updated,
+    )
     assert orjson.dumps(read.impression) == orjson.dumps(saved.impression)
     assert orjson.dumps(read.provenance) == orjson.dumps(saved.provenance)
     with store.engine.connect() as connection:
@@ -75,17 +80,20 @@ def test_given_meta_elements_are_kept_beside_the_version(store: Store) -> None:
 
 
 def test_same_identifier_returns_the_stored_result(store: Store) -> None:
-    first = store.save(make_result(identifier_key="urn:ietf:rfc:3986|urn:uuid:b1",
-                                   content_key="b" * 64))
-    again = store.save(make_result(identifier_key="urn:ietf:rfc:3986|urn:uuid:b1",
-                                   content_key="b" * 64))
+    first = store.save(
+        make_result(identifier_key="urn:ietf:rfc:3986|urn:uuid:b1", content_key="b" * 64)
+    )
+    again = store.save(
+        make_result(identifier_key="urn:ietf:rfc:3986|urn:uuid:b1", content_key="b" * 64)
+    )
     assert first.created and not again.created
     assert again.id == first.id and again.impression == first.impression
     assert rows(store) == (1, 1)
 
 
 def test_same_identifier_with_other_content_is_a_conflict_not_the_stored_result(
-        store: Store) -> None:
+    store: Store,
+) -> None:
     store.save(make_result(identifier_key="sys|b1", content_key="b" * 64))
     with pytest.raises(Conflict) as caught:
         store.save(make_result(identifier_key="sys|b1", content_key="f" * 64))
@@ -97,8 +105,7 @@ def test_same_identifier_with_other_content_is_a_conflict_not_the_stored_result(
 def test_same_identifier_for_another_patient_is_a_conflict(store: Store) -> None:
     store.save(make_result(subject="Patient/p1", identifier_key="sys|b1", content_key="b" * 64))
     with pytest.raises(Conflict):  # even were the content hash the same
-        store.save(make_result(subject="Patient/p2", identifier_key="sys|b1",
-                               content_key="b" * 64))
+        store.save(make_result(subject="Patient/p2", identifier_key="sys|b1", content_key="b" * 64))
     with pytest.raises(Conflict):
         store.save(make_result(subject="Patient/p2", identifier_key="sys|b1"))
     assert rows(store) == (1, 1)
@@ -144,21 +151,67 @@ def test_rows_stored_before_client_scoping_still_answer_anonymous_retries(db_url
     upgrade(db_url, "0001")
     identifier = hashlib.sha256(b"sys|legacy").hexdigest()
     now = datetime(2026, 3, 1, tzinfo=UTC)
-    legacy = {"resourceType": "ClinicalImpression", "id": "legacy", "status": "completed",
-              "subject": {"reference": "Patient/p1"},
-              "meta": {"versionId": "1", "lastUpdated": "2026-03-01T00:00:00.000Z"}}
+    legacy = {
+        "resourceType": "ClinicalImpression",
+        "id": "legacy",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "meta": {"versionId": "1", "lastUpdated": "2026-03-01T00:00:00.000Z"},
+    }
     store = Store.from_url(db_url)
     with store.engine.begin() as connection:
-        connection.execute(insert(table("clinical_impression", *[column(c) for c in (
-            "id", "version_id", "last_updated", "subject", "date", "identifier_key",
-            "content_key", "resource")])), [{
-                "id": "legacy", "version_id": "1", "last_updated": now, "subject": "Patient/p1",
-                "date": now, "identifier_key": identifier, "content_key": "5" * 64,
-                "resource": orjson.dumps(legacy).decode()}])
-        connection.execute(insert(table("provenance", *[column(c) for c in (
-            "id", "impression_id", "version_id", "last_updated", "resource")])), [{
-                "id": "legacy-p", "impression_id": "legacy", "version_id": "1",
-                "last_updated": now, "resource": "{}"}])
+        connection.execute(
+            insert(
+                table(
+                    "clinical_impression",
+                    *[
+                        column(c)
+                        for c in (
+                            "id",
+                            "version_id",
+                            "last_updated",
+                            "subject",
+                            "date",
+                            "identifier_key",
+                            "content_key",
+                            "resource",
+                        )
+                    ],
+                )
+            ),
+            [
+                {
+                    "id": "legacy",
+                    "version_id": "1",
+                    "last_updated": now,
+                    "subject": "Patient/p1",
+                    "date": now,
+                    "identifier_key": identifier,
+                    "content_key": "5" * 64,
+                    "resource": orjson.dumps(legacy).decode(),
+                }
+            ],
+        )
+        connection.execute(
+            insert(
+                table(
+                    "provenance",
+                    *[
+                        column(c)
+                        for c in ("id", "impression_id", "version_id", "last_updated", "resource")
+                    ],
+                )
+            ),
+            [
+                {
+                    "id": "legacy-p",
+                    "impression_id": "legacy",
+                    "version_id": "1",
+                    "last_updated": now,
+                    "resource": "{}",
+                }
+            ],
+        )
     store.close()
     upgrade(db_url)
     store = Store.from_url(db_url)
@@ -167,8 +220,9 @@ def test_rows_stored_before_client_scoping_still_answer_anonymous_retries(db_url
         assert retry.id == "legacy" and not retry.created
         with pytest.raises(Conflict):
             store.save(make_result(identifier_key="sys|legacy"))
-        assert store.save(make_result(identifier_key="sys|legacy", content_key="5" * 64,
-                                      client="a")).created
+        assert store.save(
+            make_result(identifier_key="sys|legacy", content_key="5" * 64, client="a")
+        ).created
     finally:
         store.close()
 
@@ -187,8 +241,11 @@ def test_concurrent_duplicate_saves_store_one_row(store: Store, key: str) -> Non
     errors: list[BaseException] = []
 
     def post(n: int) -> None:
-        kwargs: dict[str, t.Any] = ({"identifier_key": "sys|same", "content_key": "8" * 64}
-                                    if key == "identifier" else {"content_key": "d" * 64})
+        kwargs: dict[str, t.Any] = (
+            {"identifier_key": "sys|same", "content_key": "8" * 64}
+            if key == "identifier"
+            else {"content_key": "d" * 64}
+        )
         result = make_result(**kwargs)
         barrier.wait()
         try:
@@ -212,9 +269,13 @@ def test_concurrent_duplicate_saves_store_one_row(store: Store, key: str) -> Non
 def history(store: Store) -> dict[str, Stored]:
     """Five results: p1 on Jan 10, Feb 1 (two), Mar 5; p2 on Feb 1."""
     day = lambda m, d, h=12: datetime(2026, m, d, h, tzinfo=UTC)  # noqa: E731
-    plan = {"p1-jan": ("Patient/p1", day(1, 10)), "p1-feb-a": ("Patient/p1", day(2, 1, 9)),
-            "p1-feb-b": ("Patient/p1", day(2, 1, 15)), "p1-mar": ("Patient/p1", day(3, 5)),
-            "p2-feb": ("Patient/p2", day(2, 1))}
+    plan = {
+        "p1-jan": ("Patient/p1", day(1, 10)),
+        "p1-feb-a": ("Patient/p1", day(2, 1, 9)),
+        "p1-feb-b": ("Patient/p1", day(2, 1, 15)),
+        "p1-mar": ("Patient/p1", day(3, 5)),
+        "p2-feb": ("Patient/p2", day(2, 1)),
+    }
     return {name: store.save(make_result(subject=s, date=d)) for name, (s, d) in plan.items()}
 
 
@@ -224,8 +285,14 @@ def names(history: dict[str, Stored], page: list[Stored]) -> list[str]:
     return [by_id[stored.id] for stored in page]
 
 
-def _search(store: Store, *, subject: str | None = None, ge: datetime | None = None,
-            le: datetime | None = None, **kwargs: t.Any) -> tuple[list[Stored], int | None]:
+def _search(
+    store: Store,
+    *,
+    subject: str | None = None,
+    ge: datetime | None = None,
+    le: datetime | None = None,
+    **kwargs: t.Any,
+) -> tuple[list[Stored], int | None]:
     where: list[tuple[str, t.Any]] = [] if subject is None else [("subject", subject)]
     if ge is not None or le is not None:
         where.append(("date", DateBounds(ge, le)))
@@ -242,14 +309,19 @@ def test_search_by_subject_newest_first(store: Store, history: dict[str, Stored]
 
 
 def test_search_by_date_range_is_inclusive(store: Store, history: dict[str, Stored]) -> None:
-    page, total = _search(store, ge=datetime(2026, 2, 1, 9, tzinfo=UTC),
-                          le=datetime(2026, 2, 1, 15, tzinfo=UTC), descending=False)
+    page, total = _search(
+        store,
+        ge=datetime(2026, 2, 1, 9, tzinfo=UTC),
+        le=datetime(2026, 2, 1, 15, tzinfo=UTC),
+        descending=False,
+    )
     assert total == 3
     assert names(history, page)[0] == "p1-feb-a" and names(history, page)[-1] == "p1-feb-b"
 
 
 def test_search_compares_instants_across_time_zones(
-        store: Store, history: dict[str, Stored]) -> None:
+    store: Store, history: dict[str, Stored]
+) -> None:
     plus_two = datetime(2026, 3, 5, 15, 30, tzinfo=timezone(timedelta(hours=2)))  # 13:30Z
     page, _ = _search(store, le=plus_two)
     assert names(history, page)[0] == "p1-mar"
@@ -297,8 +369,10 @@ def test_results_survive_a_restart(db_url: str) -> None:
     second = Store.from_url(db_url)
     try:
         assert second.get(saved.id) == Stored(**{**_fields(saved), "created": False})
-        assert second.save(make_result(identifier_key="sys|restart",
-                                       content_key="7" * 64)).id == saved.id
+        assert (
+            second.save(make_result(identifier_key="sys|restart", content_key="7" * 64)).id
+            == saved.id
+        )
     finally:
         second.close()
 
@@ -307,11 +381,14 @@ def _fields(stored: Stored) -> dict[str, t.Any]:
     return {name: getattr(stored, name) for name in Stored.__slots__}
 
 
-@pytest.mark.parametrize("failure", [RuntimeError("boom"),
-                                     OperationalError("INSERT", {}, Exception("connection lost"))],
-                         ids=["bug", "database-lost"])
+@pytest.mark.parametrize(
+    "failure",
+    [RuntimeError("boom"), OperationalError("INSERT", {}, Exception("connection lost"))],
+    ids=["bug", "database-lost"],
+)
 def test_failure_between_the_two_inserts_stores_nothing(
-        store: Store, monkeypatch: pytest.MonkeyPatch, failure: Exception) -> None:
+    store: Store, monkeypatch: pytest.MonkeyPatch, failure: Exception
+) -> None:
     def fail(*args: t.Any) -> None:
         raise failure
 
@@ -331,11 +408,16 @@ def test_saved_rows_are_what_sqlalchemy_itself_writes(store: Store) -> None:
     saved = store.save(make_result(date=datetime(2026, 3, 1, 9, 30, tzinfo=UTC)))
     with store.engine.begin() as connection:
         mine = connection.execute(select(impressions).where(impressions.c.id == saved.id)).one()
-        connection.execute(impressions.insert(), {**mine._asdict(), "id": "core",
-                                                  "content_key": "k" * 64})
+        connection.execute(
+            impressions.insert(), {**mine._asdict(), "id": "core", "content_key": "k" * 64}
+        )
         core = connection.execute(select(impressions).where(impressions.c.id == "core")).one()
-        raw = [tuple(r) for r in connection.exec_driver_sql(
-            "SELECT last_updated, date FROM clinical_impression ORDER BY id")]
+        raw = [
+            tuple(r)
+            for r in connection.exec_driver_sql(
+                "SELECT last_updated, date FROM clinical_impression ORDER BY id"
+            )
+        ]
     assert {**mine._asdict(), "id": "core", "content_key": "k" * 64} == core._asdict()
     assert raw[0] == raw[1]  # the very same stored form (text on SQLite), not just equal values
     assert mine.date == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)

@@ -28,8 +28,13 @@ ARTIFACTS = Path(__file__).parent.parent / "artifacts"
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[str]:
     """The service (SQLite store) served by a threaded werkzeug server on 127.0.0.1."""
     folder = tmp_path_factory.mktemp("live")
-    app = create_app({"TESTING": True, "SQLITE_PATH": str(folder / "live.sqlite3"),
-                      "AUDIT_LOG": str(folder / "audit.ndjson")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLITE_PATH": str(folder / "live.sqlite3"),
+            "AUDIT_LOG": str(folder / "audit.ndjson"),
+        }
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -47,16 +52,26 @@ def browser() -> t.Iterator[t.Any]:
     if missing:
         if os.environ.get("NEUROROOT_SKIP_BROWSER") == "1":
             pytest.skip(f"NEUROROOT_SKIP_BROWSER=1 and {', '.join(missing)} missing")
-        pytest.fail(f"browser tests need {', '.join(missing)}: apt-get install -y chromium "
-                    "chromium-driver (or set NEUROROOT_SKIP_BROWSER=1 to skip them)")
+        pytest.fail(
+            f"browser tests need {', '.join(missing)}: apt-get install -y chromium "
+            "chromium-driver (or set NEUROROOT_SKIP_BROWSER=1 to skip them)"
+        )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--disable-gpu", "--window-size=1280,1000", "--lang=en-GB",
-                     "--no-first-run", "--disable-extensions", "--disable-background-networking"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,1000",
+        "--lang=en-GB",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-background-networking",
+    ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
@@ -71,7 +86,8 @@ def screenshot(driver: t.Any, name: str) -> Path:
     """Save a full-page screenshot of the current page as tests/artifacts/<name>.png."""
     ARTIFACTS.mkdir(exist_ok=True)
     height = driver.execute_script(
-        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
+        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
+    )
     driver.set_window_size(1280, min(max(int(height) + 40, 800), 6000))
     path = ARTIFACTS / f"{name}.png"
     driver.save_screenshot(str(path))

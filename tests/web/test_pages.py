@@ -25,12 +25,15 @@ def stored(client: t.Any, name: str = "l5-left") -> str:
     return t.cast(str, response.get_json()["id"])
 
 
-@pytest.mark.parametrize("how", [{"headers": {"Accept": BROWSER}}, {"query": "?_format=html"},
-                                 {"query": "?_format=text/html"}])
+@pytest.mark.parametrize(
+    "how",
+    [{"headers": {"Accept": BROWSER}}, {"query": "?_format=html"}, {"query": "?_format=text/html"}],
+)
 def test_result_as_a_page(client: t.Any, how: dict[str, t.Any]) -> None:
     rid = stored(client)
-    response = client.get(f"/fhir/ClinicalImpression/{rid}{how.get('query', '')}",
-                          headers=how.get("headers", {}))
+    response = client.get(
+        f"/fhir/ClinicalImpression/{rid}{how.get('query', '')}", headers=how.get("headers", {})
+    )
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     page = response.get_data(as_text=True)
@@ -94,18 +97,26 @@ def test_packaged_samples_are_the_test_samples(client: t.Any) -> None:
     assert len(SAMPLES) >= 2
     for name in SAMPLES:
         packaged = ROOT / "service" / "web" / "samples" / f"{name}.json"
-        assert packaged.read_bytes() == (ROOT / "tests" / "data" / "samples" /
-                                         f"{name}.json").read_bytes()
+        assert (
+            packaged.read_bytes()
+            == (ROOT / "tests" / "data" / "samples" / f"{name}.json").read_bytes()
+        )
         response = client.get(f"/samples/{name}.json")
         assert response.status_code == 200 and json.loads(response.data) == json.loads(
-            packaged.read_bytes())
+            packaged.read_bytes()
+        )
     assert client.get("/samples/../pyproject.toml").status_code == 404
     assert client.get("/samples/l5-left.expected.json").status_code == 404
 
 
 def test_static_files_only_the_known_ones(client: t.Any) -> None:
-    for name in ("pages.css", "tryit.js", "docs.js", "favicon.svg",
-                 *(f"swagger-ui/{f}" for f in SWAGGER_FILES)):
+    for name in (
+        "pages.css",
+        "tryit.js",
+        "docs.js",
+        "favicon.svg",
+        *(f"swagger-ui/{f}" for f in SWAGGER_FILES),
+    ):
         response = client.get(f"/static/{name}")
         assert response.status_code == 200, name
         assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -121,7 +132,8 @@ def test_docs_page_points_at_the_spec(client: t.Any) -> None:
     assert 'data-spec="/openapi.yaml"' in page
     assert "swagger-ui-bundle.js" in page
     assert (ROOT / "service" / "web" / "static" / "docs.js").read_text().count(
-        'docExpansion: "list"') == 1
+        'docExpansion: "list"'
+    ) == 1
 
 
 def test_the_page_keeps_the_read_conventions(client: t.Any) -> None:
@@ -133,9 +145,10 @@ def test_the_page_keeps_the_read_conventions(client: t.Any) -> None:
     assert page.mimetype == "text/html"
     for header in ("ETag", "Last-Modified"):
         assert page.headers[header] == as_json.headers[header]
-    for how in ({"query": "?_format=html", "headers": {"If-None-Match": page.headers["ETag"]}},
-                {"headers": {"Accept": BROWSER,
-                             "If-Modified-Since": page.headers["Last-Modified"]}}):
+    for how in (
+        {"query": "?_format=html", "headers": {"If-None-Match": page.headers["ETag"]}},
+        {"headers": {"Accept": BROWSER, "If-Modified-Since": page.headers["Last-Modified"]}},
+    ):
         response = client.get(path + how.get("query", ""), headers=how["headers"])
         assert response.status_code == 304, how
         assert response.get_data() == b""
@@ -144,8 +157,10 @@ def test_the_page_keeps_the_read_conventions(client: t.Any) -> None:
     for query in ("_summary=true", "_elements=id,summary"):
         response = client.get(f"{path}?{query}", headers={"Accept": BROWSER})
         assert response.mimetype == "text/html"
-        assert 'data-segment="L5" data-side="left" data-state="abnormal" data-top="true"' in \
-            response.get_data(as_text=True)
+        assert (
+            'data-segment="L5" data-side="left" data-state="abnormal" data-top="true"'
+            in response.get_data(as_text=True)
+        )
         cut = client.get(f"{path}?{query}").get_json()
         assert cut["meta"]["tag"][0]["code"] == "SUBSETTED" and "extension" not in cut
     bad = client.get(f"{path}?_format=html&_summary=nonsense")
@@ -156,8 +171,9 @@ def test_the_page_keeps_the_read_conventions(client: t.Any) -> None:
 def test_the_page_is_declared_on_the_read_route(client: t.Any) -> None:
     import yaml
 
-    read = yaml.safe_load((ROOT / "openapi.yaml").read_text())[
-        "paths"]["/fhir/ClinicalImpression/{id}"]["get"]
+    read = yaml.safe_load((ROOT / "openapi.yaml").read_text())["paths"][
+        "/fhir/ClinicalImpression/{id}"
+    ]["get"]
     fmt = next(p for p in read["parameters"] if p.get("name") == "_format")
     rid = stored(client)
     for value in fmt["schema"]["enum"]:

@@ -33,8 +33,10 @@ PAGE_SAMPLES = ["l5-left", "cauda-equina", "normal-exam", "polyneuropathy", "c6-
 
 def post(base: str, path: Path) -> dict[str, t.Any]:
     request = urllib.request.Request(
-        f"{base}/fhir/ClinicalImpression/$localize-root", data=path.read_bytes(),
-        headers={"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"})
+        f"{base}/fhir/ClinicalImpression/$localize-root",
+        data=path.read_bytes(),
+        headers={"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
         return t.cast(dict[str, t.Any], json.loads(response.read()))
 
@@ -56,8 +58,15 @@ def expected_states(path: Path) -> dict[tuple[str, str], str]:
     for segment in SEGMENTS:
         for side in ("left", "right"):
             found = seen.get((segment, side), set())
-            states[(segment, side)] = ("untested" if not found else "mixed" if len(found) == 2
-                                       else "abnormal" if True in found else "normal")
+            states[(segment, side)] = (
+                "untested"
+                if not found
+                else "mixed"
+                if len(found) == 2
+                else "abnormal"
+                if True in found
+                else "normal"
+            )
     return states
 
 
@@ -70,17 +79,27 @@ def expected_top(answer: dict[str, t.Any]) -> set[tuple[str, str]]:
     if not any(c["code"] == "radiculopathy" for c in codings if c["system"].endswith("pattern")):
         return set()
     segments = [c["code"] for c in codings if c["system"].endswith("spinal-segment")]
-    side = next((c["code"] for e in first.get("extension", []) if e["url"].endswith("laterality")
-                 for c in e["valueCodeableConcept"]["coding"]), None)
+    side = next(
+        (
+            c["code"]
+            for e in first.get("extension", [])
+            if e["url"].endswith("laterality")
+            for c in e["valueCodeableConcept"]["coding"]
+        ),
+        None,
+    )
     sides = {"7771000": ["left"], "24028007": ["right"]}.get(side, ["left", "right"])
     return {(segment, s) for segment in segments for s in sides}
 
 
 def regions(driver: t.Any) -> list[dict[str, str | None]]:
-    return t.cast(list[dict[str, str | None]], driver.execute_script("""
+    return t.cast(
+        list[dict[str, str | None]],
+        driver.execute_script("""
         return Array.from(document.querySelectorAll('svg.bodymap [data-segment]')).map(e => ({
             segment: e.getAttribute('data-segment'), side: e.getAttribute('data-side'),
-            state: e.getAttribute('data-state'), top: e.getAttribute('data-top')}));"""))
+            state: e.getAttribute('data-state'), top: e.getAttribute('data-top')}));"""),
+    )
 
 
 def severe_console(driver: t.Any) -> list[str]:
@@ -129,7 +148,8 @@ def test_result_page_body_map(live_server: str, browser: t.Any, sample: str) -> 
     screenshot(browser, f"result-{sample}")
     browser.set_window_size(1280, 2400)
     browser.find_element(By.CSS_SELECTOR, "svg.bodymap").screenshot(
-        str(ARTIFACTS / f"map-{sample}.png"))
+        str(ARTIFACTS / f"map-{sample}.png")
+    )
     browser.set_window_size(1280, 1000)
 
 
@@ -179,22 +199,33 @@ def test_try_it_shows_an_error(live_server: str, browser: t.Any, tmp_path: Path)
     browser.find_element(By.ID, "file").send_keys(str(bad))
     browser.find_element(By.ID, "post").click()
     status = WebDriverWait(browser, 20).until(
-        ec.visibility_of_element_located((By.CSS_SELECTOR, ".status.error")))
+        ec.visibility_of_element_located((By.CSS_SELECTOR, ".status.error"))
+    )
     assert "HTTP 4" in status.text
     assert browser.current_url.rstrip("/") == live_server
 
 
 def test_docs_lists_every_operation(live_server: str, browser: t.Any) -> None:
     spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
-    wanted = {(method.upper(), path) for path, item in spec["paths"].items()
-              for method in item if method in {"get", "post", "put", "delete", "patch"}}
+    wanted = {
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "delete", "patch"}
+    }
     open_page(browser, f"{live_server}/docs")
     WebDriverWait(browser, 30).until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, ".opblock-summary-method")))
-    shown = set(map(tuple, browser.execute_script("""
+        ec.presence_of_element_located((By.CSS_SELECTOR, ".opblock-summary-method"))
+    )
+    shown = set(
+        map(
+            tuple,
+            browser.execute_script("""
         return Array.from(document.querySelectorAll('.opblock')).map(b => [
           b.querySelector('.opblock-summary-method').textContent.trim(),
-          b.querySelector('.opblock-summary-path').getAttribute('data-path')]);""")))
+          b.querySelector('.opblock-summary-path').getAttribute('data-path')]);"""),
+        )
+    )
     assert shown == wanted
     assert severe_console(browser) == []
     screenshot(browser, "docs")
@@ -207,8 +238,12 @@ def test_markup_in_an_exam_is_inert(live_server: str, browser: t.Any) -> None:
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018
     assert browser.execute_script("return window.__pwned === undefined")
-    assert browser.execute_script(
-        "return document.querySelectorAll('script, img, #injected, svg [onload]').length") == 0
+    assert (
+        browser.execute_script(
+            "return document.querySelectorAll('script, img, #injected, svg [onload]').length"
+        )
+        == 0
+    )
     text = browser.find_element(By.TAG_NAME, "main").text
     assert "<img/src=x/onerror=window.__pwned=1>" in text  # shown as text, not markup
     assert "<script>window.__pwned=2</script>" in text

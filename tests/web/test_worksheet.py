@@ -20,9 +20,11 @@ from .isncsci_bundle import classification_bundle
 
 CASES = {case["id"]: case for case in load_cases()}
 #: one with NT items (ND totals, undecided elements), one with stars, an incomplete injury
-CHOSEN = [next(i for i, c in CASES.items() if "NT" in str(case_exam(c))),
-          next(i for i, c in CASES.items() if "*" in str(case_exam(c))),
-          next(i for i, c in CASES.items() if str(c["totals"]["asiaImpairmentScale"]) == "D")]
+CHOSEN = [
+    next(i for i, c in CASES.items() if "NT" in str(case_exam(c))),
+    next(i for i, c in CASES.items() if "*" in str(case_exam(c))),
+    next(i for i, c in CASES.items() if str(c["totals"]["asiaImpairmentScale"]) == "D"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +32,9 @@ def worksheet_server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[str
     """The service plus a test-only route that renders a worksheet for a 2019.json case
     (the real route, GET /fhir/Observation/{panel id}, comes with the ISNCSCI operation)."""
     folder = tmp_path_factory.mktemp("worksheet")
-    app = create_app({"TESTING": True, "SQLITE_PATH": str(folder / "w.sqlite3"),
-                      "AUDIT_LOG": "off"})
+    app = create_app(
+        {"TESTING": True, "SQLITE_PATH": str(folder / "w.sqlite3"), "AUDIT_LOG": "off"}
+    )
     bp = Blueprint("worksheet_test", __name__)
 
     @bp.get("/_test/worksheet/<int:case_id>")
@@ -72,24 +75,35 @@ def test_worksheet_view(worksheet_server: str, browser: t.Any, case_id: int) -> 
     # the grid: every level, both sides, as examined
     for level in SENSORY_LEVELS:
         cells = browser.find_elements(
-            By.CSS_SELECTOR, f"tr[data-level='{level.replace('_', '-')}'] td")
+            By.CSS_SELECTOR, f"tr[data-level='{level.replace('_', '-')}'] td"
+        )
         right, left = exam["right"], exam["left"]
         motor = level in MOTOR_LEVELS
         assert [c.text for c in cells] == [
-            right["motor"][level] if motor else "", right["lightTouch"][level],
-            right["pinPrick"][level], left["lightTouch"][level], left["pinPrick"][level],
-            left["motor"][level] if motor else ""]
+            right["motor"][level] if motor else "",
+            right["lightTouch"][level],
+            right["pinPrick"][level],
+            left["lightTouch"][level],
+            left["pinPrick"][level],
+            left["motor"][level] if motor else "",
+        ]
     # the totals (ND where an NT blocks the sum)
     totals = browser.find_element(By.XPATH, "//h2[@id='totals-h']/..").text
-    assert all((("ND" if v is None else str(v)) in totals) for v in
-               (getattr(result.totals, f) for f in result.totals.__slots__))
+    assert all(
+        (("ND" if v is None else str(v)) in totals)
+        for v in (getattr(result.totals, f) for f in result.totals.__slots__)
+    )
     # the key points on the map
     seen = browser.execute_script("""
         return Array.from(document.querySelectorAll('svg.bodymap g.dermatome')).map(e =>
           [e.dataset.segment, e.dataset.side, e.dataset.state]);""")
-    expected = {(level.replace("_", "-"), side): _state(exam[side]["lightTouch"][level],
-                                                        exam[side]["pinPrick"][level])
-                for level in SENSORY_LEVELS for side in ("left", "right")}
+    expected = {
+        (level.replace("_", "-"), side): _state(
+            exam[side]["lightTouch"][level], exam[side]["pinPrick"][level]
+        )
+        for level in SENSORY_LEVELS
+        for side in ("left", "right")
+    }
     assert {(s, side): state for s, side, state in seen} == expected
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.bodymap .key-point")) == 56
     assert not browser.find_elements(By.CSS_SELECTOR, "svg.bodymap [data-top]")

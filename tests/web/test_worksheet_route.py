@@ -21,29 +21,47 @@ from .conftest import screenshot
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples" / "isncsci"
 SIDES = {"24028007": "right", "7771000": "left"}
-MOTOR = {"elbow-flexion": "C5", "wrist-extension": "C6", "elbow-extension": "C7",
-         "finger-flexion": "C8", "finger-abduction": "T1", "hip-flexion": "L2",
-         "knee-extension": "L3", "ankle-dorsiflexion": "L4", "great-toe-extension": "L5",
-         "ankle-plantarflexion": "S1"}
+MOTOR = {
+    "elbow-flexion": "C5",
+    "wrist-extension": "C6",
+    "elbow-extension": "C7",
+    "finger-flexion": "C8",
+    "finger-abduction": "T1",
+    "hip-flexion": "L2",
+    "knee-extension": "L3",
+    "ankle-dorsiflexion": "L4",
+    "great-toe-extension": "L5",
+    "ankle-plantarflexion": "S1",
+}
 STARS = {"consider-not-normal": "*", "consider-normal": "**"}
 #: (sample, how the page is asked for): the browser's own Accept, or _format=html
-CASES = [("c5-complete-tetraplegia", "accept"), ("central-cord-syndrome", "format"),
-         ("starred-items", "accept"), ("not-testable-items", "format")]
+CASES = [
+    ("c5-complete-tetraplegia", "accept"),
+    ("central-cord-syndrome", "format"),
+    ("starred-items", "accept"),
+    ("not-testable-items", "format"),
+]
 
 
 def expected_grid(bundle: dict[str, t.Any]) -> dict[tuple[str, str, str], str]:
     """(modality, level, side) -> the worksheet cell, from the sample's Observations; a missing
     item is NT."""
-    grid = {(m, level.replace("_", "-"), side): "NT" for side in ("right", "left")
-            for m in ("lt", "pp") for level in SENSORY_LEVELS}
-    grid.update({("motor", level, side): "NT" for level in MOTOR_LEVELS
-                 for side in ("right", "left")})
+    grid = {
+        (m, level.replace("_", "-"), side): "NT"
+        for side in ("right", "left")
+        for m in ("lt", "pp")
+        for level in SENSORY_LEVELS
+    }
+    grid.update(
+        {("motor", level, side): "NT" for level in MOTOR_LEVELS for side in ("right", "left")}
+    )
     for entry in bundle["entry"]:
         obs = entry["resource"]
         code = obs["code"]["coding"][0]["code"]
         site = obs.get("bodySite") or {}
-        sides = [SIDES[x["valueCodeableConcept"]["coding"][0]["code"]]
-                 for x in site.get("extension", [])]
+        sides = [
+            SIDES[x["valueCodeableConcept"]["coding"][0]["code"]] for x in site.get("extension", [])
+        ]
         if code in ("light-touch", "pin-prick"):
             key = ("lt" if code == "light-touch" else "pp", site["coding"][0]["code"])
         elif code in MOTOR:
@@ -59,8 +77,11 @@ def expected_grid(bundle: dict[str, t.Any]) -> dict[tuple[str, str, str], str]:
 
 def _post(server: str, body: bytes) -> dict[str, t.Any]:
     request = urllib.request.Request(
-        f"{server}/fhir/Observation/$classify-isncsci", data=body, method="POST",
-        headers={"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"})
+        f"{server}/fhir/Observation/$classify-isncsci",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
         return t.cast(dict[str, t.Any], json.load(response))
 
@@ -75,8 +96,9 @@ def _state(lt: str, pp: str) -> str:
 
 
 @pytest.mark.parametrize(("sample", "how"), CASES)
-def test_panel_page_is_the_worksheet(live_server: str, browser: t.Any, sample: str,
-                                     how: str) -> None:
+def test_panel_page_is_the_worksheet(
+    live_server: str, browser: t.Any, sample: str, how: str
+) -> None:
     body = (SAMPLES / f"{sample}.json").read_bytes()
     expected = json.loads((SAMPLES / f"{sample}.expected.json").read_text())["expected"]
     grid = expected_grid(json.loads(body))
@@ -90,10 +112,15 @@ def test_panel_page_is_the_worksheet(live_server: str, browser: t.Any, sample: s
     box = browser.find_element(By.CSS_SELECTOR, "section.classification")
     assert "Neurological level of injury (NLI)" in box.text
     assert "ASIA Impairment Scale (AIS)" in box.text
-    for element in ("neurological_level_of_injury", "asia_impairment_scale", "injury_complete",
-                    "sensory_level_right", "motor_level_left", "zpp_sensory_right"):
-        node = box.find_element(By.CSS_SELECTOR,
-                                f"[data-element='{element.replace('_', '-')}']")
+    for element in (
+        "neurological_level_of_injury",
+        "asia_impairment_scale",
+        "injury_complete",
+        "sensory_level_right",
+        "motor_level_left",
+        "zpp_sensory_right",
+    ):
+        node = box.find_element(By.CSS_SELECTOR, f"[data-element='{element.replace('_', '-')}']")
         assert node.text == expected[element].replace("_", "-"), element
     # the grid: every level, both sides, as the sample examined it
     for level in SENSORY_LEVELS:
@@ -101,9 +128,13 @@ def test_panel_page_is_the_worksheet(live_server: str, browser: t.Any, sample: s
         cells = browser.find_elements(By.CSS_SELECTOR, f"tr[data-level='{segment}'] td")
         motor = level in MOTOR_LEVELS
         assert [c.text for c in cells] == [
-            grid[("motor", level, "right")] if motor else "", grid[("lt", segment, "right")],
-            grid[("pp", segment, "right")], grid[("lt", segment, "left")],
-            grid[("pp", segment, "left")], grid[("motor", level, "left")] if motor else ""]
+            grid[("motor", level, "right")] if motor else "",
+            grid[("lt", segment, "right")],
+            grid[("pp", segment, "right")],
+            grid[("lt", segment, "left")],
+            grid[("pp", segment, "left")],
+            grid[("motor", level, "left")] if motor else "",
+        ]
     # the totals, as the reference computed them
     totals = browser.find_element(By.XPATH, "//h2[@id='totals-h']/..").text
     for name in ("upper_extremity", "lower_extremity", "light_touch", "pin_prick"):
@@ -112,11 +143,13 @@ def test_panel_page_is_the_worksheet(live_server: str, browser: t.Any, sample: s
     seen = browser.execute_script("""
         return Array.from(document.querySelectorAll('svg.bodymap g.key-point')).map(e =>
           [e.dataset.segment, e.dataset.side, e.dataset.state]);""")
-    states = {(level.replace("_", "-"), side): _state(grid[("lt", level.replace("_", "-"),
-                                                            side)],
-                                                       grid[("pp", level.replace("_", "-"),
-                                                             side)])
-              for level in SENSORY_LEVELS for side in ("left", "right")}
+    states = {
+        (level.replace("_", "-"), side): _state(
+            grid[("lt", level.replace("_", "-"), side)], grid[("pp", level.replace("_", "-"), side)]
+        )
+        for level in SENSORY_LEVELS
+        for side in ("left", "right")
+    }
     assert len(seen) == 56
     assert {(s, side): state for s, side, state in seen} == states
     assert len({state for _, _, state in seen}) > 1  # not all alike: the map carries the exam
@@ -127,10 +160,12 @@ def test_member_as_html_is_406_naming_the_panel(live_server: str) -> None:
     answer = _post(live_server, (SAMPLES / "central-cord-syndrome.json").read_bytes())
     panel, member = answer["entry"][0]["resource"], answer["entry"][5]["resource"]
     for query, headers, expression in (
-            ("?_format=html", {}, "http._format"),
-            ("", {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, "http.Accept")):
+        ("?_format=html", {}, "http._format"),
+        ("", {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, "http.Accept"),
+    ):
         request = urllib.request.Request(
-            f"{live_server}/fhir/Observation/{member['id']}{query}", headers=headers)
+            f"{live_server}/fhir/Observation/{member['id']}{query}", headers=headers
+        )
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(request, timeout=30)  # noqa: S310 (loopback)
         assert caught.value.code == 406

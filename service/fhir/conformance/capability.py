@@ -147,9 +147,10 @@ def isncsci_operation_definition() -> dict[str, t.Any]:
     return {
         "resourceType": "OperationDefinition",
         "id": "classify-isncsci",
-        "text": {"status": "generated",
-                 "div": _TEXT.format("$classify-isncsci: an ISNCSCI exam in, its "
-                                     "classification out.")},
+        "text": {
+            "status": "generated",
+            "div": _TEXT.format("$classify-isncsci: an ISNCSCI exam in, its classification out."),
+        },
         "url": ISNCSCI_OPERATION_URL,
         "version": __version__,
         "name": "ClassifyIsncsci",
@@ -166,14 +167,32 @@ def isncsci_operation_definition() -> dict[str, t.Any]:
         "type": True,
         "instance": False,
         "parameter": [
-            {"name": "bundle", "use": "in", "min": 0, "max": "1", "type": "Bundle",
-             "documentation": "The exam Observations as a Bundle of any type (use this or "
-             "`observation`)."},
-            {"name": "observation", "use": "in", "min": 0, "max": "*", "type": "Observation",
-             "documentation": "One exam Observation per parameter (use this or `bundle`)."},
-            {"name": "return", "use": "out", "min": 1, "max": "1", "type": "Bundle",
-             "documentation": "A collection Bundle: the panel Observation, then one "
-             "Observation per element and total."},
+            {
+                "name": "bundle",
+                "use": "in",
+                "min": 0,
+                "max": "1",
+                "type": "Bundle",
+                "documentation": "The exam Observations as a Bundle of any type (use this or "
+                "`observation`).",
+            },
+            {
+                "name": "observation",
+                "use": "in",
+                "min": 0,
+                "max": "*",
+                "type": "Observation",
+                "documentation": "One exam Observation per parameter (use this or `bundle`).",
+            },
+            {
+                "name": "return",
+                "use": "out",
+                "min": 1,
+                "max": "1",
+                "type": "Bundle",
+                "documentation": "A collection Bundle: the panel Observation, then one "
+                "Observation per element and total.",
+            },
         ],
     }
 
@@ -253,8 +272,9 @@ OPERATION_DEFINITIONS: dict[str, t.Callable[[], dict[str, t.Any]]] = {
 }
 
 
-def capability_statement(config: t.Mapping[str, t.Any], base_url: str,
-                         resources: t.Sequence[t.Mapping[str, t.Any]]) -> dict[str, t.Any]:
+def capability_statement(
+    config: t.Mapping[str, t.Any], base_url: str, resources: t.Sequence[t.Mapping[str, t.Any]]
+) -> dict[str, t.Any]:
     """The server's CapabilityStatement (kind instance), with the limits in force.
 
     :param resources: ``rest.resource``, generated from the REST surface's declaration
@@ -311,7 +331,11 @@ def capability_statement(config: t.Mapping[str, t.Any], base_url: str,
         "fhirVersion": FHIR_VERSION,
         "format": ["json", "application/fhir+json", "xml", "application/fhir+xml"],
         "rest": [
-            {"mode": "server", "documentation": limits, "security": security,
-             "resource": list(resources)}
+            {
+                "mode": "server",
+                "documentation": limits,
+                "security": security,
+                "resource": list(resources),
+            }
         ],
     }

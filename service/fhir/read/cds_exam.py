@@ -43,8 +43,10 @@ def bundle_resources(document: t.Any, expression: str) -> list[dict[str, t.Any]]
     found = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("resource", {}), dict):
-            raise InvalidRequest(f"{expression}.entry[{index}] must be an object with a resource",
-                                 f"{expression}.entry[{index}]")
+            raise InvalidRequest(
+                f"{expression}.entry[{index}] must be an object with a resource",
+                f"{expression}.entry[{index}]",
+            )
         search = entry.get("search")
         if isinstance(search, dict) and search.get("mode") == "outcome":
             continue
@@ -94,6 +96,7 @@ def latest_exam(entries: t.Sequence[dict[str, t.Any]]) -> list[dict[str, t.Any]]
     newest = max(observations, key=lambda e: _start(e["resource"]))["resource"]
     encounter = _encounter(newest)
     if encounter is not None:
+
         def same(o: t.Mapping[str, t.Any]) -> bool:
             return _encounter(o) == encounter
     else:
@@ -101,8 +104,12 @@ def latest_exam(entries: t.Sequence[dict[str, t.Any]]) -> list[dict[str, t.Any]]
 
         def same(o: t.Mapping[str, t.Any]) -> bool:
             return _encounter(o) is None and _start(o)[:10] == day
-    return [e for e in entries
-            if e["resource"].get("resourceType") != "Observation" or same(e["resource"])]
+
+    return [
+        e
+        for e in entries
+        if e["resource"].get("resourceType") != "Observation" or same(e["resource"])
+    ]
 
 
 def as_bundle(entries: t.Sequence[dict[str, t.Any]]) -> dict[str, t.Any]:

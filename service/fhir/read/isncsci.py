@@ -75,8 +75,11 @@ VAC, DAP, NON_KEY = (
 ISNCSCI_CODES = frozenset({"light-touch", "pin-prick", *KEY_MUSCLES, VAC, DAP, NON_KEY})
 _USABLE_STATUS = frozenset({"final", "amended", "corrected", "preliminary"})
 _SCALES = {"light-touch": ("light touch", 2), "pin-prick": ("pin prick", 2)}
-_SIDE_NAMES = {Laterality.RIGHT: ("right",), Laterality.LEFT: ("left",),
-               Laterality.BILATERAL: ("right", "left")}
+_SIDE_NAMES = {
+    Laterality.RIGHT: ("right",),
+    Laterality.LEFT: ("left",),
+    Laterality.BILATERAL: ("right", "left"),
+}
 _OPERATION = "$classify-isncsci"
 
 
@@ -217,11 +220,15 @@ class _Reader:
             self.items[key] = (token, at)
             return
         if known[0] != token:
-            raise Unprocessable.many([Issue(
-                f"two Observations give {_item_name(key)} different values; keep one",
-                (known[1], at),
-                "business-rule",
-            )])
+            raise Unprocessable.many(
+                [
+                    Issue(
+                        f"two Observations give {_item_name(key)} different values; keep one",
+                        (known[1], at),
+                        "business-rule",
+                    )
+                ]
+            )
 
     def _sides(self, observation: dict[str, t.Any], path: str) -> tuple[str, ...]:
         place = read_place(observation, path, self.table, self.resolve)

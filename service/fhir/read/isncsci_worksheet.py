@@ -17,8 +17,10 @@ from ..write.isncsci import WORKSHEET, WORKSHEET_CELLS
 
 __all__ = ["worksheet_grid"]
 
-_ANAL = {"voluntary-anal-contraction": "voluntaryAnalContraction",
-         "deep-anal-pressure": "deepAnalPressure"}
+_ANAL = {
+    "voluntary-anal-contraction": "voluntaryAnalContraction",
+    "deep-anal-pressure": "deepAnalPressure",
+}
 _NON_KEY = {"right-lowest-non-key-muscle": "right", "left-lowest-non-key-muscle": "left"}
 _CELLS = {url: (side, key) for url, side, key in WORKSHEET_CELLS}
 
@@ -30,17 +32,20 @@ def _code(extension: t.Any) -> str | None:
 
 def worksheet_grid(panel: t.Mapping[str, t.Any]) -> dict[str, t.Any] | None:
     """The praxis ``Exam`` shape stored in *panel*'s worksheet extension, or None."""
-    found = [e for e in panel.get("extension") or () if isinstance(e, dict)
-             and e.get("url") == WORKSHEET]
+    found = [
+        e for e in panel.get("extension") or () if isinstance(e, dict) and e.get("url") == WORKSHEET
+    ]
     if len(found) != 1:
         return None
-    grid: dict[str, t.Any] = {side: {"lightTouch": {}, "pinPrick": {}, "motor": {}}
-                              for side in ("right", "left")}
+    grid: dict[str, t.Any] = {
+        side: {"lightTouch": {}, "pinPrick": {}, "motor": {}} for side in ("right", "left")
+    }
     for part in found[0].get("extension") or ():
         url = part.get("url") if isinstance(part, dict) else None
         if url == "level":
-            cells = {c.get("url"): _code(c) for c in part.get("extension") or ()
-                     if isinstance(c, dict)}
+            cells = {
+                c.get("url"): _code(c) for c in part.get("extension") or () if isinstance(c, dict)
+            }
             segment = cells.pop("segment", None)
             level = (segment or "").replace("-", "_")
             if level not in SENSORY_LEVELS:
@@ -60,5 +65,6 @@ def worksheet_grid(panel: t.Mapping[str, t.Any]) -> dict[str, t.Any] | None:
         set(grid[side]["lightTouch"]) == set(SENSORY_LEVELS)
         and set(grid[side]["pinPrick"]) == set(SENSORY_LEVELS)
         and set(grid[side]["motor"]) == set(MOTOR_LEVELS)
-        for side in ("right", "left")) and all(k in grid for k in _ANAL.values())
+        for side in ("right", "left")
+    ) and all(k in grid for k in _ANAL.values())
     return grid if complete else None

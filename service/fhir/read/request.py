@@ -49,8 +49,16 @@ from .observation import ObservationReading, read_observation
 from .structure import check_structure
 from .times import effective_range
 
-__all__ = ["MAX_REFERENCE_LENGTH", "BodyStructures", "ParsedRequest", "content_key_of",
-           "locations", "parse_request", "read_json", "subject_of"]
+__all__ = [
+    "MAX_REFERENCE_LENGTH",
+    "BodyStructures",
+    "ParsedRequest",
+    "content_key_of",
+    "locations",
+    "parse_request",
+    "read_json",
+    "subject_of",
+]
 
 #: the longest ``subject.reference`` this service keeps (the store's ``subject`` column, 256
 #: characters). FHIR sets no limit; a longer one is refused with a 422 naming the element on
@@ -298,13 +306,17 @@ def _check_reference_length(slot: Slot, subject: dict[str, t.Any]) -> None:
     """422 (``too-long``) naming the element when the subject reference is over the limit."""
     reference = subject.get("reference")
     if isinstance(reference, str) and len(reference) > MAX_REFERENCE_LENGTH:
-        raise Unprocessable.many([Issue(
-            f"subject.reference is {len(reference)} characters long; this server keeps "
-            f"references of at most {MAX_REFERENCE_LENGTH} characters (use a relative "
-            "reference such as Patient/<id>)",
-            (f"{slot.path}.subject.reference",),
-            "too-long",
-        )])
+        raise Unprocessable.many(
+            [
+                Issue(
+                    f"subject.reference is {len(reference)} characters long; this server keeps "
+                    f"references of at most {MAX_REFERENCE_LENGTH} characters (use a relative "
+                    "reference such as Patient/<id>)",
+                    (f"{slot.path}.subject.reference",),
+                    "too-long",
+                )
+            ]
+        )
 
 
 def _subject_key(subject: dict[str, t.Any]) -> str:

@@ -98,6 +98,7 @@ _PRIMITIVES: dict[str, dict[str, t.Any]] = {
 }
 _FORMATS = ("date", "dateTime", "instant", "time", "url", "uuid", "base64Binary")
 
+
 def _allow_r4_technical_correction(node: t.Any) -> None:
     if isinstance(node, dict):
         enum = node.get("enum")

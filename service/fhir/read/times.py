@@ -15,6 +15,7 @@ from .dates import bounds
 
 __all__ = ["effective_range"]
 
+
 def effective_range(observations: t.Iterable[dict[str, t.Any]]) -> tuple[str | None, str | None]:
     """(earliest, latest) ``effective[x]`` of *observations*, as given; None where there is none.
 

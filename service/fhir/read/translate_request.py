@@ -15,12 +15,21 @@ from pydantic import ValidationError
 from ...errors import InvalidRequest
 from .validation_issues import validation_issues
 
-__all__ = ["TRANSLATE_PARAMETERS", "check_no_nulls", "read_translate_body",
-           "read_translate_parameters"]
+__all__ = [
+    "TRANSLATE_PARAMETERS",
+    "check_no_nulls",
+    "read_translate_body",
+    "read_translate_parameters",
+]
 
 #: The ``$translate`` inputs this server reads -> the Parameters value[x] each must use.
-TRANSLATE_PARAMETERS = {"system": "valueUri", "code": "valueCode", "coding": "valueCoding",
-                        "url": "valueUri", "targetsystem": "valueUri"}
+TRANSLATE_PARAMETERS = {
+    "system": "valueUri",
+    "code": "valueCode",
+    "coding": "valueCoding",
+    "url": "valueUri",
+    "targetsystem": "valueUri",
+}
 
 
 def read_translate_body(data: bytes) -> t.Any:
@@ -33,8 +42,9 @@ def read_translate_body(data: bytes) -> t.Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise InvalidRequest(f"the body is not valid JSON (line {exc.lineno}, column {exc.colno})",
-                             "Parameters") from None
+        raise InvalidRequest(
+            f"the body is not valid JSON (line {exc.lineno}, column {exc.colno})", "Parameters"
+        ) from None
 
 
 def check_no_nulls(value: object, where: str) -> None:
@@ -73,8 +83,10 @@ def _check_resource_types(parameters: object, where: str) -> None:
             except (KeyError, ValueError):
                 known = False
             if not known:
-                raise InvalidRequest(f"{here}.resource: {str(kind)[:64]!r} is not a FHIR R4 "
-                                     "resource type", f"{here}.resource.resourceType")
+                raise InvalidRequest(
+                    f"{here}.resource: {str(kind)[:64]!r} is not a FHIR R4 resource type",
+                    f"{here}.resource.resourceType",
+                )
         _check_resource_types(param.get("part"), f"{here}.part")
 
 
@@ -93,8 +105,9 @@ def read_translate_parameters(body: object) -> dict[str, tuple[t.Any, str]]:
         raise InvalidRequest("the body must be a JSON object: a Parameters resource", "Parameters")
     if (kind := body.get("resourceType")) != "Parameters":
         where = kind if isinstance(kind, str) and kind.isalpha() else "resourceType"
-        raise InvalidRequest(f"the body must be a Parameters resource, not {str(kind)[:64]!r}",
-                             where)
+        raise InvalidRequest(
+            f"the body must be a Parameters resource, not {str(kind)[:64]!r}", where
+        )
     check_no_nulls(body, "Parameters")
     _check_resource_types(body.get("parameter"), "Parameters.parameter")
     try:
@@ -105,12 +118,16 @@ def read_translate_parameters(body: object) -> dict[str, tuple[t.Any, str]]:
     for index, param in enumerate(body.get("parameter") or []):
         where, name = f"Parameters.parameter[{index}]", param["name"]
         if (expected := TRANSLATE_PARAMETERS.get(name)) is None:
-            raise InvalidRequest(f"unknown parameter {name[:64]!r}: $translate here reads "
-                                 f"{', '.join(TRANSLATE_PARAMETERS)}", f"{where}.name")
+            raise InvalidRequest(
+                f"unknown parameter {name[:64]!r}: $translate here reads "
+                f"{', '.join(TRANSLATE_PARAMETERS)}",
+                f"{where}.name",
+            )
         if name in found:
             raise InvalidRequest(f"parameter {name!r} is given more than once", where)
         if (values := [key for key in param if key.startswith("value")]) != [expected]:
-            raise InvalidRequest(f"parameter {name!r} needs a {expected}",
-                                 f"{where}.{(values or [expected])[0]}")
+            raise InvalidRequest(
+                f"parameter {name!r} needs a {expected}", f"{where}.{(values or [expected])[0]}"
+            )
         found[name] = (param[expected], where)
     return found

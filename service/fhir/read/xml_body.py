@@ -28,8 +28,13 @@ FHIR_NS = "http://hl7.org/fhir"
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           huge_tree=False, remove_comments=True)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+    )
 
 
 def read_xml(body: bytes, *, max_depth: int = 64) -> dict[str, t.Any]:
@@ -40,29 +45,34 @@ def read_xml(body: bytes, *, max_depth: int = 64) -> dict[str, t.Any]:
     try:
         root = etree.fromstring(body, parser=_parser())
     except etree.XMLSyntaxError as exc:
-        raise InvalidRequest(f"the body is not well-formed XML (line {exc.lineno})",
-                             "http.body") from exc
+        raise InvalidRequest(
+            f"the body is not well-formed XML (line {exc.lineno})", "http.body"
+        ) from exc
     if root is None:
         raise InvalidRequest("the body is empty", "http.body")
     qname = etree.QName(root)
     if qname.namespace != FHIR_NS:
-        raise InvalidRequest(f"the root element must be a FHIR resource in the {FHIR_NS} "
-                             "namespace", "http.body")
+        raise InvalidRequest(
+            f"the root element must be a FHIR resource in the {FHIR_NS} namespace", "http.body"
+        )
     if _depth(root, max_depth + 1) > max_depth:
         raise InvalidRequest(f"the XML is nested deeper than {max_depth} levels", "http.body")
     try:
         model = get_fhir_model_class(qname.localname)
     except (KeyError, ValueError) as exc:
-        raise InvalidRequest(f"{qname.localname[:64]!r} is not a FHIR R4 resource type",
-                             "http.body") from exc
+        raise InvalidRequest(
+            f"{qname.localname[:64]!r} is not a FHIR R4 resource type", "http.body"
+        ) from exc
     try:
         resource = model.model_validate_xml(body, xmlparser=_parser())
     except pydantic.ValidationError as exc:
         raise InvalidRequest.many(validation_issues(exc, qname.localname, limit=50)) from exc
     except Exception as exc:  # noqa: BLE001 - the parser's other failures (an unknown element is
         # a KeyError in fhir.resources 8) are all a body it cannot read: a 400, never a 500
-        raise InvalidRequest(f"the XML is not a valid FHIR R4 {qname.localname} (an unknown or "
-                             "misplaced element)", qname.localname) from exc
+        raise InvalidRequest(
+            f"the XML is not a valid FHIR R4 {qname.localname} (an unknown or misplaced element)",
+            qname.localname,
+        ) from exc
     return resource.model_dump(mode="json", exclude_none=True, by_alias=True)
 
 

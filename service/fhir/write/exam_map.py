@@ -41,16 +41,26 @@ def render_exam_map(found: ExamMap) -> dict[str, t.Any]:
     which about halves its cost on the 132-Observation exam (benchmarks/RESULTS.md).
     """
     parts: list[dict[str, t.Any]] = [
-        {"url": "dermatome", "extension": [{"url": "segment", "valueCode": segment},
-                                           {"url": "side", "valueCode": side},
-                                           {"url": "state", "valueCode": state}]}
+        {
+            "url": "dermatome",
+            "extension": [
+                {"url": "segment", "valueCode": segment},
+                {"url": "side", "valueCode": side},
+                {"url": "state", "valueCode": state},
+            ],
+        }
         for segment, side, state in found.dermatomes
     ]
     parts += [
-        {"url": kind, "extension": [{"url": "target", "valueCode": target},
-                                    {"url": "segment", "valueCode": segment},
-                                    {"url": "side", "valueCode": side},
-                                    {"url": "state", "valueCode": state}]}
+        {
+            "url": kind,
+            "extension": [
+                {"url": "target", "valueCode": target},
+                {"url": "segment", "valueCode": segment},
+                {"url": "side", "valueCode": side},
+                {"url": "state", "valueCode": state},
+            ],
+        }
         for kind, target, segment, side, state in found.markers
     ]
     parts.append({"url": "unsided", "valueInteger": found.unsided})
@@ -67,11 +77,15 @@ def parse_exam_map(resource: t.Mapping[str, t.Any]) -> ExamMap | None:
             values = {sub.get("url"): sub.get("valueCode") for sub in part.get("extension") or ()}
             kind = part.get("url")
             if kind == "dermatome":
-                dermatomes.append(DermatomeState(values["segment"], values["side"],
-                                                 values["state"]))
+                dermatomes.append(
+                    DermatomeState(values["segment"], values["side"], values["state"])
+                )
             elif kind in {"reflex", "motor"}:
-                markers.append(Marker(kind, values["target"], values["segment"], values["side"],
-                                      values["state"]))
+                markers.append(
+                    Marker(
+                        kind, values["target"], values["segment"], values["side"], values["state"]
+                    )
+                )
             elif kind == "unsided":
                 unsided = int(part.get("valueInteger") or 0)
         return ExamMap(tuple(dermatomes), tuple(markers), unsided)

@@ -63,8 +63,11 @@ def _codings(h: Hypothesis, table: Table) -> list[dict[str, str]]:
         if pattern is not None and pattern.snomed and not cervical_only:
             codings.append(
                 # t.cast: the loader requires snomed and snomed_display both or neither
-                {"system": SNOMED, "code": pattern.snomed,
-                 "display": t.cast(str, pattern.snomed_display)}
+                {
+                    "system": SNOMED,
+                    "code": pattern.snomed,
+                    "display": t.cast(str, pattern.snomed_display),
+                }
             )
     pattern = table.pattern(h.pattern)
     codings.append(

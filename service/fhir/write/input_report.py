@@ -29,8 +29,11 @@ __all__ = ["accepted_report", "refused_report"]
 
 
 def _issue(severity: str, code: str, message: str, where: str | None) -> dict[str, t.Any]:
-    item: dict[str, t.Any] = {"severity": severity, "code": code,
-                              "diagnostics": fhir_string(message)}
+    item: dict[str, t.Any] = {
+        "severity": severity,
+        "code": code,
+        "diagnostics": fhir_string(message),
+    }
     if where:
         item["expression"] = [fhir_string(where)]
     return item
@@ -49,17 +52,30 @@ def accepted_report(parsed: ParsedRequest, *, summary: str) -> dict[str, t.Any]:
     findings: dict[str, int] = {}
     for finding in parsed.findings:
         findings[finding.ref] = findings.get(finding.ref, 0) + 1
-    head = (f"{summary}: {_plural(len(parsed.used), 'Observation')} used, "
-            f"{_plural(len(parsed.skipped), 'resource')} skipped")
+    head = (
+        f"{summary}: {_plural(len(parsed.used), 'Observation')} used, "
+        f"{_plural(len(parsed.skipped), 'resource')} skipped"
+    )
     issues = [_issue("information", "informational", head, None)]
     where = locations(parsed)
     for ref in parsed.used:
-        issues.append(_issue("information", "informational",
-                             f"used: {ref} ({_plural(findings.get(ref, 0), 'finding')})",
-                             where.get(ref)))
+        issues.append(
+            _issue(
+                "information",
+                "informational",
+                f"used: {ref} ({_plural(findings.get(ref, 0), 'finding')})",
+                where.get(ref),
+            )
+        )
     for skipped in parsed.skipped:
-        issues.append(_issue("warning", "processing", f"skipped: {skipped.ref}: {skipped.reason}",
-                             where.get(skipped.ref)))
+        issues.append(
+            _issue(
+                "warning",
+                "processing",
+                f"skipped: {skipped.ref}: {skipped.reason}",
+                where.get(skipped.ref),
+            )
+        )
     for warning in parsed.warnings:
         issues.append(_issue("warning", "processing", warning, None))
     return {"resourceType": "OperationOutcome", "issue": issues}
@@ -77,7 +93,10 @@ def refused_report(issues: t.Iterable[Issue], code: str, status: int) -> dict[st
         if expressions:
             item["expression"] = expressions
         rendered.append(item)
-    head = _issue("information", "informational",
-                  f"the operation would refuse this exam (HTTP {status}); nothing was localized "
-                  "or stored", None)
+    head = _issue(
+        "information",
+        "informational",
+        f"the operation would refuse this exam (HTTP {status}); nothing was localized or stored",
+        None,
+    )
     return {"resourceType": "OperationOutcome", "issue": [head, *rendered]}

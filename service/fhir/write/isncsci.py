@@ -46,23 +46,40 @@ TOTALS: tuple[str, ...] = (
 )  # fmt: skip
 #: the panel, 11 elements, 14 totals
 OBSERVATION_COUNT = 1 + len(ELEMENTS) + len(TOTALS)
-_CATEGORY = [{"coding": [{
-    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-    "code": "exam",
-    "display": "Exam",
-}]}]
+_CATEGORY = [
+    {
+        "coding": [
+            {
+                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                "code": "exam",
+                "display": "Exam",
+            }
+        ]
+    }
+]
 _UNKNOWN = {
-    "coding": [{
-        "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
-        "code": "unknown",
-        "display": "Unknown",
-    }],
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+            "code": "unknown",
+            "display": "Unknown",
+        }
+    ],
     "text": "ND",
 }
 _COMPLETENESS = {"C": "complete", "I": "incomplete"}
 _LEVELS = frozenset(
-    {"C1", *(f"C{n}" for n in range(2, 9)), *(f"T{n}" for n in range(1, 13)),
-     *(f"L{n}" for n in range(1, 6)), "S1", "S2", "S3", "S4-5", "INT"}
+    {
+        "C1",
+        *(f"C{n}" for n in range(2, 9)),
+        *(f"T{n}" for n in range(1, 13)),
+        *(f"L{n}" for n in range(1, 6)),
+        "S1",
+        "S2",
+        "S3",
+        "S4-5",
+        "INT",
+    }
 )
 
 
@@ -71,9 +88,10 @@ _LEVELS = frozenset(
 WORKSHEET = "http://neuroroot.org/fhir/StructureDefinition/isncsci-worksheet"
 #: the sub-extension of each cell of a level, in worksheet order: (url, side, praxis key)
 WORKSHEET_CELLS: tuple[tuple[str, str, str], ...] = tuple(
-    (f"{side}-{name}", side, key) for side in ("right", "left")
-    for name, key in (("light-touch", "lightTouch"), ("pin-prick", "pinPrick"),
-                      ("motor", "motor")))
+    (f"{side}-{name}", side, key)
+    for side in ("right", "left")
+    for name, key in (("light-touch", "lightTouch"), ("pin-prick", "pinPrick"), ("motor", "motor"))
+)
 
 
 def worksheet_extension(grid: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
@@ -95,14 +113,19 @@ def worksheet_extension(grid: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
                 continue
             cells.append({"url": url, "valueCode": str(grid[side][key][level])})
         levels.append({"url": "level", "extension": cells})
-    tail = [{"url": "voluntary-anal-contraction",
-             "valueCode": str(grid["voluntaryAnalContraction"])},
-            {"url": "deep-anal-pressure", "valueCode": str(grid["deepAnalPressure"])}]
+    tail = [
+        {"url": "voluntary-anal-contraction", "valueCode": str(grid["voluntaryAnalContraction"])},
+        {"url": "deep-anal-pressure", "valueCode": str(grid["deepAnalPressure"])},
+    ]
     for side in ("right", "left"):
         non_key = grid[side].get("lowestNonKeyMuscleWithMotorFunction")
         if non_key:
-            tail.append({"url": f"{side}-lowest-non-key-muscle",
-                         "valueCode": str(non_key).replace("_", "-")})
+            tail.append(
+                {
+                    "url": f"{side}-lowest-non-key-muscle",
+                    "valueCode": str(non_key).replace("_", "-"),
+                }
+            )
     return {"url": WORKSHEET, "extension": [*levels, *tail]}
 
 
@@ -119,8 +142,10 @@ def isncsci_protocol_url() -> str:
 
 
 def _code(code: str) -> dict[str, t.Any]:
-    return {"coding": [{"system": ISNCSCI, "code": code, "display": _display(code)}],
-            "text": _display(code)}
+    return {
+        "coding": [{"system": ISNCSCI, "code": code, "display": _display(code)}],
+        "text": _display(code),
+    }
 
 
 def _value_coding(element: str, value: str) -> dict[str, str]:
@@ -141,12 +166,15 @@ def _possibility(element: str, possibility: Possibility) -> dict[str, t.Any]:
     return {"coding": [_value_coding(element, possibility.code)], "text": possibility.text}
 
 
-def _element_value(element: str, text: str, possibilities: t.Sequence[Possibility]
-                   ) -> tuple[dict[str, t.Any], list[dict[str, t.Any]]]:
+def _element_value(
+    element: str, text: str, possibilities: t.Sequence[Possibility]
+) -> tuple[dict[str, t.Any], list[dict[str, t.Any]]]:
     if len(possibilities) == 1:
         return _possibility(element, possibilities[0]), []
-    components = [{"code": _code("possible-value"),
-                   "valueCodeableConcept": _possibility(element, p)} for p in possibilities]
+    components = [
+        {"code": _code("possible-value"), "valueCodeableConcept": _possibility(element, p)}
+        for p in possibilities
+    ]
     return {"text": text}, components
 
 
@@ -205,26 +233,41 @@ def classification_observations(
     for element, rid in zip(ELEMENTS, ids[1:], strict=False):
         outcome = getattr(result, element)
         value, components = _element_value(element, outcome.text, outcome.possibilities)
-        observation = {"resourceType": "Observation", "id": rid, **head,
-                       "code": _code(element.replace("_", "-")), **common,
-                       "valueCodeableConcept": value}
+        observation = {
+            "resourceType": "Observation",
+            "id": rid,
+            **head,
+            "code": _code(element.replace("_", "-")),
+            **common,
+            "valueCodeableConcept": value,
+        }
         if element in steps:
             observation["note"] = _notes(steps[element])
         if components:
             observation["component"] = components
         members.append(observation)
-    for total, rid in zip(TOTALS, ids[1 + len(ELEMENTS):], strict=True):
+    for total, rid in zip(TOTALS, ids[1 + len(ELEMENTS) :], strict=True):
         value = getattr(result.totals, total)
-        observation = {"resourceType": "Observation", "id": rid, **head,
-                       "code": _code(total.replace("_", "-")), **common}
+        observation = {
+            "resourceType": "Observation",
+            "id": rid,
+            **head,
+            "code": _code(total.replace("_", "-")),
+            **common,
+        }
         if value is None:
             observation["dataAbsentReason"] = _UNKNOWN
         else:
             observation["valueInteger"] = value
         members.append(observation)
-    panel: dict[str, t.Any] = {"resourceType": "Observation", "id": ids[0],
-                               "extension": [worksheet_extension(request.exam.to_praxis())],
-                               **head, "code": _code("classification"), **common}
+    panel: dict[str, t.Any] = {
+        "resourceType": "Observation",
+        "id": ids[0],
+        "extension": [worksheet_extension(request.exam.to_praxis())],
+        **head,
+        "code": _code("classification"),
+        **common,
+    }
     panel["hasMember"] = [{"reference": reference(m["id"])} for m in members]
     if request.derived_from:
         panel["derivedFrom"] = list(request.derived_from)
@@ -250,27 +293,39 @@ def render_isncsci_provenance(request: IsncsciRequest, now: datetime) -> dict[st
     of the stored Observations)."""
     provenance: dict[str, t.Any] = {
         "resourceType": "Provenance",
-        "contained": [{
-            "resourceType": "Device",
-            "id": "neuroroot",
-            "deviceName": [{"name": "neuroroot", "type": "model-name"}],
-            "version": [{"value": __version__}],
-        }],
+        "contained": [
+            {
+                "resourceType": "Device",
+                "id": "neuroroot",
+                "deviceName": [{"name": "neuroroot", "type": "model-name"}],
+                "version": [{"value": __version__}],
+            }
+        ],
         "recorded": instant(now),
         "policy": [isncsci_protocol_url()],
-        "activity": {"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation",
-            "code": "CREATE",
-            "display": "create",
-        }]},
-        "agent": [{
-            "type": {"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
-                "code": "author",
-                "display": "Author",
-            }]},
-            "who": {"reference": "#neuroroot", "display": f"neuroroot {__version__}"},
-        }],
+        "activity": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation",
+                    "code": "CREATE",
+                    "display": "create",
+                }
+            ]
+        },
+        "agent": [
+            {
+                "type": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                            "code": "author",
+                            "display": "Author",
+                        }
+                    ]
+                },
+                "who": {"reference": "#neuroroot", "display": f"neuroroot {__version__}"},
+            }
+        ],
     }
     if request.derived_from:
         provenance["entity"] = [{"role": "source", "what": r} for r in request.derived_from]

@@ -68,9 +68,7 @@ def render_provenance(
     }
 
 
-def render_retraction(
-    previous: str, client: str | None, now: datetime
-) -> dict[str, t.Any]:
+def render_retraction(previous: str, client: str | None, now: datetime) -> dict[str, t.Any]:
     """The Provenance of a retraction (without ``target``: the store names the new version).
 
     :param previous: the version retracted (``ClinicalImpression/{id}/_history/1``), the entity

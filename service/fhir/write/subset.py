@@ -20,8 +20,11 @@ import typing as t
 __all__ = ["SUBSETTED", "SUMMARY_MODES", "element_names", "subset"]
 
 SUMMARY_MODES = ("true", "false", "text", "data", "count")
-SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
-             "code": "SUBSETTED", "display": "subsetted"}
+SUBSETTED = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+    "code": "SUBSETTED",
+    "display": "subsetted",
+}
 _ALWAYS = frozenset({"resourceType", "id", "meta"})
 
 
@@ -34,27 +37,35 @@ def _model(resource_type: str) -> t.Any:
 @functools.cache
 def element_names(resource_type: str) -> frozenset[str]:
     """The JSON names of the top-level elements of *resource_type* (choice types expanded)."""
-    return frozenset(name for name, info in _model(resource_type).model_fields.items()
-                     if (info.json_schema_extra or {}).get("element_property"))
+    return frozenset(
+        name
+        for name, info in _model(resource_type).model_fields.items()
+        if (info.json_schema_extra or {}).get("element_property")
+    )
 
 
 @functools.cache
 def _mandatory(resource_type: str) -> frozenset[str]:
     fields = _model(resource_type).model_fields
-    return _ALWAYS | {name for name, info in fields.items()
-                      if info.is_required() or (info.json_schema_extra or {}).get(
-                          "element_required")}
+    return _ALWAYS | {
+        name
+        for name, info in fields.items()
+        if info.is_required() or (info.json_schema_extra or {}).get("element_required")
+    }
 
 
 @functools.cache
 def _summary(resource_type: str) -> frozenset[str]:
     return _mandatory(resource_type) | {
-        name for name, info in _model(resource_type).model_fields.items()
-        if (info.json_schema_extra or {}).get("summary_element_property")}
+        name
+        for name, info in _model(resource_type).model_fields.items()
+        if (info.json_schema_extra or {}).get("summary_element_property")
+    }
 
 
-def subset(resource: dict[str, t.Any], summary: str | None = None,
-           elements: t.Iterable[str] | None = None) -> dict[str, t.Any]:
+def subset(
+    resource: dict[str, t.Any], summary: str | None = None, elements: t.Iterable[str] | None = None
+) -> dict[str, t.Any]:
     """*resource* as ``_summary``/``_elements`` ask (``_elements`` wins when both are given);
     the resource itself when nothing is left out."""
     kind = resource["resourceType"]

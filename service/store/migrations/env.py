@@ -36,8 +36,11 @@ def run_online() -> None:
     try:
         with engine.begin() as connection:
             _lock(connection)
-            context.configure(connection=connection, target_metadata=metadata,
-                              render_as_batch=connection.dialect.name == "sqlite")
+            context.configure(
+                connection=connection,
+                target_metadata=metadata,
+                render_as_batch=connection.dialect.name == "sqlite",
+            )
             with context.begin_transaction():
                 context.run_migrations()
     finally:
@@ -47,8 +50,11 @@ def run_online() -> None:
 
 def run_offline() -> None:
     """Write the migration SQL instead of running it (``alembic upgrade --sql``)."""
-    context.configure(url=context.config.get_main_option("sqlalchemy.url"),
-                      target_metadata=metadata, literal_binds=True)
+    context.configure(
+        url=context.config.get_main_option("sqlalchemy.url"),
+        target_metadata=metadata,
+        literal_binds=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -32,8 +32,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("identifier_key", name="uq_clinical_impression_identifier_key"),
         sa.UniqueConstraint("content_key", name="uq_clinical_impression_content_key"),
     )
-    op.create_index("ix_clinical_impression_subject_date", "clinical_impression",
-                    ["subject", "date"])
+    op.create_index(
+        "ix_clinical_impression_subject_date", "clinical_impression", ["subject", "date"]
+    )
     op.create_index("ix_clinical_impression_date", "clinical_impression", ["date"])
     op.create_table(
         "provenance",
@@ -43,8 +44,12 @@ def upgrade() -> None:
         sa.Column("last_updated", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resource", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_provenance"),
-        sa.ForeignKeyConstraint(["impression_id"], ["clinical_impression.id"], ondelete="CASCADE",
-                                name="fk_provenance_impression_id_clinical_impression"),
+        sa.ForeignKeyConstraint(
+            ["impression_id"],
+            ["clinical_impression.id"],
+            ondelete="CASCADE",
+            name="fk_provenance_impression_id_clinical_impression",
+        ),
         sa.UniqueConstraint("impression_id", name="uq_provenance_impression_id"),
     )
 

@@ -24,8 +24,10 @@ depends_on = None
 
 def upgrade() -> None:
     """Add the client_key column, "" for every existing row."""
-    op.add_column("clinical_impression",
-                  sa.Column("client_key", sa.String(64), nullable=False, server_default=""))
+    op.add_column(
+        "clinical_impression",
+        sa.Column("client_key", sa.String(64), nullable=False, server_default=""),
+    )
 
 
 def downgrade() -> None:

@@ -52,8 +52,12 @@ def upgrade() -> None:
         sa.Column("last_updated", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resource", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_observation"),
-        sa.ForeignKeyConstraint(["result_id"], ["isncsci_result.id"], ondelete="CASCADE",
-                                name="fk_observation_result_id_isncsci_result"),
+        sa.ForeignKeyConstraint(
+            ["result_id"],
+            ["isncsci_result.id"],
+            ondelete="CASCADE",
+            name="fk_observation_result_id_isncsci_result",
+        ),
     )
     op.create_index("ix_observation_subject_code", "observation", ["subject", "code"])
     op.create_index("ix_observation_result_id", "observation", ["result_id"])

@@ -49,8 +49,12 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("client", sa.String(256), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_cds_feedback"),
-        sa.ForeignKeyConstraint(["card_uuid"], ["cds_card.uuid"], ondelete="CASCADE",
-                                name="fk_cds_feedback_card_uuid_cds_card"),
+        sa.ForeignKeyConstraint(
+            ["card_uuid"],
+            ["cds_card.uuid"],
+            ondelete="CASCADE",
+            name="fk_cds_feedback_card_uuid_cds_card",
+        ),
     )
     op.create_index("ix_cds_feedback_card_uuid", "cds_feedback", ["card_uuid"])
     op.create_index("ix_cds_feedback_received_at", "cds_feedback", ["received_at"])

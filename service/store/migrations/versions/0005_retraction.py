@@ -25,19 +25,23 @@ depends_on = None
 
 def upgrade() -> None:
     """Add the status column and the two tables."""
-    op.add_column("clinical_impression",
-                  sa.Column("status", sa.String(32), nullable=False, server_default="completed"))
+    op.add_column(
+        "clinical_impression",
+        sa.Column("status", sa.String(32), nullable=False, server_default="completed"),
+    )
     op.create_table(
         "impression_version",
         sa.Column("impression_id", sa.String(64), nullable=False),
         sa.Column("version_id", sa.String(16), nullable=False),
         sa.Column("last_updated", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resource", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("impression_id", "version_id",
-                                name="pk_impression_version"),
+        sa.PrimaryKeyConstraint("impression_id", "version_id", name="pk_impression_version"),
         sa.ForeignKeyConstraint(
-            ["impression_id"], ["clinical_impression.id"], ondelete="CASCADE",
-            name="fk_impression_version_impression_id_clinical_impression"),
+            ["impression_id"],
+            ["clinical_impression.id"],
+            ondelete="CASCADE",
+            name="fk_impression_version_impression_id_clinical_impression",
+        ),
     )
     op.create_table(
         "retraction",
@@ -47,8 +51,12 @@ def upgrade() -> None:
         sa.Column("last_updated", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resource", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_retraction"),
-        sa.ForeignKeyConstraint(["impression_id"], ["clinical_impression.id"], ondelete="CASCADE",
-                                name="fk_retraction_impression_id_clinical_impression"),
+        sa.ForeignKeyConstraint(
+            ["impression_id"],
+            ["clinical_impression.id"],
+            ondelete="CASCADE",
+            name="fk_retraction_impression_id_clinical_impression",
+        ),
         sa.UniqueConstraint("impression_id", name="uq_retraction_impression_id"),
     )
 
