@@ -25,6 +25,7 @@ from ...core.isncsci import ELEMENTS, MOTOR_LEVELS, SENSORY_LEVELS, Classificati
 from ...version import __version__
 from ..read.isncsci import IsncsciRequest
 from .impression import instant
+from .provenance import creation_provenance
 
 __all__ = [
     "ISNCSCI",
@@ -291,42 +292,4 @@ def classification_bundle(
 def render_isncsci_provenance(request: IsncsciRequest, now: datetime) -> dict[str, t.Any]:
     """The Provenance of a classification, without ``target`` (the store adds the references
     of the stored Observations)."""
-    provenance: dict[str, t.Any] = {
-        "resourceType": "Provenance",
-        "contained": [
-            {
-                "resourceType": "Device",
-                "id": "neuroroot",
-                "deviceName": [{"name": "neuroroot", "type": "model-name"}],
-                "version": [{"value": __version__}],
-            }
-        ],
-        "recorded": instant(now),
-        "policy": [isncsci_protocol_url()],
-        "activity": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation",
-                    "code": "CREATE",
-                    "display": "create",
-                }
-            ]
-        },
-        "agent": [
-            {
-                "type": {
-                    "coding": [
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
-                            "code": "author",
-                            "display": "Author",
-                        }
-                    ]
-                },
-                "who": {"reference": "#neuroroot", "display": f"neuroroot {__version__}"},
-            }
-        ],
-    }
-    if request.derived_from:
-        provenance["entity"] = [{"role": "source", "what": r} for r in request.derived_from]
-    return provenance
+    return creation_provenance(isncsci_protocol_url(), request.derived_from, now)

@@ -19,7 +19,7 @@ if t.TYPE_CHECKING:
 
     from ..read.request import ParsedRequest
 
-__all__ = ["CLIENT_SYSTEM", "render_provenance", "render_retraction"]
+__all__ = ["CLIENT_SYSTEM", "creation_provenance", "render_provenance", "render_retraction"]
 
 #: the identifier system of an OAuth client named as a Provenance agent.
 CLIENT_SYSTEM = "http://neuroroot.org/fhir/sid/oauth-client"
@@ -29,7 +29,16 @@ def render_provenance(
     parsed: ParsedRequest, used: t.Sequence[str], table: Table, now: datetime
 ) -> dict[str, t.Any]:
     """The Provenance of a result, without ``target`` (the caller adds the stored reference)."""
-    return {
+    return creation_provenance(protocol_url(table), [parsed.references[r] for r in used], now)
+
+
+def creation_provenance(
+    policy: str, sources: t.Sequence[dict[str, t.Any]], now: datetime
+) -> dict[str, t.Any]:
+    """The Provenance of anything this service made (a root result, an ISNCSCI classification):
+    this service as a contained Device, activity CREATE under *policy* (the protocol URL), each
+    input Observation reference of *sources* an entity with role ``source``; no ``target``."""
+    provenance: dict[str, t.Any] = {
         "resourceType": "Provenance",
         "contained": [
             {
@@ -40,7 +49,7 @@ def render_provenance(
             }
         ],
         "recorded": instant(now),
-        "policy": [protocol_url(table)],
+        "policy": [policy],
         "activity": {
             "coding": [
                 {
@@ -64,8 +73,10 @@ def render_provenance(
                 "who": {"reference": "#neuroroot", "display": f"neuroroot {__version__}"},
             }
         ],
-        "entity": [{"role": "source", "what": parsed.references[r]} for r in used],
     }
+    if sources:  # FHIR JSON has no empty arrays
+        provenance["entity"] = [{"role": "source", "what": what} for what in sources]
+    return provenance
 
 
 def render_retraction(previous: str, client: str | None, now: datetime) -> dict[str, t.Any]:
