@@ -28,18 +28,15 @@ from flask import Blueprint, Response, current_app, g, request
 from ..audit import concerns
 from ..errors import NotAcceptable, NotFound
 from ..fhir.http import (
-    body_is_xml,
     check_content_type,
     fhir_response,
     link,
     public_base,
+    read_document,
     version_headers,
 )
 from ..fhir.isncsci_operation import classify_isncsci
-from ..fhir.read.body import read_body
 from ..fhir.read.isncsci_worksheet import worksheet_grid
-from ..fhir.read.json_body import read_json
-from ..fhir.read.xml_body import read_xml
 from ..fhir.write.isncsci import classification_bundle
 from ..fhir.write.subset import subset
 from ..store.records import NewClassification, Page, StoredObservation
@@ -58,11 +55,7 @@ def classify() -> Response:
     store = current_app.extensions.get("store")
     if store is not None:
         public_base()  # a Host that links may not use is refused before any work
-    body = read_body(request.environ, config["MAX_BODY_BYTES"])
-    if body_is_xml():
-        document = read_xml(body, max_depth=config["MAX_JSON_DEPTH"])
-    else:
-        document = read_json(body, max_depth=config["MAX_JSON_DEPTH"])
+    document = read_document(config["MAX_BODY_BYTES"], config["MAX_JSON_DEPTH"])
     table = current_app.extensions["terminology"]
     if store is None:
         done = classify_isncsci(

@@ -13,22 +13,19 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g
 
 from ..audit import concerns
 from ..fhir.http import (
-    body_is_xml,
     check_content_type,
     fhir_response,
     link,
     preference,
     public_base,
+    read_document,
     version_headers,
 )
 from ..fhir.operation import Outcome, run_operation
-from ..fhir.read.body import read_body
-from ..fhir.read.json_body import read_json
-from ..fhir.read.xml_body import read_xml
 from ..fhir.write.input_report import accepted_report
 from ..store import NewResult
 
@@ -64,11 +61,7 @@ def localize_root() -> Response:
     store = current_app.extensions.get("store")
     if store is not None:
         public_base()  # a Host that links may not use is refused before any work
-    body = read_body(request.environ, config["MAX_BODY_BYTES"])
-    if body_is_xml():
-        document = read_xml(body, max_depth=config["MAX_JSON_DEPTH"])
-    else:
-        document = read_json(body, max_depth=config["MAX_JSON_DEPTH"])
+    document = read_document(config["MAX_BODY_BYTES"], config["MAX_JSON_DEPTH"])
     table = current_app.extensions["terminology"]
     outcome = run_operation(document, table, max_entries=config["MAX_ENTRIES"])
     if store is None:
