@@ -85,7 +85,7 @@ def stages(body: bytes, *, min_seconds: float = 0.5) -> dict[str, Timing]:
 
 #: (module, function name, label) of the stages :func:`in_situ` times inside real requests
 _IN_SITU = (
-    ("service.api.localize", "read_json", "read_json (parse + depth limit)"),
+    ("service.fhir.read.json_body", "read_json", "read_json (parse + depth limit)"),
     ("service.fhir.operation", "parse_request", "parse_request"),
     (
         "service.fhir.read.request",
@@ -213,7 +213,7 @@ def _old_read_json(body: bytes, *, max_depth: int = 64) -> t.Any:
 @contextlib.contextmanager
 def _off(step: str, client: t.Any, folder: str) -> t.Iterator[None]:
     """Switch one optimisation off for the duration."""
-    import service.api.localize as localize_view
+    import service.fhir.read.json_body as json_body
     from service.fhir.read import sites as parse_site
     from service.fhir.read import structure as parse_structure
     from service.fhir.read import times as parse_times
@@ -234,7 +234,7 @@ def _off(step: str, client: t.Any, folder: str) -> t.Iterator[None]:
             store, "engine", _engine(os.path.join(folder, "bench.sqlite3"), False, "WAL", "NORMAL")
         )
     elif step == "depth limit on the bytes":
-        swap(localize_view, "read_json", _old_read_json)
+        swap(json_body, "read_json", _old_read_json)  # fhir.http.read_document reads it per call
     elif step == "choice groups on large objects only":
         from service.fhir.read import schema_check as validate
 
