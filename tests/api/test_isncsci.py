@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from service import create_app
+from service.core.isncsci import MOTOR_LEVELS, SENSORY_LEVELS
 from tests.conftest import FHIR_HEADERS
 from tests.isncsci_fhir import SEGMENT, SNOMED, answer_as_text, exam_bundle, observation
 from tests.isncsci_generator import exams
@@ -150,39 +151,7 @@ def test_intact_exam_codes_int_na_and_e(stateless: t.Any) -> None:
     assert found["light-touch"]["valueInteger"] == 112
 
 
-CASE_LEVELS = (
-    [
-        "C2",
-        "C3",
-        "C4",
-        "C5",
-        "C6",
-        "C7",
-        "C8",
-        "T1",
-        "T2",
-        "T3",
-        "T4",
-        "T5",
-        "T6",
-        "T7",
-        "T8",
-        "T9",
-        "T10",
-        "T11",
-        "T12",
-        "L1",
-        "L2",
-        "L3",
-        "L4",
-        "L5",
-        "S1",
-        "S2",
-        "S3",
-        "S4_5",
-    ],
-    ["C5", "C6", "C7", "C8", "T1", "L2", "L3", "L4", "L5", "S1"],
-)
+CASE_LEVELS = (SENSORY_LEVELS, MOTOR_LEVELS)  # praxis's level keys (S4_5)
 
 
 def test_nd_totals_are_data_absent_unknown(stateless: t.Any) -> None:

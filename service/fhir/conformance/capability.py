@@ -41,6 +41,28 @@ MAX_PAGE = 100
 _TEXT = '<div xmlns="http://www.w3.org/1999/xhtml"><p>{}</p></div>'
 
 
+#: the inputs both operations take: the exam as one Bundle, or its Observations one by one.
+EXAM_INPUTS: tuple[dict[str, t.Any], ...] = (
+    {
+        "name": "bundle",
+        "use": "in",
+        "min": 0,
+        "max": "1",
+        "type": "Bundle",
+        "documentation": "The exam Observations as a Bundle of any type (use this or "
+        "`observation`).",
+    },
+    {
+        "name": "observation",
+        "use": "in",
+        "min": 0,
+        "max": "*",
+        "type": "Observation",
+        "documentation": "One exam Observation per parameter (use this or `bundle`).",
+    },
+)
+
+
 def operation_definition() -> dict[str, t.Any]:
     """The OperationDefinition of ``POST /fhir/ClinicalImpression/$localize-root``."""
     description = (
@@ -91,23 +113,7 @@ def operation_definition() -> dict[str, t.Any]:
         "type": True,
         "instance": False,
         "parameter": [
-            {
-                "name": "bundle",
-                "use": "in",
-                "min": 0,
-                "max": "1",
-                "type": "Bundle",
-                "documentation": "The exam Observations as a Bundle of any type "
-                "(use this or `observation`).",
-            },
-            {
-                "name": "observation",
-                "use": "in",
-                "min": 0,
-                "max": "*",
-                "type": "Observation",
-                "documentation": "One exam Observation per parameter (use this or `bundle`).",
-            },
+            *EXAM_INPUTS,
             {
                 "name": "return",
                 "use": "out",
@@ -167,23 +173,7 @@ def isncsci_operation_definition() -> dict[str, t.Any]:
         "type": True,
         "instance": False,
         "parameter": [
-            {
-                "name": "bundle",
-                "use": "in",
-                "min": 0,
-                "max": "1",
-                "type": "Bundle",
-                "documentation": "The exam Observations as a Bundle of any type (use this or "
-                "`observation`).",
-            },
-            {
-                "name": "observation",
-                "use": "in",
-                "min": 0,
-                "max": "*",
-                "type": "Observation",
-                "documentation": "One exam Observation per parameter (use this or `bundle`).",
-            },
+            *EXAM_INPUTS,
             {
                 "name": "return",
                 "use": "out",
